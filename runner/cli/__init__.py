@@ -1,0 +1,33 @@
+"""The ``polyglot`` command. Every failure a user can cause ends as one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+from rich.console import Console
+
+from runner.errors import EX_SOFTWARE, PolyglotError
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    from runner.cli.app import app
+
+    try:
+        app()
+    except PolyglotError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            stderr.print(f"polyglot: error: {line}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        stderr.print("polyglot: interrupted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("POLYGLOT_DEBUG"):
+            traceback.print_exc()
+        stderr.print(f"polyglot: internal error: {type(exc).__name__}: {exc} "
+                     f"(set POLYGLOT_DEBUG=1 for the traceback)", markup=False)
+        sys.exit(EX_SOFTWARE)

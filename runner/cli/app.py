@@ -1,0 +1,165 @@
+"""Commands: run, validate, graph, schema, voices, devices, engines."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from runner.cli import stderr
+from runner.config.load import Loaded, load
+from runner.config.schema import schema_text
+from runner.diagnostics import Diagnostic, errors_in, render_json, render_text
+from runner.errors import ConfigError, InputError
+from runner.plan.checks import plan
+
+app = typer.Typer(
+    name="polyglot",
+    help="Declarative runner for live speech-to-speech translation: one YAML file, one speaker, many languages.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class ValidateFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class GraphFormat(str, Enum):
+    text = "text"
+    dot = "dot"
+
+
+ConfigArg = Annotated[Path, typer.Argument(help="Pipeline YAML file.", show_default=False)]
+OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where relative sink paths are written.")]
+
+
+def check_config(file: Path, *, input_override: Path | None = None, output_dir: Path = Path(".")) \
+        -> tuple[Loaded, list[Diagnostic]]:
+    """Load + plan one file: the config (if valid) and every diagnostic, errors and warnings."""
+    loaded = load(file)
+    diagnostics = list(loaded.diagnostics)
+    if loaded.ok:
+        diagnostics += plan(loaded, input_override=input_override, output_dir=output_dir)
+    return loaded, sorted(diagnostics)
+
+
+def _require_valid(file: Path, **kwargs: object) -> Loaded:
+    loaded, diagnostics = check_config(file, **kwargs)  # type: ignore[arg-type]
+    if errors_in(diagnostics):
+        raise ConfigError(diagnostics)
+    for d in diagnostics:
+        stderr.print(d.format(), markup=False, style="yellow")
+    return loaded
+
+
+@app.command()
+def run(
+    file: ConfigArg,
+    input: Annotated[Optional[Path], typer.Option(
+        "--input", "-i", help="Run on this recording instead of the configured source.")] = None,
+    output_dir: OutputDirOpt = Path("."),
+    realtime: Annotated[Optional[bool], typer.Option(
+        "--realtime/--fast", help="Play a file source at its own pace, or as fast as the engines go.")] = None,
+    drain_timeout: Annotated[Optional[float], typer.Option(
+        help="Seconds to finish queued speech after Ctrl-C (default: the config's runtime.drain_timeout).",
+        min=0.0)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status, only the summary.")] = False,
+) -> None:
+    """Run a pipeline until its source ends (a file) or Ctrl-C (drains, then exits)."""
+    from runner.cli.runner import run_pipeline
+
+    if input is not None and not input.is_file():
+        raise InputError(f"{input}: {'is a directory' if input.is_dir() else 'no such audio file'}")
+    loaded = _require_valid(file, input_override=input, output_dir=output_dir)
+    assert loaded.config is not None
+    code = run_pipeline(loaded.config, input_override=input, output_dir=output_dir, realtime=realtime,
+                        drain_timeout=drain_timeout, quiet=quiet)
+    raise typer.Exit(code)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Pipeline YAML files.", show_default=False)],
+    format: Annotated[ValidateFormat, typer.Option("--format", "-f", help="Output format.")] = ValidateFormat.text,
+) -> None:
+    """Check configs (YAML, schema, then languages, voices, formats and paths). Exit 78 if any is invalid."""
+    results = {str(f): check_config(f)[1] for f in files}
+    invalid = [name for name, diags in results.items() if errors_in(diags)]
+    if format is ValidateFormat.json:
+        typer.echo(render_json(results))
+    else:
+        for name, diagnostics in results.items():
+            if diagnostics:
+                typer.echo(render_text(diagnostics))
+            if not errors_in(diagnostics):
+                typer.echo(f"{name}: valid")
+        if invalid:
+            count = sum(len(errors_in(results[n])) for n in invalid)
+            stderr.print(f"{count} error(s) in {len(invalid)} of {len(files)} file(s)", markup=False)
+    raise typer.Exit(78 if invalid else 0)
+
+
+@app.command()
+def graph(
+    file: ConfigArg,
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="text tree or Graphviz DOT.")]
+    = GraphFormat.text,
+    input: Annotated[Optional[Path], typer.Option("--input", "-i", help="As for run.")] = None,
+    output_dir: OutputDirOpt = Path("."),
+) -> None:
+    """Print the stage graph a pipeline builds."""
+    from runner.plan.graph import stage_graph, to_dot, to_text
+
+    loaded = _require_valid(file, input_override=input, output_dir=output_dir)
+    assert loaded.config is not None
+    root = stage_graph(loaded.config, input_override=input, output_dir=output_dir)
+    typer.echo(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root))
+
+
+@app.command()
+def schema() -> None:
+    """Print the pipeline JSON Schema (Draft 2020-12)."""
+    sys.stdout.write(schema_text())
+
+
+@app.command()
+def engines() -> None:
+    """List the engines this installation provides."""
+    from runner.engines.registry import available
+
+    for spec in available():
+        typer.echo(f"{spec.kind:15} {spec.provider:13} {spec.family:6} {spec.summary}")
+
+
+@app.command()
+def voices(
+    language: Annotated[Optional[str], typer.Option("--language", "-l", help="Only voices for this language.")]
+    = None,
+) -> None:
+    """List the espeak-ng voices (id, name, languages)."""
+    from runner.engines.languages import same_language
+    from runner.engines.local.espeak_lib import EspeakLibrary
+
+    for v in EspeakLibrary.get().voices:
+        if language is None or any(same_language(lang, language) for lang in v.languages):
+            typer.echo(f"{v.identifier:22} {v.name:40} {', '.join(v.languages)}")
+
+
+@app.command()
+def devices() -> None:
+    """List audio devices PortAudio sees (for source.device and speaker sinks)."""
+    from runner.io.portaudio import devices as list_devices
+
+    found = list_devices()
+    if not found:
+        stderr.print("no audio devices (PortAudio lists none)", markup=False)
+    for d in found:
+        kinds = "/".join(k for k, n in (("in", d.max_input_channels), ("out", d.max_output_channels)) if n)
+        typer.echo(f"{d.index:3}  {d.name:40} {kinds:7} {d.default_sample_rate:.0f} Hz")

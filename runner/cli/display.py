@@ -1,0 +1,88 @@
+"""What a person sees while a session runs: a live table on a terminal, plain lines otherwise; then a summary."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from runner.events import Event, NoticeEvent, SessionEvent, TranscriptEvent, TranslationEvent
+from runner.runtime.status import SessionStatus, TargetStatus
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def live_table(status: SessionStatus, now: float) -> Group:
+    head = Text.assemble(
+        (f"{status.name}", "bold"), f"  {status.state}  ", f"{status.elapsed:6.1f}s  ",
+        f"audio {status.stream_seconds:6.1f}s  ", f"utterances {status.utterances}",
+    )
+    heard = Text.assemble(("heard: ", "dim"), status.partial or status.last_final or "…")
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("target", "spoken", "queued", "lag", "first audio p50", "errors", "last"):
+        table.add_column(column, no_wrap=column != "last", overflow="ellipsis")
+    for t in status.targets.values():
+        state = Text("FAILED", "bold red") if t.failed else Text(str(t.spoken))
+        table.add_row(t.label, state, str(t.queued), f"{t.lag(now):.1f}s", _ms(t.latency(0.5)),
+                      Text(str(t.errors), "red" if t.errors else ""), t.last_text)
+    return Group(head, heard, table)
+
+
+class LiveStatus:
+    """A rich Live view on stderr, refreshed a few times a second from the session's status."""
+
+    def __init__(self, console: Console, status: SessionStatus, clock: Callable[[], float]) -> None:
+        self._live = Live(console=console, refresh_per_second=4, transient=True,
+                          get_renderable=lambda: live_table(status, clock()))
+
+    def __enter__(self) -> LiveStatus:
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.__exit__(None, None, None)
+
+
+class EventLines:
+    """Plain progress lines (for pipes, CI and logs): finals, translations and notices as they happen."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def __call__(self, event: Event) -> None:
+        at = f"[{event.at:7.2f}s]"
+        if isinstance(event, TranscriptEvent) and event.final and event.text:
+            self.console.print(f"{at} {event.utterance_id} heard: {event.text}", markup=False, highlight=False)
+        elif isinstance(event, TranslationEvent):
+            self.console.print(f"{at} {event.utterance.id} {event.scope}: {event.text}", markup=False,
+                               highlight=False)
+        elif isinstance(event, NoticeEvent) and event.level != "info":
+            self.console.print(f"{at} {event.level}: {event.message}", markup=False, highlight=False,
+                               style="red" if event.level == "error" else "yellow")
+        elif isinstance(event, SessionEvent) and event.state == "draining":
+            self.console.print(f"{at} draining (deadline {event.detail.get('deadline')}s)", markup=False)
+
+
+def summary(status: SessionStatus) -> Table:
+    title = (f"{status.name}: {'interrupted, drained' if status.interrupted else 'finished'} in "
+             f"{status.elapsed:.1f}s; {status.utterances} utterance(s) from {status.stream_seconds:.1f}s of audio")
+    table = Table(title=title, title_justify="left", box=None, padding=(0, 1), show_edge=False)
+    for column in ("target", "language", "spoken", "dropped", "errors", "first audio p50 / max", "audio", "status"):
+        table.add_column(column)
+    for t in status.targets.values():
+        table.add_row(t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.errors),
+                      f"{_ms(t.latency(0.5))} / {_ms(t.latency(1.0))}", f"{t.audio_seconds:.1f}s", _verdict(t))
+    return table
+
+
+def _verdict(t: TargetStatus) -> Text:
+    if t.failed:
+        return Text(f"failed: {t.failed}", "red")
+    if t.errors:
+        return Text(f"errors: {t.last_error}", "red")
+    return Text("ok", "green")

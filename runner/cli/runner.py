@@ -1,0 +1,58 @@
+"""``polyglot run``: build the pipeline, run the session under signal handling and a status view."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+import sys
+from pathlib import Path
+
+from runner.cli import stderr
+from runner.cli.display import EventLines, LiveStatus, summary
+from runner.config.model import PipelineConfig
+from runner.runtime.build import build
+from runner.runtime.session import Session
+
+EXIT_TARGET_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def run_pipeline(config: PipelineConfig, *, input_override: Path | None, output_dir: Path,
+                 realtime: bool | None, drain_timeout: float | None, quiet: bool) -> int:
+    if drain_timeout is not None:
+        config = dataclasses.replace(config, drain_timeout=drain_timeout)
+    pipeline = build(config, input_override=input_override, output_dir=output_dir, realtime=realtime)
+    live = not quiet and stderr.is_terminal
+    session = Session(pipeline, observers=[] if quiet or live else [EventLines(stderr)])
+    status = asyncio.run(_run(session, live))
+    stderr.print(summary(status))
+    if not status.ok:
+        return EXIT_TARGET_FAILED
+    return EXIT_INTERRUPTED if status.interrupted else 0
+
+
+async def _run(session: Session, live: bool) -> object:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    hard_stop = asyncio.Event()
+
+    def on_interrupt() -> None:
+        if stop.is_set():
+            hard_stop.set()
+            return
+        stop.set()
+        stderr.print(f"stopping: finishing queued speech within {session.pipeline.config.drain_timeout:g}s "
+                     f"(Ctrl-C again to stop now)", markup=False)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_interrupt)
+    try:
+        if live:
+            with LiveStatus(stderr, session.status, session.clock):
+                return await session.run(stop, hard_stop)
+        return await session.run(stop, hard_stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        sys.stdout.flush()

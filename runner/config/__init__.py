@@ -1,0 +1,1 @@
+"""Config phase: YAML (1.2 core, strict) -> environment interpolation -> JSON Schema -> typed model."""

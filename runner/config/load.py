@@ -1,0 +1,128 @@
+"""Phase 1, load: file -> YAML -> environment -> schema -> :class:`PipelineConfig`, every problem located."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from runner.config import model, schema
+from runner.config.envsubst import InterpolationError, interpolate
+from runner.config.yaml12 import SourceMap, parse
+from runner.diagnostics import Diagnostic, errors_in
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+@dataclass
+class Loaded:
+    file: str
+    config: model.PipelineConfig | None
+    source_map: SourceMap
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.config is not None and not errors_in(self.diagnostics)
+
+
+def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
+    """Load and schema-check one pipeline file. Never raises for bad input."""
+    name = str(path)
+    env = os.environ if env is None else env
+    text, problem = _read_text(Path(path), name)
+    source_map = SourceMap(name)
+    if problem:
+        return Loaded(name, None, source_map, [problem])
+
+    env_problems: list[Diagnostic] = []
+
+    def rewrite(value: str, where: tuple[int, int]) -> tuple[str, bool] | None:
+        try:
+            result = interpolate(value, env)
+        except InterpolationError as exc:
+            env_problems.append(Diagnostic(name, where[0], where[1], "", "env", str(exc)))
+            return None
+        return result.text, result.changed
+
+    doc = parse(text, name, rewrite)
+    diagnostics = doc.problems + [_with_path(d, doc.source_map) for d in env_problems]
+    if doc.data is None:
+        if not diagnostics:
+            diagnostics.append(Diagnostic(name, 1, 1, "", "empty", "the file holds no YAML document"))
+        return Loaded(name, None, doc.source_map, sorted(diagnostics))
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__
+        diagnostics.append(doc.source_map.diagnostic("", "type", f"the top level must be a mapping, not a {kind}"))
+        return Loaded(name, None, doc.source_map, diagnostics)
+
+    diagnostics += schema.validate(doc.data, doc.source_map)
+    diagnostics += _check_target_overrides(doc.data, doc.source_map, diagnostics)
+    diagnostics.sort()
+    if errors_in(diagnostics):
+        return Loaded(name, None, doc.source_map, diagnostics)
+    config = model.build(doc.data, Path(path), doc.interpolated)
+    return Loaded(name, config, doc.source_map, diagnostics)
+
+
+def _read_text(path: Path, name: str) -> tuple[str, Diagnostic | None]:
+    def problem(code: str, message: str) -> tuple[str, Diagnostic]:
+        return "", Diagnostic(name, 0, 0, "", code, message)
+
+    try:
+        if path.is_dir():
+            return problem("io", "is a directory, not a pipeline file")
+        if not path.exists():
+            return problem("io", "no such file")
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            return problem("io", f"file is {size} bytes; a pipeline config is at most {MAX_CONFIG_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return problem("io", f"cannot read: {exc.strerror or exc}")
+    if not raw.strip():
+        return problem("empty", "the file is empty")
+    if b"\x00" in raw:
+        return problem("binary", "is a binary file, not YAML")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return problem("encoding", f"is not UTF-8 text (byte {exc.start})")
+
+
+def _with_path(d: Diagnostic, source_map: SourceMap) -> Diagnostic:
+    """Give an environment problem the JSON pointer of the value at its position."""
+    for pointer, position in source_map.values.items():
+        if position == (d.line, d.column):
+            return Diagnostic(d.file, d.line, d.column, pointer, d.code, d.message)
+    return d
+
+
+def _check_target_overrides(data: dict[str, Any], source_map: SourceMap,
+                            known: list[Diagnostic]) -> list[Diagnostic]:
+    """Check each target's merged stage options against the provider they end up with.
+
+    The schema can check an override only loosely (it may omit the provider, which is inherited); the merged
+    options are checked here, and only problems in keys the target itself sets are reported (the pipeline-level
+    ones were reported already).
+    """
+    out: list[Diagnostic] = []
+    targets = data.get("targets")
+    if not isinstance(targets, list):
+        return out
+    already = {d.path for d in known}
+    for i, target in enumerate(targets):
+        if not isinstance(target, dict):
+            continue
+        for key, definition, top_def in (("translation", "translationOptions", "translation"),
+                                         ("text_to_speech", "ttsOptions", "textToSpeech")):
+            override, top = target.get(key), data.get(key, {})
+            if not isinstance(override, dict) or not isinstance(top, dict):
+                continue
+            merged = model.merged_options(top, override, definition)
+            for d in schema.validate(merged, source_map, definition=top_def, at=("targets", i, key)):
+                inside = d.path.split("/")[4:5]
+                if (not inside or inside[0] in override) and d.path not in already:
+                    out.append(d)
+    return out

@@ -1,0 +1,50 @@
+"""Located, compiler-style diagnostics: ``file:line:col: error[code] /json/pointer: message``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    # Field order is the sort order: by file, then position, then path.
+    file: str
+    line: int
+    column: int
+    path: str
+    code: str
+    message: str
+    severity: Severity = field(default="error", compare=False)
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        path = f" {self.path}:" if self.path else ""
+        return f"{where}: {self.severity}[{self.code}]{path} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def errors_in(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity == "error"]
+
+
+def render_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(d.format() for d in sorted(diagnostics))
+
+
+def render_json(results: dict[str, list[Diagnostic]]) -> str:
+    """JSON for ``validate --format json``: one entry per file with its verdict and diagnostics."""
+    files = [
+        {
+            "file": name,
+            "valid": not errors_in(diags),
+            "diagnostics": [d.to_dict() for d in sorted(diags)],
+        }
+        for name, diags in results.items()
+    ]
+    return json.dumps({"valid": all(f["valid"] for f in files), "files": files}, indent=2, ensure_ascii=False)

@@ -1,0 +1,96 @@
+"""The three engine interfaces. Each is tiny: one streaming method, ``start`` and ``aclose``.
+
+Engines know nothing of queues, fan-out, retries or sinks; stages wrap them. An engine is used as an async
+context manager: ``start`` warms it up (loads a model, spawns a process, opens a connection) and raises
+:class:`~runner.errors.EngineUnavailable` when it cannot; ``aclose`` releases everything.
+
+Each engine class also checks a config before anything is built (``check``, pure: no network, no processes
+started) and builds itself from it (``create``); see :mod:`runner.engines.registry`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, AsyncIterator, ClassVar, Iterable, Self
+
+from runner.frames import AudioFormat, AudioFrame, Transcript
+
+if TYPE_CHECKING:
+    from runner.config.model import EngineChoice, PipelineConfig, TargetConfig
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A config problem an engine found, at a JSON pointer of the config."""
+
+    pointer: str
+    message: str
+    code: str = "engine"
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    """What an engine is given to check or build itself."""
+
+    pipeline: PipelineConfig
+    choice: EngineChoice
+    target: TargetConfig | None = None  # None for speech-to-text
+
+    @property
+    def source_language(self) -> str:
+        return self.pipeline.language
+
+
+class Engine(ABC):
+    provider: ClassVar[str]
+
+    @classmethod
+    def check(cls, request: EngineRequest) -> Iterable[Problem]:
+        """Problems with this config for this engine (languages, voices, formats). Pure."""
+        return ()
+
+    @classmethod
+    @abstractmethod
+    def create(cls, request: EngineRequest) -> Self: ...
+
+    async def start(self) -> None:
+        """Warm up; raise EngineUnavailable if the engine cannot run here."""
+
+    async def aclose(self) -> None:
+        """Release processes, threads and connections. Safe to call twice."""
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class SpeechToText(Engine):
+    """Audio frames in, partial and final transcripts out."""
+
+    input_rate: int = 16000
+    input_channels: int = 1
+
+    @abstractmethod
+    def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncIterator[Transcript]:
+        """Consume ``frames`` until they end; yield transcripts; finish after the last final."""
+
+
+class Translator(Engine):
+    """Text in one language to text in another; the pair is fixed when the engine is created."""
+
+    @abstractmethod
+    async def translate(self, text: str) -> str: ...
+
+
+class Synthesizer(Engine):
+    """Text to audio in ``output`` format, streamed in chunks as the engine produces them."""
+
+    output: AudioFormat
+
+    @abstractmethod
+    def synthesize(self, text: str) -> AsyncIterator[bytes]: ...

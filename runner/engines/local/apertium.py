@@ -1,0 +1,186 @@
+"""Translation with Apertium (Debian packages ``apertium-eng-spa`` and friends), one warm pipeline per pair.
+
+A cold ``apertium`` call costs ~200 ms (it starts a dozen processes); a warm pipeline answers in ~2 ms. The
+pipeline comes from ``apertium-wblank-mode -z MODE``: every stage runs in null-flush mode, so each request
+(text, a blank, then NUL) is answered by its translation followed by NUL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Self
+
+from runner.engines.base import EngineRequest, Problem, Translator
+from runner.engines.languages import base_language, spellings
+from runner.engines.registry import register
+from runner.errors import EngineUnavailable, PermanentEngineError, TransientEngineError
+
+INSTALL_HINT = "apt install apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apertium-eo-en"
+_SPECIAL = re.compile(r"([\[\]{}^$/\\@<>])")
+_BLANK = re.compile(r"(?<!\\)\[(?:[^\]\\]|\\.)*\]")  # format blanks, e.g. [][\n]
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def mode_dirs() -> list[Path]:
+    dirs = [Path(os.environ["APERTIUM_DATADIR"]) / "modes"] if "APERTIUM_DATADIR" in os.environ else []
+    return dirs + [Path("/usr/share/apertium/modes"), Path("/usr/local/share/apertium/modes")]
+
+
+@lru_cache(maxsize=1)
+def installed_modes() -> dict[str, Path]:
+    """Installed translation modes by name, e.g. {'eng-spa': Path('/usr/share/apertium/modes/eng-spa.mode')}."""
+    modes: dict[str, Path] = {}
+    for folder in mode_dirs():
+        if folder.is_dir():
+            for f in sorted(folder.glob("*.mode")):
+                modes.setdefault(f.stem, f)
+    return modes
+
+
+def find_mode(source: str, target: str) -> str | None:
+    """The plain mode translating ``source`` into ``target``, e.g. ('en-US', 'es') -> 'eng-spa'."""
+    modes = installed_modes()
+    for a in spellings(source):
+        for b in spellings(target):
+            if f"{a}-{b}" in modes:
+                return f"{a}-{b}"
+    return None
+
+
+def pairs_from(source: str) -> list[str]:
+    """Target languages reachable from ``source`` with the installed modes."""
+    src = set(spellings(source))
+    found = {base_language(name.split("-")[1].split("_")[0])
+             for name in installed_modes() if name.split("-")[0] in src and "_" not in name}
+    return sorted(found)
+
+
+def escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def unescape(stream: str) -> str:
+    """Apertium output to plain text: drop format blanks, undo backslash escapes."""
+    return _ESCAPE.sub(r"\1", _BLANK.sub("", stream)).strip()
+
+
+def as_sentence(text: str) -> str:
+    """Speech-to-text gives bare lowercase words; a final full stop lets Apertium treat them as a sentence."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?;:…" else text + "."
+
+
+@register("translation", "apertium", family="local",
+          summary="Apertium rule-based translation from Debian packages, one warm pipeline per language pair")
+class ApertiumTranslator(Translator):
+    def __init__(self, mode: str, mark_unknown: bool, timeout: float) -> None:
+        self.mode = mode
+        self.mark_unknown = mark_unknown
+        self.timeout = timeout
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+        self._stderr_tail: list[str] = []
+        self._stderr_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def check(cls, request: EngineRequest) -> Iterable[Problem]:
+        target = request.target
+        assert target is not None
+        if not installed_modes():
+            yield Problem(f"{request.choice.pointer}/provider",
+                          f"Apertium is not installed ({INSTALL_HINT})", code="engine-unavailable")
+            return
+        mode = request.choice.get("mode")
+        if mode is not None:
+            if mode not in installed_modes():
+                yield Problem(f"{request.choice.pointer}/mode", f"Apertium mode '{mode}' is not installed "
+                              f"(installed: {', '.join(installed_modes())})", code="language-pair")
+            return
+        if find_mode(request.source_language, target.language) is None:
+            reachable = pairs_from(request.source_language)
+            have = f"installed pairs from {request.source_language}: {', '.join(reachable)}" if reachable else \
+                f"no Apertium pair from {request.source_language} is installed"
+            yield Problem(f"{target.pointer}/language", f"Apertium cannot translate {request.source_language} "
+                          f"into {target.language} ({have})", code="language-pair")
+
+    @classmethod
+    def create(cls, request: EngineRequest) -> Self:
+        assert request.target is not None
+        mode = request.choice.get("mode") or find_mode(request.source_language, request.target.language)
+        if mode is None:
+            raise EngineUnavailable(f"no Apertium mode for {request.source_language} -> {request.target.language}")
+        return cls(mode, bool(request.choice.get("mark_unknown", False)), float(request.choice.get("timeout", 10)))
+
+    async def start(self) -> None:
+        mode_file = installed_modes().get(self.mode)
+        if mode_file is None:
+            raise EngineUnavailable(f"Apertium mode '{self.mode}' is not installed ({INSTALL_HINT})")
+        try:
+            script = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True,
+                                    text=True, check=True, timeout=10).stdout.strip()
+            # $1 is the generator option (-g marks unknown words, -n does not); $2 the tagger's (none).
+            self._proc = await asyncio.create_subprocess_exec(
+                "bash", "-c", script, "apertium", "-g" if self.mark_unknown else "-n", "",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                start_new_session=True)  # its own process group, so that kill reaches every stage
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise EngineUnavailable(f"cannot start Apertium ({self.mode}): {exc}") from exc
+        self._stderr_task = asyncio.create_task(self._collect_stderr(self._proc))
+
+    async def translate(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        async with self._lock:
+            if self._proc is None or self._proc.returncode is not None:
+                await self.start()
+            proc = self._proc
+            assert proc is not None and proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write((escape(as_sentence(text)) + " \0").encode())
+                await proc.stdin.drain()
+                raw = await asyncio.wait_for(proc.stdout.readuntil(b"\0"), self.timeout)
+            except (asyncio.IncompleteReadError, BrokenPipeError, ConnectionResetError) as exc:
+                await self._kill()
+                raise TransientEngineError(f"Apertium ({self.mode}) stopped: {self._stderr()}") from exc
+            except TimeoutError as exc:
+                await self._kill()
+                raise TransientEngineError(f"Apertium ({self.mode}) did not answer in {self.timeout:g}s") from exc
+            except asyncio.LimitOverrunError as exc:
+                await self._kill()
+                raise PermanentEngineError(f"Apertium ({self.mode}) answer too long") from exc
+        return unescape(raw[:-1].decode("utf-8", errors="replace"))
+
+    async def aclose(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.returncode is None and proc.stdin is not None:
+            proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), 2)
+            except TimeoutError:
+                await self._kill()
+        if self._stderr_task is not None:
+            self._stderr_task.cancel()
+        self._proc = None
+
+    async def _kill(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            await self._proc.wait()
+        self._proc = None
+
+    async def _collect_stderr(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        async for line in proc.stderr:
+            self._stderr_tail = (self._stderr_tail + [line.decode(errors="replace").strip()])[-5:]
+
+    def _stderr(self) -> str:
+        return " / ".join(filter(None, self._stderr_tail)) or "no error output"

@@ -1,0 +1,103 @@
+"""Text-to-speech with espeak-ng (the library bundled by ``espeakng-loader``: 100+ languages, no download)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncIterator, Iterable, Self
+
+import numpy as np
+import soxr
+
+from runner.engines.base import EngineRequest, Problem, Synthesizer
+from runner.engines.languages import display_name, same_language
+from runner.engines.local.espeak_lib import EspeakLibrary
+from runner.engines.registry import register
+from runner.errors import EngineUnavailable, PermanentEngineError
+from runner.formats import default_sample_rate
+from runner.frames import AudioFormat
+
+_END = object()
+
+
+@register("text_to_speech", "espeak", family="local",
+          summary="espeak-ng formant synthesis, 100+ languages, bundled with the espeakng-loader wheel")
+class EspeakSynthesizer(Synthesizer):
+    def __init__(self, voice: str, output: AudioFormat, words_per_minute: int, pitch: int) -> None:
+        self.voice = voice
+        self.output = output
+        self.words_per_minute = words_per_minute
+        self.pitch = pitch
+        self._library: EspeakLibrary | None = None
+
+    @classmethod
+    def check(cls, request: EngineRequest) -> Iterable[Problem]:
+        target = request.target
+        assert target is not None
+        if target.format != "pcm":
+            yield Problem(f"{target.pointer}/format", f"espeak produces pcm only, not {target.format}",
+                          code="format")
+        wanted = target.voice or target.language
+        voice = EspeakLibrary.get().find_voice(wanted)
+        where = f"{target.pointer}/voice" if target.voice else f"{target.pointer}/language"
+        if voice is None:
+            yield Problem(where, f"espeak-ng has no voice for '{wanted}' "
+                          f"({display_name(target.language)}); 'polyglot voices --provider espeak' lists them",
+                          code="voice")
+        elif not any(same_language(lang, target.language) for lang in voice.languages):
+            yield Problem(where, f"espeak-ng voice '{wanted}' speaks {display_name(voice.languages[0])}, "
+                          f"not {display_name(target.language)}", code="voice")
+        if target.lexicons:
+            yield Problem(f"{target.pointer}/lexicons", "espeak does not apply Polly lexicons; they are ignored",
+                          code="lexicons", severity="warning")
+
+    @classmethod
+    def create(cls, request: EngineRequest) -> Self:
+        target = request.target
+        assert target is not None
+        rate = target.sample_rate or default_sample_rate(target.format)
+        return cls(voice=target.voice or target.language, output=AudioFormat("pcm", rate, 1),
+                   words_per_minute=int(request.choice.get("words_per_minute", 175)),
+                   pitch=int(request.choice.get("pitch", 50)))
+
+    async def start(self) -> None:
+        library = await asyncio.to_thread(EspeakLibrary.get)
+        if library.find_voice(self.voice) is None:
+            raise EngineUnavailable(f"espeak-ng has no voice '{self.voice}'")
+        self._library = library
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        library = self._library
+        if library is None:
+            await self.start()
+            library = self._library
+        assert library is not None
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[object] = asyncio.Queue()
+        wanted = [True]  # cleared when the consumer goes away, which aborts synthesis on the espeak thread
+
+        def on_audio(pcm: bytes) -> bool:
+            loop.call_soon_threadsafe(chunks.put_nowait, pcm)
+            return wanted[0]
+
+        job = library.synthesize(text, self.voice, self.words_per_minute, self.pitch, on_audio)
+        job.add_done_callback(lambda _: loop.call_soon_threadsafe(chunks.put_nowait, _END))
+        resampler = None
+        if library.sample_rate != self.output.sample_rate:
+            resampler = soxr.ResampleStream(library.sample_rate, self.output.sample_rate, 1, dtype="int16")
+        try:
+            while (item := await chunks.get()) is not _END:
+                assert isinstance(item, bytes)
+                if resampler is None:
+                    yield item
+                else:
+                    out = resampler.resample_chunk(np.frombuffer(item, dtype=np.int16))
+                    if out.size:
+                        yield out.tobytes()
+            if resampler is not None:
+                tail = resampler.resample_chunk(np.zeros(0, dtype=np.int16), last=True)
+                if tail.size:
+                    yield tail.tobytes()
+            if (exc := job.exception()) is not None:
+                raise PermanentEngineError(f"espeak-ng failed: {exc}") from exc
+        finally:
+            wanted[0] = False

@@ -1,0 +1,125 @@
+"""What the session reports while it runs: the events sinks, the event log and the status receive.
+
+An :class:`Utterance` is one final transcript; it carries its id and timestamps through every stage. ``start``
+and ``end`` are stream seconds (position in the audio, what captions use); ``final_at`` and every event's ``at``
+are session seconds (the wall clock since the session started, what latency is measured in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from runner.frames import AudioFormat
+
+SOURCE_SCOPE = "source"
+SESSION_SCOPE = "session"
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    id: str
+    seq: int
+    text: str
+    start: float
+    end: float
+    final_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    scope: str  # "source", "session", or a target's label (its language)
+    at: float
+
+    kind: str = field(default="event", init=False)
+
+    def record(self) -> dict[str, Any]:
+        """The JSON object written to event logs."""
+        return {"event": self.kind, "scope": self.scope, "at": round(self.at, 4)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranscriptEvent(Event):
+    utterance_id: str
+    text: str
+    final: bool
+    start: float
+    end: float
+    kind: str = field(default="transcript", init=False)
+
+    def record(self) -> dict[str, Any]:
+        return {**Event.record(self), "utterance": self.utterance_id, "final": self.final, "text": self.text,
+                "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranslationEvent(Event):
+    utterance: Utterance
+    text: str
+    kind: str = field(default="translation", init=False)
+
+    def record(self) -> dict[str, Any]:
+        u = self.utterance
+        return {**Event.record(self), "utterance": u.id, "source_text": u.text, "text": self.text,
+                "start": u.start, "end": u.end, "latency": round(self.at - u.final_at, 4)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioEvent(Event):
+    """One chunk of synthesized audio, as the engine produced it. Not written to event logs (see SpokenEvent)."""
+
+    utterance: Utterance
+    data: bytes
+    format: AudioFormat
+    first: bool
+    kind: str = field(default="audio", init=False)
+
+    def record(self) -> dict[str, Any]:
+        return {**Event.record(self), "utterance": self.utterance.id, "bytes": len(self.data)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpokenEvent(Event):
+    """An utterance was fully synthesized and written to a target's sinks."""
+
+    utterance: Utterance
+    bytes: int
+    seconds: float | None
+    first_audio_at: float | None
+    kind: str = field(default="spoken", init=False)
+
+    def record(self) -> dict[str, Any]:
+        first = None if self.first_audio_at is None else round(self.first_audio_at - self.utterance.final_at, 4)
+        return {**Event.record(self), "utterance": self.utterance.id, "bytes": self.bytes,
+                "audio_seconds": None if self.seconds is None else round(self.seconds, 3),
+                "first_audio_latency": first, "latency": round(self.at - self.utterance.final_at, 4)}
+
+
+Level = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeEvent(Event):
+    """Something worth telling: an error on a target or sink, a dropped utterance, a drain that timed out."""
+
+    level: Level
+    code: str
+    message: str
+    utterance_id: str | None = None
+    kind: str = field(default="notice", init=False)
+
+    def record(self) -> dict[str, Any]:
+        rec = {**Event.record(self), "level": self.level, "code": self.code, "message": self.message}
+        if self.utterance_id:
+            rec["utterance"] = self.utterance_id
+        return rec
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionEvent(Event):
+    state: Literal["started", "draining", "ended"]
+    detail: dict[str, Any] = field(default_factory=dict)
+    kind: str = field(default="session", init=False)
+
+    def record(self) -> dict[str, Any]:
+        return {**Event.record(self), "state": self.state, **self.detail}

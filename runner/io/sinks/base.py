@@ -1,0 +1,113 @@
+"""Sinks: where a target's (or the transcript's) output goes. They register themselves by config ``type``.
+
+A sink takes the events it understands and ignores the rest. Failures become :class:`SinkError`; the
+:class:`SinkGroup` of a target reports each failing sink once and keeps feeding the others.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable, ClassVar, TypeVar
+
+from runner.config.model import SinkConfig
+from runner.errors import SinkError
+from runner.events import Event
+from runner.frames import AudioFormat
+
+
+@dataclass(frozen=True)
+class SinkContext:
+    config: SinkConfig
+    path: Path | None  # resolved against --output-dir
+    scope: str  # "source" for transcript sinks, else the target's label
+    audio: AudioFormat | None  # the target's audio format; None for transcript sinks
+
+
+class Sink(ABC):
+    type_name: ClassVar[str]
+
+    def __init__(self, context: SinkContext) -> None:
+        self.context = context
+        self.path = context.path
+
+    def describe(self) -> str:
+        return f"{self.type_name} {self.path}" if self.path else self.type_name
+
+    async def open(self) -> None:
+        """Create files, open devices. Raise SinkError if that cannot be done."""
+
+    @abstractmethod
+    async def write(self, event: Event) -> None: ...
+
+    async def close(self) -> None:
+        """Finish the output so it is valid (headers, last cue) and release it. Safe to call twice."""
+
+    def _make_parent(self) -> None:
+        assert self.path is not None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SinkError(f"{self.describe()}: cannot create folder {self.path.parent}: {exc.strerror}") from exc
+
+
+SinkClass = type[Sink]
+_sinks: dict[str, SinkClass] = {}
+S = TypeVar("S", bound=SinkClass)
+
+
+def sink(type_name: str) -> Callable[[S], S]:
+    def decorate(cls: S) -> S:
+        cls.type_name = type_name
+        _sinks[type_name] = cls
+        return cls
+
+    return decorate
+
+
+def create(context: SinkContext) -> Sink:
+    return _sinks[context.config.type](context)
+
+
+Report = Callable[[Sink, Exception], Awaitable[None]]
+
+
+class SinkGroup:
+    """The sinks of one scope. A sink that fails is reported once, then left out; the others go on."""
+
+    def __init__(self, sinks: list[Sink], on_failure: Report) -> None:
+        self.sinks = sinks
+        self.failed: dict[Sink, str] = {}
+        self._on_failure = on_failure
+
+    async def open(self) -> None:
+        for s in self.sinks:
+            await s.open()
+
+    async def write(self, event: Event) -> None:
+        for s in self.sinks:
+            if s in self.failed:
+                continue
+            try:
+                await s.write(event)
+            except Exception as exc:  # any failure of one sink, even a bug, must not stop the others
+                await self._fail(s, exc)
+
+    async def close(self) -> None:
+        for s in self.sinks:
+            try:
+                await s.close()
+            except Exception as exc:
+                if s not in self.failed:
+                    await self._fail(s, exc)
+
+    async def _fail(self, s: Sink, exc: Exception) -> None:
+        if isinstance(exc, SinkError):
+            message = str(exc)
+        elif isinstance(exc, OSError):
+            message = f"{s.describe()}: {exc.strerror or exc}"
+        else:
+            message = f"{s.describe()}: {type(exc).__name__}: {exc}"
+        self.failed[s] = message
+        await self._on_failure(s, SinkError(message))

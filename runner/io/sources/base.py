@@ -1,0 +1,46 @@
+"""Audio sources: where the speaker's audio comes from. They register themselves by config ``type``."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import AsyncIterator, Callable, TypeVar
+
+from runner.config.model import SourceConfig
+from runner.frames import AudioFrame
+
+
+class AudioSource(ABC):
+    """Yields mono 16-bit PCM frames at the rate the speech-to-text engine asked for, then ends."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+
+    @abstractmethod
+    def describe(self) -> str: ...
+
+    async def check(self) -> None:
+        """Fail early (InputError, DeviceError) if the source cannot be read; called before engines start."""
+
+    @abstractmethod
+    def frames(self) -> AsyncIterator[AudioFrame]: ...
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop soon: the frame iterator ends after what is already captured. Safe from any task, repeatable."""
+
+
+SourceFactory = Callable[[SourceConfig, int], AudioSource]
+_sources: dict[str, SourceFactory] = {}
+F = TypeVar("F", bound=SourceFactory)
+
+
+def source(type_name: str) -> Callable[[F], F]:
+    def decorate(factory: F) -> F:
+        _sources[type_name] = factory
+        return factory
+
+    return decorate
+
+
+def create(config: SourceConfig, rate: int) -> AudioSource:
+    return _sources[config.type](config, rate)

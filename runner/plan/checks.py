@@ -1,0 +1,137 @@
+"""Phase 2, plan: the checks that need more than the schema. Pure: no network, no devices, nothing started.
+
+Checks: sample rate allowed for the format; unique target languages; unique output paths; sinks that fit the
+audio format; the source recording exists; each engine is available and accepts its part of the config
+(language pair served, voice exists for the engine and language).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from runner.config.load import Loaded
+from runner.config.model import FileSource, PipelineConfig, SinkConfig
+from runner.diagnostics import Diagnostic
+from runner.engines.base import EngineRequest, Problem
+from runner.engines.registry import Kind, lookup
+from runner.errors import PolyglotError
+from runner.formats import SAMPLE_RATES
+
+AUDIO_SINKS = {"wav", "audio_file", "speaker"}
+PCM_ONLY_SINKS = {"wav", "speaker"}
+
+
+def plan(loaded: Loaded, *, input_override: Path | None = None, output_dir: Path = Path(".")) -> list[Diagnostic]:
+    """Every semantic problem of a schema-valid config, located."""
+    config = loaded.config
+    assert config is not None
+    problems = [
+        *_formats(config),
+        *_unique_languages(config),
+        *_unique_paths(config, output_dir),
+        *_sinks_fit(config),
+        *_source(config, input_override),
+        *_engines(config),
+    ]
+    return sorted(loaded.source_map.diagnostic(p.pointer, p.code, p.message, severity=p.severity)
+                  for p in problems)
+
+
+def sink_path(sink: SinkConfig, output_dir: Path) -> Path | None:
+    """Where a sink writes: relative paths land under ``output_dir``; '-' is standard output."""
+    if sink.path is None or sink.path == "-":
+        return None
+    path = Path(sink.path).expanduser()
+    return path if path.is_absolute() else output_dir / path
+
+
+def event_log_path(config: PipelineConfig, output_dir: Path) -> Path | None:
+    if config.event_log is None or config.event_log == "-":
+        return None
+    path = Path(config.event_log).expanduser()
+    return path if path.is_absolute() else output_dir / path
+
+
+def _formats(config: PipelineConfig) -> Iterable[Problem]:
+    for t in config.targets:
+        if t.sample_rate is not None and t.sample_rate not in SAMPLE_RATES[t.format]:
+            allowed = ", ".join(str(r) for r in SAMPLE_RATES[t.format])
+            yield Problem(f"{t.pointer}/sample_rate", f"{t.sample_rate} Hz is not available for {t.format} "
+                          f"(allowed: {allowed})", code="sample-rate")
+
+
+def _unique_languages(config: PipelineConfig) -> Iterable[Problem]:
+    seen: dict[str, int] = {}
+    for t in config.targets:
+        key = t.language.lower()
+        if key in seen:
+            yield Problem(f"{t.pointer}/language", f"target language {t.language} is already used by "
+                          f"targets[{seen[key]}]; each language is one target", code="duplicate-target")
+        else:
+            seen[key] = t.index
+
+
+def _unique_paths(config: PipelineConfig, output_dir: Path) -> Iterable[Problem]:
+    outputs: list[tuple[Path, str]] = []
+    for sink in config.transcript_sinks + tuple(s for t in config.targets for s in t.sinks):
+        path = sink_path(sink, output_dir)
+        if path is not None:
+            outputs.append((path.resolve(), f"{sink.pointer}/path"))
+    log = event_log_path(config, output_dir)
+    if log is not None:
+        outputs.append((log.resolve(), "/event_log"))
+    counts = Counter(p for p, _ in outputs)
+    first: dict[Path, str] = {}
+    for path, pointer in outputs:
+        if counts[path] > 1:
+            if path in first:
+                yield Problem(pointer, f"{path} is also written by {first[path]}; every output needs its own "
+                              f"path", code="duplicate-path")
+            else:
+                first[path] = pointer.removesuffix("/path")
+
+
+def _sinks_fit(config: PipelineConfig) -> Iterable[Problem]:
+    for sink in config.transcript_sinks:
+        if sink.type in AUDIO_SINKS:
+            yield Problem(f"{sink.pointer}/type", f"transcript sinks take text (srt, vtt, jsonl), not {sink.type}",
+                          code="sink")
+    for t in config.targets:
+        for sink in t.sinks:
+            if sink.type in PCM_ONLY_SINKS and t.format != "pcm":
+                yield Problem(f"{sink.pointer}/type", f"a {sink.type} sink needs pcm audio but this target "
+                              f"produces {t.format}; use audio_file", code="sink")
+
+
+def _source(config: PipelineConfig, input_override: Path | None) -> Iterable[Problem]:
+    if input_override is not None or not isinstance(config.source, FileSource):
+        return
+    path = config.source.path
+    if path.is_dir():
+        yield Problem("/source/path", f"{path} is a directory, not a recording", code="input")
+    elif not path.exists():
+        yield Problem("/source/path", f"no such recording: {path}", code="input")
+
+
+def _engines(config: PipelineConfig) -> Iterable[Problem]:
+    requests: list[tuple[Kind, EngineRequest]] = [
+        ("speech_to_text", EngineRequest(config, config.speech_to_text)),
+    ]
+    for t in config.targets:
+        requests.append(("translation", EngineRequest(config, t.translation, t)))
+        requests.append(("text_to_speech", EngineRequest(config, t.text_to_speech, t)))
+    reported: set[tuple[Kind, str]] = set()
+    for kind, request in requests:
+        try:
+            spec = lookup(kind, request.choice.provider)
+        except PolyglotError as exc:
+            if (kind, request.choice.provider) not in reported:  # once per provider, not per target
+                reported.add((kind, request.choice.provider))
+                yield Problem(f"{request.choice.pointer}/provider", str(exc), code="engine-unavailable")
+            continue
+        try:
+            yield from spec.engine.check(request)
+        except PolyglotError as exc:
+            yield Problem(f"{request.choice.pointer}/provider", str(exc), code="engine-unavailable")

@@ -1,0 +1,101 @@
+"""The stage graph a config describes, as ``polyglot graph`` shows it (text tree or Graphviz DOT).
+
+The runtime is built from the same config by :mod:`runner.runtime.build`; this module only describes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.config.model import FileSource, PipelineConfig, SinkConfig, TargetConfig
+from runner.engines.languages import display_name
+from runner.formats import default_sample_rate
+from runner.plan.checks import event_log_path, sink_path
+
+
+@dataclass
+class Node:
+    id: str
+    label: str
+    kind: str  # source | stt | fanout | lane | translate | synthesize | sink
+    children: list[Node] = field(default_factory=list)
+
+
+def stage_graph(config: PipelineConfig, *, input_override: Path | None = None,
+                output_dir: Path = Path(".")) -> Node:
+    if input_override is not None:
+        source_label = f"source: file {input_override} (--input)"
+    elif isinstance(config.source, FileSource):
+        pace = "real time" if config.source.realtime else "as fast as possible"
+        source_label = f"source: file {config.source.path} ({pace})"
+    else:
+        s = config.source
+        source_label = f"source: microphone {s.device!r} ({s.sample_rate} Hz, {s.channels} ch)"
+    stt = Node("stt", f"speech-to-text: {config.speech_to_text.provider} ({config.language})", "stt")
+    root = Node("source", source_label, "source", [stt])
+    stt.children += [_sink(s, "transcript", i, output_dir) for i, s in enumerate(config.transcript_sinks)]
+    log = event_log_path(config, output_dir)
+    if config.event_log:
+        stt.children.append(Node("event_log", f"event log: jsonl {log or 'stdout'} (every event)", "sink"))
+    fanout = Node("fanout", f"fan-out: {len(config.targets)} lane(s)", "fanout")
+    stt.children.append(fanout)
+    fanout.children += [_lane(t, output_dir) for t in config.targets]
+    return root
+
+
+def _lane(t: TargetConfig, output_dir: Path) -> Node:
+    key = f"t{t.index}"
+    rate = t.sample_rate or default_sample_rate(t.format, t.engine)
+    voice = t.voice or t.language
+    speak = Node(f"{key}_tts", f"speak: {t.text_to_speech.provider} voice {voice}, {t.engine}, {t.format} "
+                 f"{rate} Hz", "synthesize")
+    speak.children += [_sink(s, key, i, output_dir) for i, s in enumerate(t.sinks)]
+    translate = Node(f"{key}_translate", f"translate: {t.translation.provider}", "translate", [speak])
+    lane = Node(key, f"{t.language} ({display_name(t.language)}): queue {t.queue.size}, {t.queue.overflow}",
+                "lane", [translate])
+    return lane
+
+
+def _sink(s: SinkConfig, owner: str, i: int, output_dir: Path) -> Node:
+    where = sink_path(s, output_dir)
+    if s.type == "speaker":
+        detail = f"device {s.device!r}"
+    else:
+        detail = str(where) if where is not None else "stdout"
+    return Node(f"{owner}_sink{i}", f"{s.type} {detail}", "sink")
+
+
+def to_text(root: Node) -> str:
+    lines = [root.label]
+
+    def walk(node: Node, prefix: str) -> None:
+        for i, child in enumerate(node.children):
+            last = i == len(node.children) - 1
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{child.label}")
+            walk(child, prefix + ("    " if last else "│   "))
+
+    walk(root, "")
+    return "\n".join(lines)
+
+
+_SHAPES = {"source": "invhouse", "stt": "box", "fanout": "diamond", "lane": "box", "translate": "box",
+           "synthesize": "box", "sink": "note"}
+
+
+def to_dot(root: Node, name: str) -> str:
+    out = [f"digraph {_quote(name)} {{", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
+
+    def walk(node: Node) -> None:
+        out.append(f"  {node.id} [label={_quote(node.label)}, shape={_SHAPES[node.kind]}];")
+        for child in node.children:
+            walk(child)
+            out.append(f"  {node.id} -> {child.id};")
+
+    walk(root)
+    out.append("}")
+    return "\n".join(out)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,196 @@
+"""Phase 4, run: start the built pipeline, supervise its tasks, drain to a deadline, always finish the files.
+
+Shutdown goes in fixed steps: the source stops (end of file, or a stop request) -> speech-to-text emits its
+last final and the lanes close -> each target speaks what is queued -> sinks finalize their files. After a stop
+request the steps after the first must finish within ``drain_timeout``; then what is left is cancelled and
+named. ``hard_stop`` (a second Ctrl-C) skips the wait. Files are closed in every case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Awaitable, Callable
+
+from runner.engines.base import Engine
+from runner.engines.languages import display_name
+from runner.errors import EngineUnavailable, PolyglotError
+from runner.events import SESSION_SCOPE, SOURCE_SCOPE, SessionEvent, TranscriptEvent, Utterance
+from runner.io.sinks import SinkGroup
+from runner.runtime.build import Pipeline
+from runner.runtime.lanes import Lane
+from runner.runtime.router import Observer, Router
+from runner.runtime.status import SessionStatus, TargetStatus
+from runner.runtime.target import TargetStage
+
+ENGINE_CLOSE_TIMEOUT = 5.0
+
+
+class Session:
+    def __init__(self, pipeline: Pipeline, observers: list[Observer] | None = None) -> None:
+        self.pipeline = pipeline
+        config = pipeline.config
+        self.status = SessionStatus(
+            name=config.display_name,
+            targets={t.label: TargetStatus(t.label, display_name(t.language)) for t in config.targets},
+        )
+        self._observers = observers or []
+        self._started_at = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def clock(self) -> float:
+        """Session seconds: wall time since the session started."""
+        return (self._loop.time() - self._started_at) if self._loop else 0.0
+
+    async def run(self, stop: asyncio.Event | None = None, hard_stop: asyncio.Event | None = None) -> SessionStatus:
+        self._loop = asyncio.get_running_loop()
+        self._started_at = self._loop.time()
+        stop = stop or asyncio.Event()
+        hard_stop = hard_stop or asyncio.Event()
+        p = self.pipeline
+        router = Router(self.status, self.clock)
+        router.observers.extend(self._observers)
+        stages = [
+            TargetStage(p.config.targets[parts.config_index], parts.translator, parts.synthesizer,
+                        SinkGroup(parts.sinks, router.sink_failure_reporter(p.config.targets[parts.config_index]
+                                                                            .label)),
+                        Lane(p.config.targets[parts.config_index].queue.size,
+                             p.config.targets[parts.config_index].queue.overflow), router)
+            for parts in p.targets
+        ]
+        transcript = SinkGroup(p.transcript_sinks, router.sink_failure_reporter(SOURCE_SCOPE))
+        event_log = SinkGroup([p.event_log], router.sink_failure_reporter(SESSION_SCOPE)) if p.event_log else None
+        groups = [g for g in (event_log, transcript, *(s.sinks for s in stages)) if g is not None]
+        engines: list[tuple[str, Engine]] = [("speech-to-text", p.stt)]
+        for stage in stages:
+            engines += [(stage.label, stage.translator), (stage.label, stage.synthesizer)]
+        opened: list[SinkGroup] = []
+        try:
+            await p.source.check()
+            await _start_all(engines)
+            for group in groups:
+                opened.append(group)
+                await group.open()
+            router.event_log = event_log
+            await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="started",
+                                           detail={"pipeline": self.status.name, "source": p.source.describe()}))
+            await self._supervise(router, stages, transcript, stop, hard_stop)
+            await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="ended",
+                                           detail={"utterances": self.status.utterances, "ok": self.status.ok}))
+        finally:
+            for group in reversed(opened):  # the event log closes last, so it hears every sink's close
+                await group.close()
+            await _close_all([e for _, e in engines])
+        return self.status
+
+    async def _supervise(self, router: Router, stages: list[TargetStage], transcript: SinkGroup,
+                         stop: asyncio.Event, hard_stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        tasks = {asyncio.create_task(self._guard(router, SOURCE_SCOPE, self._transcribe(router, stages, transcript)),
+                                     name="speech-to-text")}
+        tasks |= {asyncio.create_task(self._guard(router, s.label, s.run(), on_crash=s.lane.abandon),
+                                      name=f"target {s.label}") for s in stages}
+        stop_wait = asyncio.create_task(stop.wait())
+        hard_wait = asyncio.create_task(hard_stop.wait())
+        deadline: float | None = None
+        pending = set(tasks)
+        try:
+            while pending:
+                timeout = None if deadline is None else max(0.0, deadline - loop.time())
+                waiters = pending | {hard_wait} | ({stop_wait} if deadline is None else set())
+                done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                pending -= done
+                if stop_wait in done and deadline is None:
+                    deadline = loop.time() + self.pipeline.config.drain_timeout
+                    self.status.interrupted = True
+                    self.pipeline.source.stop()
+                    await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="draining",
+                                                   detail={"deadline": self.pipeline.config.drain_timeout}))
+                if pending and (hard_wait in done or (deadline is not None and loop.time() >= deadline)):
+                    await self._cut(router, stages, pending, "second interrupt" if hard_wait in done else
+                                    f"drain deadline of {self.pipeline.config.drain_timeout:g}s")
+                    pending.clear()
+        finally:
+            stop_wait.cancel()
+            hard_wait.cancel()
+
+    async def _cut(self, router: Router, stages: list[TargetStage], pending: set[asyncio.Task[None]],
+                   why: str) -> None:
+        """Cancel what is still running, and say what it cost."""
+        self.pipeline.source.stop()
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for stage in stages:
+            left = stage.pending()
+            if left:
+                self.status.unfinished[stage.label] = left
+                await router.notice(stage.label, "error", "unfinished",
+                                    f"{stage.label}: {left} utterance(s) not spoken ({why})", stage.sinks)
+        running = ", ".join(sorted(t.get_name() for t in pending))
+        await router.notice(SESSION_SCOPE, "warning", "cancelled", f"stopped at the {why}; cancelled: {running}")
+
+    async def _transcribe(self, router: Router, stages: list[TargetStage], transcript: SinkGroup) -> None:
+        p = self.pipeline
+        ids: dict[int, str] = {}
+        count = 0
+        try:
+            async with contextlib.aclosing(p.stt.transcribe(p.source.frames())) as transcripts:
+                async for t in transcripts:
+                    if t.seq not in ids:
+                        count += 1
+                        ids = {t.seq: f"u{count:04d}"}  # only the current utterance needs remembering
+                    uid = ids[t.seq]
+                    await router.emit(TranscriptEvent(scope=SOURCE_SCOPE, at=self.clock(), utterance_id=uid,
+                                                      text=t.text, final=t.final, start=t.start, end=t.end),
+                                      transcript)
+                    if t.final and t.text.strip():
+                        await self._fan_out(router, stages,
+                                            Utterance(uid, t.seq, t.text, t.start, t.end, self.clock()))
+        finally:
+            for stage in stages:
+                stage.lane.close()
+
+    async def _fan_out(self, router: Router, stages: list[TargetStage], utterance: Utterance) -> None:
+        for stage in stages:
+            dropped = await stage.lane.put(utterance)
+            stage.track()
+            if dropped is not None and self.status.targets[stage.label].failed is None:
+                await router.notice(stage.label, "warning", "dropped",
+                                    f"{stage.label}: queue full ({stage.lane.size}, {stage.lane.overflow}); "
+                                    f"utterance {dropped.id} not spoken", stage.sinks, dropped.id)
+
+    async def _guard(self, router: Router, scope: str, work: Awaitable[None],
+                     on_crash: Callable[[], Any] | None = None) -> None:
+        """Run one task; report its failure in its scope instead of letting it tear down the session."""
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except PolyglotError as exc:
+            await router.notice(scope, "error", "target-failed" if scope in self.status.targets else "failed",
+                                str(exc))
+        except Exception as exc:  # a bug in one stage must not take the others down
+            await router.notice(scope, "error", "target-failed" if scope in self.status.targets else "internal",
+                                f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            if on_crash is not None and scope in self.status.targets and self.status.targets[scope].failed:
+                on_crash()
+
+
+async def _start_all(engines: list[tuple[str, Engine]]) -> None:
+    results = await asyncio.gather(*(engine.start() for _, engine in engines), return_exceptions=True)
+    for (label, _), result in zip(engines, results):
+        if isinstance(result, PolyglotError):
+            result.args = (f"{label}: {result}",)
+            raise result
+        if isinstance(result, BaseException):
+            raise EngineUnavailable(f"{label}: {type(result).__name__}: {result}") from result
+
+
+async def _close_all(engines: list[Engine]) -> None:
+    async def close(engine: Engine) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(engine.aclose(), ENGINE_CLOSE_TIMEOUT)
+
+    await asyncio.gather(*(close(e) for e in engines))

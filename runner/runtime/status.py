@@ -1,0 +1,99 @@
+"""The session's live counters, kept from the events it emits; the CLI renders them, tests read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runner.events import (Event, NoticeEvent, SessionEvent, SpokenEvent, TranscriptEvent, TranslationEvent,
+                           Utterance)
+
+
+@dataclass
+class TargetStatus:
+    label: str
+    language_name: str
+    spoken: int = 0
+    dropped: int = 0
+    errors: int = 0
+    failed: str | None = None
+    audio_seconds: float = 0.0
+    last_text: str = ""
+    first_audio_latencies: list[float] = field(default_factory=list)
+    last_error: str = ""
+    queued: int = 0
+    oldest_pending: float | None = None  # final_at of the oldest utterance not yet spoken
+
+    def lag(self, now: float) -> float:
+        return 0.0 if self.oldest_pending is None else max(0.0, now - self.oldest_pending)
+
+    def latency(self, quantile: float) -> float | None:
+        """First-audio latency at ``quantile`` (0.5 = median, 1 = max), nearest rank."""
+        xs = sorted(self.first_audio_latencies)
+        if not xs:
+            return None
+        return xs[min(len(xs) - 1, round(quantile * (len(xs) - 1)))]
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None and self.errors == 0
+
+
+@dataclass
+class SessionStatus:
+    name: str
+    targets: dict[str, TargetStatus]
+    state: str = "starting"
+    utterances: int = 0
+    partial: str = ""
+    last_final: str = ""
+    stream_seconds: float = 0.0
+    elapsed: float = 0.0
+    source_errors: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    unfinished: dict[str, int] = field(default_factory=dict)  # target -> utterances cut by the drain deadline
+
+    def observe(self, event: Event) -> None:
+        self.elapsed = max(self.elapsed, event.at)
+        target = self.targets.get(event.scope)
+        if isinstance(event, TranscriptEvent):
+            self.stream_seconds = max(self.stream_seconds, event.end)
+            if event.final:
+                self.partial = ""
+                if event.text:
+                    self.utterances += 1
+                    self.last_final = event.text
+            else:
+                self.partial = event.text
+        elif isinstance(event, TranslationEvent) and target:
+            target.last_text = event.text
+        elif isinstance(event, SpokenEvent) and target:
+            target.spoken += 1
+            target.audio_seconds += event.seconds or 0.0
+            if event.first_audio_at is not None:
+                target.first_audio_latencies.append(event.first_audio_at - event.utterance.final_at)
+        elif isinstance(event, NoticeEvent):
+            self._notice(event, target)
+        elif isinstance(event, SessionEvent):
+            self.state = event.state
+
+    def _notice(self, event: NoticeEvent, target: TargetStatus | None) -> None:
+        if target is None:
+            if event.level == "error":
+                self.source_errors.append(event.message)
+            return
+        if event.code == "dropped":
+            target.dropped += 1
+        elif event.code == "target-failed":
+            target.failed = event.message
+        elif event.level == "error":
+            target.errors += 1
+            target.last_error = event.message
+
+    def track_queue(self, label: str, queued: int, oldest: Utterance | None) -> None:
+        target = self.targets[label]
+        target.queued = queued
+        target.oldest_pending = oldest.final_at if oldest is not None else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.source_errors and all(t.ok for t in self.targets.values()) and not self.unfinished

@@ -1,0 +1,90 @@
+"""One target's stage: take utterances from its lane, translate, synthesize, write to its sinks.
+
+Errors stay here: a transient failure costs one utterance (reported with its id); a permanent one marks the
+target failed and abandons its lane, so the fan-out and the other targets never wait for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runner.config.model import TargetConfig
+from runner.engines.base import Synthesizer, Translator
+from runner.errors import EngineError, PermanentEngineError
+from runner.events import AudioEvent, SpokenEvent, TranslationEvent, Utterance
+from runner.io.sinks import SinkGroup
+from runner.runtime.lanes import Lane
+from runner.runtime.router import Router
+
+
+@dataclass
+class TargetStage:
+    config: TargetConfig
+    translator: Translator
+    synthesizer: Synthesizer
+    sinks: SinkGroup
+    lane: Lane[Utterance]
+    router: Router
+    in_flight: Utterance | None = None
+
+    @property
+    def label(self) -> str:
+        return self.config.label
+
+    def oldest_pending(self) -> Utterance | None:
+        return self.in_flight or self.lane.peek()
+
+    def pending(self) -> int:
+        return len(self.lane) + (1 if self.in_flight else 0)
+
+    def track(self) -> None:
+        self.router.status.track_queue(self.label, len(self.lane), self.oldest_pending())
+
+    async def run(self) -> None:
+        while True:
+            utterance = await self.lane.get()
+            if utterance is None:
+                break
+            self.in_flight = utterance
+            self.track()
+            try:
+                await self._speak(utterance)
+            except PermanentEngineError as exc:
+                await self._fail(utterance, exc)
+                break
+            except EngineError as exc:
+                await self.router.notice(self.label, "error", "engine-error", f"{self.label}: {exc}", self.sinks,
+                                         utterance.id)
+            finally:
+                self.in_flight = None
+                self.track()
+
+    async def _speak(self, utterance: Utterance) -> None:
+        clock = self.router.clock
+        text = await self.translator.translate(utterance.text)
+        await self.router.emit(TranslationEvent(scope=self.label, at=clock(), utterance=utterance, text=text),
+                               self.sinks)
+        if not text.strip():
+            return
+        fmt = self.synthesizer.output
+        total = 0
+        first_at: float | None = None
+        async for chunk in self.synthesizer.synthesize(text):
+            if not chunk:
+                continue
+            now = clock()
+            if first_at is None:
+                first_at = now
+            total += len(chunk)
+            await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
+                                              format=fmt, first=total == len(chunk)), self.sinks)
+        await self.router.emit(SpokenEvent(scope=self.label, at=clock(), utterance=utterance, bytes=total,
+                                           seconds=fmt.seconds(total), first_audio_at=first_at), self.sinks)
+
+    async def _fail(self, utterance: Utterance, exc: Exception) -> None:
+        lost = self.lane.abandon()
+        await self.router.notice(self.label, "error", "engine-error", f"{self.label}: {exc}", self.sinks,
+                                 utterance.id)
+        await self.router.notice(self.label, "error", "target-failed",
+                                 f"{self.label} stopped after a permanent error: {exc}"
+                                 + (f" ({len(lost)} queued utterance(s) not spoken)" if lost else ""), self.sinks)
