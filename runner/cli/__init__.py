@@ -8,7 +8,7 @@ import traceback
 
 from rich.console import Console
 
-from runner.errors import EX_SOFTWARE, PolyglotError
+from runner.errors import EX_SOFTWARE, ConfigError, PolyglotError
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -18,6 +18,10 @@ def main() -> None:
 
     try:
         app()
+    except ConfigError as exc:
+        for d in exc.diagnostics:  # already compiler-style lines
+            stderr.print(d.format(), markup=False)
+        sys.exit(exc.exit_code)
     except PolyglotError as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             stderr.print(f"polyglot: error: {line}", markup=False)

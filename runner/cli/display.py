@@ -72,7 +72,7 @@ def summary(status: SessionStatus) -> Table:
     title = (f"{status.name}: {'interrupted, drained' if status.interrupted else 'finished'} in "
              f"{status.elapsed:.1f}s; {status.utterances} utterance(s) from {status.stream_seconds:.1f}s of audio")
     table = Table(title=title, title_justify="left", box=None, padding=(0, 1), show_edge=False)
-    for column in ("target", "language", "spoken", "dropped", "errors", "first audio p50 / max", "audio", "status"):
+    for column in ("target", "language", "spoken", "dropped", "errors", "1st audio p50/max", "audio", "status"):
         table.add_column(column)
     for t in status.targets.values():
         table.add_row(t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.errors),

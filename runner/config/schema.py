@@ -48,7 +48,9 @@ def validate(data: Any, source_map: SourceMap, *, definition: str | None = None,
     for error in _validator(definition).iter_errors(data):
         for diagnostic in _to_diagnostics(error, source_map, at):
             found.setdefault((diagnostic.path, diagnostic.message), diagnostic)
-    return sorted(found.values())
+    # A value of the wrong type fails its other keywords too (enum, minimum...): report the type alone.
+    mistyped = {d.path for d in found.values() if d.code == "type"}
+    return sorted(d for d in found.values() if d.code == "type" or d.path not in mistyped)
 
 
 def _to_diagnostics(error: ValidationError, source_map: SourceMap,

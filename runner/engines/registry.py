@@ -84,15 +84,26 @@ def lookup(kind: Kind, provider: str) -> EngineSpec:
     raise EngineUnavailable(unavailable_reason(kind, provider))
 
 
+def family_of(provider: str) -> str | None:
+    """The family a provider belongs to, when it is known even without being installed."""
+    load_plugins()
+    spec = next((s for (k, p), s in _engines.items() if p == provider), None)
+    return spec.family if spec else KNOWN_FAMILIES.get(provider)
+
+
+def family_unavailable(family: str, providers: list[str]) -> str:
+    names = ", ".join(dict.fromkeys(providers))
+    if family in _broken_families:
+        return (f"the {family} engines ({names}) are not available: they failed to load "
+                f"({_broken_families[family]}); install polyglot-runner[{family}]")
+    return f"the {family} engines ({names}) are not available: they are not part of this installation"
+
+
 def unavailable_reason(kind: Kind, provider: str) -> str:
     stage = kind.replace("_", "-")
     family = KNOWN_FAMILIES.get(provider)
-    if family and family in _broken_families:
-        return (f"{stage} engine '{provider}' is not available: the {family} engines failed to load "
-                f"({_broken_families[family]}); install polyglot-runner[{family}]")
     if family:
-        return (f"{stage} engine '{provider}' is not available: the {family} engines are not part of this "
-                f"installation")
+        return family_unavailable(family, [provider])
     known = ", ".join(sorted(p for (k, p) in _engines if k == kind)) or "none"
     return f"{stage} engine '{provider}' is not available (available: {known})"
 

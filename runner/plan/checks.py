@@ -15,7 +15,7 @@ from runner.config.load import Loaded
 from runner.config.model import FileSource, PipelineConfig, SinkConfig
 from runner.diagnostics import Diagnostic
 from runner.engines.base import EngineRequest, Problem
-from runner.engines.registry import Kind, lookup
+from runner.engines.registry import Kind, family_of, family_unavailable, lookup
 from runner.errors import PolyglotError
 from runner.formats import SAMPLE_RATES
 
@@ -122,16 +122,21 @@ def _engines(config: PipelineConfig) -> Iterable[Problem]:
     for t in config.targets:
         requests.append(("translation", EngineRequest(config, t.translation, t)))
         requests.append(("text_to_speech", EngineRequest(config, t.text_to_speech, t)))
-    reported: set[tuple[Kind, str]] = set()
+    missing: dict[str, list[tuple[str, str]]] = {}  # family (or provider) -> [(provider, pointer)]
     for kind, request in requests:
+        provider = request.choice.provider
         try:
-            spec = lookup(kind, request.choice.provider)
+            spec = lookup(kind, provider)
         except PolyglotError as exc:
-            if (kind, request.choice.provider) not in reported:  # once per provider, not per target
-                reported.add((kind, request.choice.provider))
+            family = family_of(provider)
+            missing.setdefault(family or provider, []).append((provider, f"{request.choice.pointer}/provider"))
+            if family is None and len(missing[provider]) == 1:
                 yield Problem(f"{request.choice.pointer}/provider", str(exc), code="engine-unavailable")
             continue
         try:
             yield from spec.engine.check(request)
         except PolyglotError as exc:
             yield Problem(f"{request.choice.pointer}/provider", str(exc), code="engine-unavailable")
+    for family, uses in missing.items():
+        if family_of(uses[0][0]) is not None:  # one line for a whole family that is not installed
+            yield Problem(uses[0][1], family_unavailable(family, [p for p, _ in uses]), code="engine-unavailable")

@@ -1,0 +1,107 @@
+from pathlib import Path
+
+import pytest
+
+from runner.config.load import load
+from runner.plan.checks import plan
+
+HEAD = """\
+version: 1
+language: en-US
+source: {type: file, path: %s}
+"""
+
+
+@pytest.fixture
+def recording(tmp_path):
+    from tests.conftest import tone_bursts
+
+    return tone_bursts(tmp_path / "talk.wav", [0.5])
+
+
+def planned(write_config, recording, body, **kwargs):
+    loaded = load(write_config(HEAD % recording + body))
+    assert loaded.ok, loaded.diagnostics
+    return plan(loaded, **kwargs)
+
+
+def test_valid_offline_config_has_no_problems(write_config, recording):
+    assert planned(write_config, recording, "targets:\n  - {language: es}\n  - {language: ca, voice: ca}\n") == []
+
+
+def test_sample_rate_not_allowed_for_format(write_config, recording):
+    [d] = planned(write_config, recording, "targets:\n  - {language: es, sample_rate: 22050}\n")
+    assert (d.code, d.path, d.line) == ("sample-rate", "/targets/0/sample_rate", 5)
+    assert "22050 Hz is not available for pcm (allowed: 8000, 16000)" in d.message
+
+
+def test_duplicate_target_language(write_config, recording):
+    [d] = planned(write_config, recording, "targets:\n  - {language: es}\n  - {language: ES}\n")
+    assert (d.code, d.path) == ("duplicate-target", "/targets/1/language")
+
+
+def test_duplicate_sink_paths_resolved_against_output_dir(write_config, recording, tmp_path):
+    body = ("targets:\n  - language: es\n    sinks: [{type: srt, path: out/x.srt}]\n"
+            "  - language: ca\n    sinks: [{type: vtt, path: %s}]\n" % (tmp_path / "o" / "out" / "x.srt"))
+    [d] = planned(write_config, recording, body, output_dir=tmp_path / "o")
+    assert (d.code, d.path) == ("duplicate-path", "/targets/1/sinks/0/path")
+    assert "also written by /targets/0/sinks/0" in d.message
+
+
+def test_language_pair_not_served_by_apertium(write_config, recording):
+    [d] = planned(write_config, recording, "targets:\n  - {language: de}\n")
+    assert (d.code, d.path) == ("language-pair", "/targets/0/language")
+    assert "Apertium cannot translate en-US into de" in d.message and "es" in d.message
+
+
+def test_voice_must_exist_and_speak_the_language(write_config, recording):
+    problems = planned(write_config, recording,
+                       "targets:\n  - {language: es, voice: nosuchvoice}\n  - {language: ca, voice: es}\n")
+    assert [(d.code, d.path) for d in problems] == [("voice", "/targets/0/voice"), ("voice", "/targets/1/voice")]
+    assert "speaks Spanish, not Catalan" in problems[1].message
+
+
+def test_galician_has_a_translation_but_no_espeak_voice(write_config, recording):
+    [d] = planned(write_config, recording, "targets:\n  - {language: gl}\n")
+    assert (d.code, d.path) == ("voice", "/targets/0/language")
+
+
+def test_espeak_is_pcm_only_and_wav_sinks_need_pcm(write_config, recording):
+    problems = planned(write_config, recording,
+                       "targets:\n  - language: es\n    format: mp3\n    sinks: [{type: wav, path: a.wav}]\n")
+    assert [(d.code, d.path) for d in problems] == [("format", "/targets/0/format"),
+                                                     ("sink", "/targets/0/sinks/0/type")]
+
+
+def test_transcript_sinks_take_text(write_config, recording):
+    problems = planned(write_config, recording,
+                       "transcript: {sinks: [{type: wav, path: a.wav}]}\ntargets:\n  - {language: es}\n")
+    assert [(d.code, d.path) for d in problems] == [("sink", "/transcript/sinks/0/type")]
+
+
+def test_missing_recording(write_config):
+    loaded = load(write_config(HEAD % "nothere.wav" + "targets:\n  - {language: es}\n"))
+    [d] = plan(loaded)
+    assert (d.code, d.path, d.line, d.column) == ("input", "/source/path", 3, 28)
+    assert plan(loaded, input_override=Path("other.wav")) == []
+
+
+def test_pocketsphinx_model_is_english(write_config, recording):
+    body = "targets:\n  - {language: es, translation: {provider: fake}}\n"
+    loaded = load(write_config((HEAD % recording).replace("en-US", "fr-FR") + body))
+    [d] = plan(loaded)
+    assert (d.code, d.path) == ("language", "/language")
+
+
+def test_aws_engines_unavailable_is_one_line(write_config, recording):
+    body = ("speech_to_text: {provider: transcribe}\ntranslation: {provider: translate}\n"
+            "text_to_speech: {provider: polly}\ntargets:\n  - {language: es, voice: Lucia}\n"
+            "  - {language: fr, voice: Lea}\n")
+    [d] = planned(write_config, recording, body)
+    assert d.code == "engine-unavailable" and d.path == "/speech_to_text/provider"
+    assert "aws engines (transcribe, translate, polly) are not available" in d.message
+
+
+def test_lexicons_are_a_warning_for_espeak(write_config, recording):
+    [d] = planned(write_config, recording, "targets:\n  - {language: es, lexicons: [names]}\n")
+    assert d.severity == "warning" and d.path == "/targets/0/lexicons"
