@@ -1,0 +1,70 @@
+"""Run a whole session in-process on fake engines and collect what it emitted."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from runner.config.load import load
+from runner.events import Event, SpokenEvent, TranscriptEvent, TranslationEvent
+from runner.plan.checks import plan
+from runner.runtime.build import build
+from runner.runtime.session import Session
+from runner.runtime.status import SessionStatus
+
+
+@dataclass
+class Run:
+    status: SessionStatus
+    events: list[Event] = field(default_factory=list)
+
+    def finals(self) -> list[TranscriptEvent]:
+        return [e for e in self.events if isinstance(e, TranscriptEvent) and e.final and e.text]
+
+    def spoken(self, scope: str) -> list[str]:
+        return [e.utterance.id for e in self.events if isinstance(e, SpokenEvent) and e.scope == scope]
+
+    def translations(self, scope: str) -> list[str]:
+        return [e.text for e in self.events if isinstance(e, TranslationEvent) and e.scope == scope]
+
+    def of(self, kind: type, scope: str | None = None) -> list:
+        return [e for e in self.events if isinstance(e, kind) and (scope is None or e.scope == scope)]
+
+
+def run_session(config: Path, output_dir: Path, *,
+                when: Callable[[Event, asyncio.Event, asyncio.Event], None] | None = None) -> Run:
+    loaded = load(config)
+    assert loaded.ok, loaded.diagnostics
+    problems = [d for d in plan(loaded, output_dir=output_dir) if d.severity == "error"]
+    assert not problems, problems
+    pipeline = build(loaded.config, output_dir=output_dir)
+    events: list[Event] = []
+
+    async def main() -> SessionStatus:
+        stop, hard_stop = asyncio.Event(), asyncio.Event()
+
+        def observe(event: Event) -> None:
+            events.append(event)
+            if when is not None:
+                when(event, stop, hard_stop)
+
+        return await Session(pipeline, observers=[observe]).run(stop, hard_stop)
+
+    status = asyncio.run(main())
+    return Run(status, events)
+
+
+def fake_pipeline(recording: Path, targets: str, *, realtime: bool = False, extra: str = "") -> str:
+    return f"""\
+version: 1
+name: fake
+language: en-US
+source: {{type: file, path: {recording}, realtime: {str(realtime).lower()}}}
+speech_to_text: {{provider: fake, script: [one, two, three, four, five, six, seven, eight]}}
+translation: {{provider: fake}}
+text_to_speech: {{provider: fake, seconds_per_character: 0.02}}
+{extra}
+targets:
+{targets}"""
