@@ -23,8 +23,8 @@ class Conformer:
 
 
 def to_int16(samples: np.ndarray) -> bytes:
-    """float samples in [-1, 1] to little-endian int16 bytes, clipped."""
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    """float samples in [-1, 1) to little-endian int16 bytes, clipped; the exact inverse of from_int16."""
+    return np.clip(np.rint(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def from_int16(pcm: bytes, channels: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from runner.io.audio import Conformer, from_int16
 from runner.io.sources.base import AudioSource, source
 
 FRAMES_PER_BUFFER_SECONDS = 0.03
+MAX_BACKLOG_SECONDS = 10.0  # audio waiting for speech-to-text; beyond it new buffers are dropped (overrun)
 
 
 class MicrophoneAudioSource(AudioSource):
@@ -24,6 +25,7 @@ class MicrophoneAudioSource(AudioSource):
         self._queue: asyncio.Queue[bytes | None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stream: Any = None
+        self.overrun_seconds = 0.0  # audio lost because speech-to-text fell more than the backlog behind
 
     def describe(self) -> str:
         return f"microphone {self.config.device!r} at {self.config.sample_rate} Hz, {self.config.channels} ch"
@@ -41,8 +43,15 @@ class MicrophoneAudioSource(AudioSource):
     def _on_audio(self, data: bytes | None, frame_count: int, time_info: Any, status: int) -> tuple[None, int]:
         # PortAudio's thread: hand the buffer to the event loop and keep going.
         if data and self._loop is not None and self._queue is not None:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, data)
+            self._loop.call_soon_threadsafe(self._enqueue, data)
         return None, pyaudio.paContinue
+
+    def _enqueue(self, data: bytes) -> None:
+        assert self._queue is not None
+        if self._queue.qsize() * FRAMES_PER_BUFFER_SECONDS >= MAX_BACKLOG_SECONDS:
+            self.overrun_seconds += FRAMES_PER_BUFFER_SECONDS
+            return
+        self._queue.put_nowait(data)
 
     async def frames(self) -> AsyncIterator[AudioFrame]:
         self._loop = asyncio.get_running_loop()

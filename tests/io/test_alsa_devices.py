@@ -1,0 +1,114 @@
+"""The speaker sink and the microphone source through real PortAudio devices: ALSA ``file`` plugin PCMs,
+defined in an .asoundrc in a test HOME, which PortAudio lists and which capture or replay every sample."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import soundfile
+
+from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot, tone_bursts
+
+
+def alsa_home(tmp_path, infile=None):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text(textwrap.dedent(f"""\
+        pcm.speaker {{
+          type file
+          slave.pcm "null"
+          file "{home / 'captured.raw'}"
+          format "raw"
+        }}
+        pcm.mic {{
+          type file
+          slave.pcm "null"
+          file "/dev/null"
+          infile "{infile or '/dev/zero'}"
+          format "raw"
+        }}
+        """))
+    return home
+
+
+def test_devices_are_listed(tmp_path):
+    result = polyglot("devices", env={"HOME": str(alsa_home(tmp_path))})
+    assert result.returncode == 0
+    assert "speaker" in result.stdout and "mic" in result.stdout
+    assert "ALSA lib" not in result.stderr  # PortAudio's probe noise is hidden
+
+
+def test_speaker_sink_plays_exactly_what_the_wav_sink_writes(tmp_path, write_config):
+    home = alsa_home(tmp_path)
+    rec = tone_bursts(tmp_path / "in.wav", [0.3, 0.4], gap=0.4)
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: file, path: {rec}, realtime: false}}
+        speech_to_text: {{provider: fake}}
+        translation: {{provider: fake}}
+        text_to_speech: {{provider: fake}}
+        targets:
+          - language: es
+            sinks:
+              - {{type: speaker, device: speaker}}
+              - {{type: wav, path: es.wav}}
+        """)
+    result = polyglot("run", config, "-o", tmp_path, "--quiet", env={"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    played = (home / "captured.raw").read_bytes()
+    written, rate = soundfile.read(str(tmp_path / "es.wav"), dtype="int16")
+    assert rate == 16000 and len(written) > 8000
+    assert played == written.tobytes()
+
+
+def test_unknown_speaker_device_is_one_line(tmp_path, write_config):
+    home = alsa_home(tmp_path)
+    rec = tone_bursts(tmp_path / "in.wav", [0.3])
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: file, path: {rec}}}
+        speech_to_text: {{provider: fake}}
+        translation: {{provider: fake}}
+        text_to_speech: {{provider: fake}}
+        targets:
+          - language: es
+            sinks: [{{type: speaker, device: headphones}}]
+        """)
+    result = polyglot("run", config, "-o", tmp_path, env={"HOME": str(home)})
+    assert result.returncode == 74
+    assert_no_traceback(result)
+    assert "no audio output device 'headphones' (available outputs: 0: speaker" in result.stderr
+
+
+def test_microphone_source_captures_the_device(tmp_path):
+    """Read the mic device through the source, as the runtime does, and compare with what it plays."""
+    data, rate = soundfile.read(str(THREE_UTTERANCES), dtype="int16")
+    raw = tmp_path / "in.raw"
+    raw.write_bytes(data[:16000].tobytes())  # one second
+    home = alsa_home(tmp_path, infile=raw)
+    script = textwrap.dedent("""\
+        import asyncio, sys
+        from runner.config.model import MicrophoneSource
+        from runner.io.sources.microphone import MicrophoneAudioSource
+
+        async def main():
+            source = MicrophoneAudioSource(MicrophoneSource(device="mic", sample_rate=16000), 16000)
+            await source.check()
+            got = b""
+            async for frame in source.frames():
+                got += frame.pcm
+                if len(got) >= 32000:
+                    source.stop()
+            sys.stdout.buffer.write(got[:32000])
+
+        asyncio.run(main())
+        """)
+    result = subprocess.run([sys.executable, "-c", script], env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr.decode()
+    captured = np.frombuffer(result.stdout, dtype="<i2")
+    assert np.array_equal(captured, data[:16000])
