@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -62,12 +62,12 @@ def _require_valid(file: Path, **kwargs: object) -> Loaded:
 @app.command()
 def run(
     file: ConfigArg,
-    input: Annotated[Optional[Path], typer.Option(
+    input: Annotated[Path | None, typer.Option(
         "--input", "-i", help="Run on this recording instead of the configured source.")] = None,
     output_dir: OutputDirOpt = Path("."),
-    realtime: Annotated[Optional[bool], typer.Option(
+    realtime: Annotated[bool | None, typer.Option(
         "--realtime/--fast", help="Play a file source at its own pace, or as fast as the engines go.")] = None,
-    drain_timeout: Annotated[Optional[float], typer.Option(
+    drain_timeout: Annotated[float | None, typer.Option(
         help="Seconds to finish queued speech after Ctrl-C (default: the config's runtime.drain_timeout).",
         min=0.0)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status, only the summary.")] = False,
@@ -111,7 +111,7 @@ def graph(
     file: ConfigArg,
     format: Annotated[GraphFormat, typer.Option("--format", "-f", help="text tree or Graphviz DOT.")]
     = GraphFormat.text,
-    input: Annotated[Optional[Path], typer.Option("--input", "-i", help="As for run.")] = None,
+    input: Annotated[Path | None, typer.Option("--input", "-i", help="As for run.")] = None,
     output_dir: OutputDirOpt = Path("."),
 ) -> None:
     """Print the stage graph a pipeline builds."""
@@ -140,7 +140,7 @@ def engines() -> None:
 
 @app.command()
 def voices(
-    language: Annotated[Optional[str], typer.Option("--language", "-l", help="Only voices for this language.")]
+    language: Annotated[str | None, typer.Option("--language", "-l", help="Only voices for this language.")]
     = None,
 ) -> None:
     """List the espeak-ng voices (id, name, languages)."""

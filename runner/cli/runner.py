@@ -13,6 +13,7 @@ from runner.cli.display import EventLines, LiveStatus, summary
 from runner.config.model import PipelineConfig
 from runner.runtime.build import build
 from runner.runtime.session import Session
+from runner.runtime.status import SessionStatus
 
 EXIT_TARGET_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -32,7 +33,7 @@ def run_pipeline(config: PipelineConfig, *, input_override: Path | None, output_
     return EXIT_INTERRUPTED if status.interrupted else 0
 
 
-async def _run(session: Session, live: bool) -> object:
+async def _run(session: Session, live: bool) -> SessionStatus:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     hard_stop = asyncio.Event()

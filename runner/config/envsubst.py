@@ -14,8 +14,8 @@ inject YAML structure.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

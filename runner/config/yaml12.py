@@ -10,8 +10,9 @@ the line and column of any JSON path.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError

@@ -11,8 +11,9 @@ started) and builds itself from it (``create``); see :mod:`runner.engines.regist
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator, ClassVar, Iterable, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from runner.frames import AudioFormat, AudioFrame, Transcript
 
@@ -76,7 +77,7 @@ class SpeechToText(Engine):
     input_channels: int = 1
 
     @abstractmethod
-    def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncIterator[Transcript]:
+    def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         """Consume ``frames`` until they end; yield transcripts; finish after the last final."""
 
 
@@ -93,4 +94,4 @@ class Synthesizer(Engine):
     output: AudioFormat
 
     @abstractmethod
-    def synthesize(self, text: str) -> AsyncIterator[bytes]: ...
+    def synthesize(self, text: str) -> AsyncGenerator[bytes, None]: ...

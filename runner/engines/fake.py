@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import AsyncIterator, Self
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Self
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class ScriptedRecognizer(SpeechToText):
     def _line(self, seq: int) -> str:
         return self.script[seq] if seq < len(self.script) else f"utterance {seq + 1}"
 
-    async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncIterator[Transcript]:
+    async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         seq, start, quiet, position = 0, None, 0.0, 0.0
         pending = b""
         frame_bytes = int(self.input_rate * FRAME_SECONDS) * 2
@@ -119,7 +120,7 @@ class ToneSynthesizer(Synthesizer):
                    float(o.get("seconds_per_character", 0.06)), list(o.get("fail_on", [])),
                    list(o.get("fatal_on", [])))
 
-    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
         if self.latency:
             await asyncio.sleep(self.latency)
         _raise_if_listed(text, self.fail_on, self.fatal_on, "fake text-to-speech")

@@ -7,16 +7,17 @@ dependency is missing) is remembered with the reason, which then explains why it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Callable, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from runner.engines.base import Engine, SpeechToText, Synthesizer, Translator
 from runner.errors import EngineUnavailable
 
 Kind = Literal["speech_to_text", "translation", "text_to_speech"]
-KIND_BASES: dict[Kind, type[Engine]] = {
+KIND_BASES: dict[Kind, type] = {
     "speech_to_text": SpeechToText,
     "translation": Translator,
     "text_to_speech": Synthesizer,

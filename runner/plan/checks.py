@@ -8,8 +8,8 @@ audio format; the source recording exists; each engine is available and accepts 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from runner.config.load import Loaded
 from runner.config.model import FileSource, PipelineConfig, SinkConfig

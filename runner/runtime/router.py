@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Callable
+from collections.abc import Awaitable, Callable
 
 from runner.events import Event, NoticeEvent
 from runner.io.sinks import Sink, SinkGroup
@@ -33,10 +32,10 @@ class Router:
         await self.emit(NoticeEvent(scope=scope, at=self.clock(), level=level, code=code,  # type: ignore[arg-type]
                                     message=message, utterance_id=utterance_id), sinks)
 
-    def sink_failure_reporter(self, scope: str) -> Callable[[Sink, Exception], asyncio.Future[None]]:
+    def sink_failure_reporter(self, scope: str) -> Callable[[Sink, Exception], Awaitable[None]]:
         """For a SinkGroup: report its failing sink once, in the scope it belongs to (never to itself)."""
 
         async def report(sink: Sink, exc: Exception) -> None:
             await self.notice(scope, "error", "sink-failed", str(exc))
 
-        return report  # type: ignore[return-value]
+        return report

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from runner.engines.base import Engine
 from runner.engines.languages import display_name
@@ -50,14 +51,12 @@ class Session:
         p = self.pipeline
         router = Router(self.status, self.clock)
         router.observers.extend(self._observers)
-        stages = [
-            TargetStage(p.config.targets[parts.config_index], parts.translator, parts.synthesizer,
-                        SinkGroup(parts.sinks, router.sink_failure_reporter(p.config.targets[parts.config_index]
-                                                                            .label)),
-                        Lane(p.config.targets[parts.config_index].queue.size,
-                             p.config.targets[parts.config_index].queue.overflow), router)
-            for parts in p.targets
-        ]
+        stages = []
+        for parts in p.targets:
+            target = p.config.targets[parts.config_index]
+            sinks = SinkGroup(parts.sinks, router.sink_failure_reporter(target.label))
+            lane: Lane[Utterance] = Lane(target.queue.size, target.queue.overflow)
+            stages.append(TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router))
         transcript = SinkGroup(p.transcript_sinks, router.sink_failure_reporter(SOURCE_SCOPE))
         event_log = SinkGroup([p.event_log], router.sink_failure_reporter(SESSION_SCOPE)) if p.event_log else None
         groups = [g for g in (event_log, transcript, *(s.sinks for s in stages)) if g is not None]
@@ -180,7 +179,7 @@ class Session:
 
 async def _start_all(engines: list[tuple[str, Engine]]) -> None:
     results = await asyncio.gather(*(engine.start() for _, engine in engines), return_exceptions=True)
-    for (label, _), result in zip(engines, results):
+    for (label, _), result in zip(engines, results, strict=False):
         if isinstance(result, PolyglotError):
             result.args = (f"{label}: {result}",)
             raise result

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runner.events import (Event, NoticeEvent, SessionEvent, SpokenEvent, TranscriptEvent, TranslationEvent,
-                           Utterance)
+from runner.events import Event, NoticeEvent, SessionEvent, SpokenEvent, TranscriptEvent, TranslationEvent, Utterance
 
 
 @dataclass

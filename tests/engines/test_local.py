@@ -54,7 +54,7 @@ def test_one_final_per_utterance_with_partials_first():
     finals = [t for t in transcripts if t.final]
     assert len(finals) == 3
     assert [t.seq for t in finals] == [0, 1, 2]
-    assert all(a.end < b.start for a, b in zip(finals, finals[1:]))  # in order, separated by the pauses
+    assert all(a.end < b.start for a, b in zip(finals, finals[1:], strict=False))  # in order, separated by the pauses
     assert "amiable himself" in finals[2].text
     for final in finals:
         partials = [t for t in transcripts if not t.final and t.seq == final.seq]

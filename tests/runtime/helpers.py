@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from runner.config.load import load
 from runner.events import Event, SpokenEvent, TranscriptEvent, TranslationEvent

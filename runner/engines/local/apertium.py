@@ -12,9 +12,10 @@ import os
 import re
 import signal
 import subprocess
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Self
+from typing import Self
 
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language, spellings

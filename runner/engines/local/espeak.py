@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Iterable, Self
+from collections.abc import AsyncGenerator, Iterable
+from typing import Self
 
 import numpy as np
 import soxr
@@ -65,7 +66,7 @@ class EspeakSynthesizer(Synthesizer):
             raise EngineUnavailable(f"espeak-ng has no voice '{self.voice}'")
         self._library = library
 
-    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
         library = self._library
         if library is None:
             await self.start()

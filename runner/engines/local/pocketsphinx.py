@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import AsyncIterator, Iterable, Self
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from typing import Self
 
 import pocketsphinx
 
@@ -138,7 +139,7 @@ class PocketsphinxRecognizer(SpeechToText):
         except (RuntimeError, ValueError, OSError) as exc:
             raise EngineUnavailable(f"pocketsphinx could not load its model: {exc}") from exc
 
-    async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncIterator[Transcript]:
+    async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         await self.start()
         assert self._decoder is not None
         recognition: _Recognition | None = None

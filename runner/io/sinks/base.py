@@ -7,9 +7,10 @@ A sink takes the events it understands and ignores the rest. Failures become :cl
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 from runner.config.model import SinkConfig
 from runner.errors import SinkError

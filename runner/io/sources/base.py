@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import AsyncIterator, Callable, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 from runner.config.model import SourceConfig
 from runner.frames import AudioFrame

@@ -4,8 +4,8 @@ OGG), in real time or as fast as the engines go."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import soundfile
 
