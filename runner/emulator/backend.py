@@ -1,0 +1,113 @@
+"""The real behaviour behind the emulated services, built from polyglot's own offline engines.
+
+- translation: Apertium where a pair is installed, else a small fixture table, else the text marked with the
+  target language (``[fr] ...``) so tests can still see what reached which language;
+- synthesis: espeak-ng in the voice's language, encoded to the requested format and rate (libsndfile);
+- recognition: pocketsphinx on the streamed audio, or a script (one line per burst of sound).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import AsyncIterator
+
+import numpy as np
+import soundfile
+
+from runner.emulator.voices import espeak_voice
+from runner.engines.fake import ScriptedRecognizer
+from runner.engines.languages import base_language
+from runner.engines.local.apertium import ApertiumTranslator, find_mode
+from runner.engines.local.espeak import EspeakSynthesizer
+from runner.engines.local.pocketsphinx import PocketsphinxRecognizer
+from runner.frames import AudioFormat, AudioFrame, Transcript
+
+# Hand translations of the LibriVox sentences the tests and demos speak, for pairs Apertium does not have.
+FIXTURES: dict[str, dict[str, str]] = {
+    "he was not an ill disposed young man": {
+        "zh": "他并不是一个心地不好的年轻人。", "fr": "Ce n'était pas un jeune homme mal intentionné.",
+        "de": "Er war kein übelgesinnter junger Mann.", "it": "Non era un giovane maldisposto.",
+        "pt": "Ele não era um jovem mal-intencionado."},
+    "unless to be rather cold hearted and rather selfish is to be ill disposed": {
+        "zh": "除非相当冷漠和相当自私就算是心地不好。",
+        "fr": "À moins qu'être plutôt froid et plutôt égoïste soit être mal intentionné.",
+        "de": "Es sei denn, ziemlich kaltherzig und ziemlich selbstsüchtig zu sein, heißt übelgesinnt zu sein.",
+        "it": "A meno che essere piuttosto freddo ed egoista non significhi essere maldisposto.",
+        "pt": "A menos que ser bastante frio e egoísta seja ser mal-intencionado."},
+    "he might even have been made amiable himself": {
+        "zh": "他甚至自己也可能变得和蔼可亲。", "fr": "Il aurait même pu devenir aimable lui-même.",
+        "de": "Er hätte sogar selbst liebenswürdig werden können.", "it": "Avrebbe potuto persino diventare amabile.",
+        "pt": "Ele próprio poderia até ter se tornado amável."},
+}
+
+_FORMATS = {
+    "mp3": ("MP3", "MPEG_LAYER_III"), "ogg_vorbis": ("OGG", "VORBIS"), "ogg_opus": ("OGG", "OPUS"),
+    "mulaw": ("RAW", "ULAW"), "alaw": ("RAW", "ALAW"),
+}
+CONTENT_TYPES = {"pcm": "audio/pcm", "mp3": "audio/mpeg", "ogg_vorbis": "audio/ogg", "ogg_opus": "audio/ogg",
+                 "mulaw": "audio/basic", "alaw": "audio/basic", "json": "application/x-json-stream"}
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+class Backend:
+    def __init__(self) -> None:
+        self._translators: dict[str, ApertiumTranslator] = {}
+        self._synthesizers: dict[tuple[str, int], EspeakSynthesizer] = {}
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        mode = find_mode(source, target)
+        if mode is not None:
+            if mode not in self._translators:
+                self._translators[mode] = ApertiumTranslator(mode, False, 10)
+            return await self._translators[mode].translate(text)
+        fixture = FIXTURES.get(_key(text), {}).get(base_language(target))
+        return fixture if fixture is not None else f"[{target}] {text}"
+
+    async def speak(self, text: str, language_code: str, fmt: str, rate: int) -> AsyncIterator[bytes]:
+        """Speech for ``text``: PCM streams chunk by chunk; encoded formats come whole, then in chunks."""
+        voice = espeak_voice(language_code)
+        pcm_rate = rate if fmt == "pcm" else 16000
+        key = (voice, pcm_rate)
+        if key not in self._synthesizers:
+            self._synthesizers[key] = EspeakSynthesizer(voice, AudioFormat("pcm", pcm_rate), 175, 50)
+        chunks = self._synthesizers[key].synthesize(text)
+        if fmt == "pcm":
+            async for chunk in chunks:
+                yield chunk
+            return
+        pcm = b"".join([c async for c in chunks])
+        encoded = await asyncio.to_thread(encode, pcm, pcm_rate, fmt, rate)
+        for i in range(0, len(encoded), 4096):
+            yield encoded[i:i + 4096]
+
+    def recognizer(self, script: list[str] | None) -> PocketsphinxRecognizer | ScriptedRecognizer:
+        if script is not None:
+            return ScriptedRecognizer(script, threshold=0.02, silence=0.3)
+        return PocketsphinxRecognizer(vad_mode=0, window=0.3, partials_every=0.3, model=None, dictionary=None,
+                                      language_model=None)
+
+    async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None) \
+            -> AsyncIterator[Transcript]:
+        async for transcript in self.recognizer(script).transcribe(frames):
+            yield transcript
+
+    async def aclose(self) -> None:
+        for translator in self._translators.values():
+            await translator.aclose()
+
+
+def encode(pcm: bytes, pcm_rate: int, fmt: str, rate: int) -> bytes:
+    import soxr
+
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    if rate != pcm_rate:
+        samples = soxr.resample(samples, pcm_rate, rate)
+    container, subtype = _FORMATS[fmt]
+    out = io.BytesIO()
+    soundfile.write(out, samples, rate, format=container, subtype=subtype)
+    return out.getvalue()

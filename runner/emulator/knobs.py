@@ -1,0 +1,93 @@
+"""What the emulator can be told to do besides behaving: latency, and faults injected per call.
+
+Operations are named ``service.operation``: ``polly.stream``, ``polly.synthesize``, ``polly.task``,
+``polly.voices``, ``transcribe.stream``, ``translate``. Faults queue per operation and each is used by one call,
+in order (``repeat`` keeps a fault for every call). Tests set knobs directly; the ``polyglot emulator`` command
+reads them from a YAML file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FaultKind = Literal["http", "exception", "drop", "throttle"]
+
+
+@dataclass
+class Latency:
+    first_byte: float = 0.0  # before the response (or, on streams, before the first event after each input)
+    per_chunk: float = 0.0  # between audio chunks
+
+
+@dataclass
+class Fault:
+    """One injected failure.
+
+    - ``http``: the request fails with ``status`` and ``error`` (the x-amzn-ErrorType), before any event;
+    - ``exception``: a stream sends the ``error`` exception event (with ``fields`` in its body) after ``after``
+      output events, then closes;
+    - ``throttle``: ThrottlingException, as an HTTP 400 (request/response calls) or an exception event (streams);
+    - ``drop``: the connection is cut after ``after`` output events.
+    """
+
+    kind: FaultKind
+    error: str = ""
+    status: int = 400
+    message: str = "injected by the polyglot emulator"
+    fields: dict[str, Any] = field(default_factory=dict)
+    after: int = 0
+    repeat: bool = False
+
+
+@dataclass
+class Knobs:
+    latency: dict[str, Latency] = field(default_factory=dict)
+    faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    transcribe_script: list[str] | None = None  # None: real recognition (pocketsphinx); else one line per burst
+    transcribe_idle_timeout: float = 15.0  # the service ends a stream that receives no audio for this long
+    transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
+    polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout
+    task_steps: int = 2  # GetSpeechSynthesisTask polls per state (scheduled, inProgress) before completing
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def latency_of(self, operation: str) -> Latency:
+        return self.latency.get(operation, Latency())
+
+    def set_latency(self, operation: str, first_byte: float = 0.0, per_chunk: float = 0.0) -> None:
+        self.latency[operation] = Latency(first_byte, per_chunk)
+
+    def inject(self, operation: str, fault: Fault) -> None:
+        with self._lock:
+            self.faults.setdefault(operation, deque()).append(fault)
+
+    def take_fault(self, operation: str) -> Fault | None:
+        with self._lock:
+            queue = self.faults.get(operation)
+            if not queue:
+                return None
+            fault = queue[0]
+            if not fault.repeat:
+                queue.popleft()
+            return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.latency.clear()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Knobs:
+        knobs = cls()
+        for op, spec in (data.get("latency") or {}).items():
+            knobs.set_latency(op, float(spec.get("first_byte", 0)), float(spec.get("per_chunk", 0)))
+        for op, faults in (data.get("faults") or {}).items():
+            for spec in faults:
+                knobs.inject(op, Fault(**spec))
+        for key in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
+                    "polly_stream_idle_timeout", "task_steps"):
+            if key in data:
+                setattr(knobs, key, data[key])
+        return knobs

@@ -1,0 +1,146 @@
+"""Emulated Polly ``StartSpeechSynthesisStream`` (POST /v1/synthesisStream, HTTP/2, bidirectional events).
+
+Text events are buffered until a flush (``FlushStreamConfiguration.Force``) or the end of the stream, then
+spoken; audio goes out as ``AudioEvent``s while it is produced; ``StreamClosedEvent`` reports the characters
+billed. Faults: HTTP errors before the stream, exception events or a cut connection after N audio events, and
+the inbound-event idle timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+
+from runner.emulator import eventstream
+from runner.emulator.common import State, error, http_fault, pause, request_id
+from runner.emulator.eventstream import InboundEvent
+from runner.emulator.http import Request, Response
+from runner.emulator.knobs import Fault
+from runner.emulator.voices import BY_ID
+from runner.formats import SAMPLE_RATES, default_sample_rate
+
+OPERATION = "polly.stream"
+
+
+def plain_text(text: str, text_type: str) -> str:
+    """What is spoken (and billed) for a text: SSML markup removed."""
+    if text_type != "ssml":
+        return text
+    root = ET.fromstring(text)  # raises ParseError for invalid SSML
+    return re.sub(r"\s+", " ", "".join(root.itertext())).strip()
+
+
+async def _next(events: AsyncIterator[InboundEvent], timeout: float) -> InboundEvent | None:
+    try:
+        return await asyncio.wait_for(anext(events), timeout)
+    except StopAsyncIteration:
+        return None
+
+
+class _Stream:
+    def __init__(self, state: State, response: Response, voice_language: str, fmt: str, rate: int,
+                 fault: Fault | None) -> None:
+        self.state = state
+        self.response = response
+        self.language = voice_language
+        self.fmt = fmt
+        self.rate = rate
+        self.fault = fault
+        self.sent = 0
+        self.characters = 0
+        self.latency = state.knobs.latency_of(OPERATION)
+
+    async def speak(self, text: str) -> bool:
+        """Send the audio for ``text``; False once a fault ended the stream."""
+        if not text.strip():
+            return True
+        await pause(self.latency.first_byte)
+        async for chunk in self.state.backend.speak(text, self.language, self.fmt, self.rate):
+            if self.fault is not None and self.fault.kind in ("exception", "throttle", "drop") \
+                    and self.sent >= self.fault.after:
+                await self.fail(self.fault)
+                return False
+            await self.response.send(eventstream.event("AudioEvent", chunk, "application/octet-stream"))
+            self.sent += 1
+            await pause(self.latency.per_chunk)
+        return True
+
+    async def fail(self, fault: Fault) -> None:
+        if fault.kind == "drop":
+            await self.response.drop()
+        name = "ThrottlingException" if fault.kind == "throttle" else fault.error or "ServiceFailureException"
+        body: dict[str, object] = {"message": fault.message, **fault.fields}
+        if name == "ThrottlingException":
+            body.setdefault("throttlingReasons", [{"reason": "RequestRateExceeded", "resource": "emulator"}])
+        await self.response.send(eventstream.exception(name, body))
+        await self.response.end()
+
+
+async def handle(state: State, request: Request, response: Response) -> None:
+    h = request.headers
+    voice_id, engine = h.get("x-amzn-voiceid", ""), h.get("x-amzn-engine", "")
+    fmt = h.get("x-amzn-outputformat", "")
+    state.record(OPERATION, voice=voice_id, engine=engine, format=fmt, sample_rate=h.get("x-amzn-samplerate"),
+                 lexicons=h.get("x-amzn-lexiconnames"), language=h.get("x-amzn-languagecode"), texts=[])
+    call = state.log[-1]
+    fault = state.knobs.take_fault(OPERATION)
+    if fault is not None and await http_fault(response, fault):
+        return
+    voice = BY_ID.get(voice_id)
+    problems = []
+    if engine != "generative":
+        problems.append(("Engine", "only the generative engine is supported for streaming"))
+    if voice is None:
+        problems.append(("VoiceId", f"voice {voice_id!r} does not exist"))
+    elif engine not in voice.engines:
+        problems.append(("VoiceId", f"voice {voice_id} does not support the {engine} engine"))
+    if fmt not in SAMPLE_RATES:
+        problems.append(("OutputFormat", f"{fmt!r} is not supported for streaming"))
+    rate = int(h.get("x-amzn-samplerate") or (default_sample_rate(fmt, engine) if fmt in SAMPLE_RATES else 0))
+    if fmt in SAMPLE_RATES and rate not in SAMPLE_RATES[fmt]:
+        problems.append(("SampleRate", f"{rate} is not valid for {fmt}"))
+    if problems:
+        await error(response, 400, "ValidationException", problems[0][1], reason="fieldValidationFailed",
+                    fields=[{"name": n, "message": m} for n, m in problems])
+        return
+    assert voice is not None
+    await response.start(200, [("content-type", "application/vnd.amazon.eventstream"),
+                               ("x-amzn-requestid", request_id())])
+    stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault)
+    events = eventstream.inbound_events(request)
+    pending = ""
+    while True:
+        try:
+            event = await _next(events, state.knobs.polly_stream_idle_timeout)
+        except TimeoutError:
+            await stream.fail(Fault("exception", "ServiceQuotaExceededException",
+                                    message="no input event within the inbound event timeout",
+                                    fields={"quotaCode": "input-stream-inbound-event-timeout",
+                                            "serviceCode": "polly"}))
+            return
+        if event is None or event.event_type == "CloseStreamEvent":
+            break
+        if event.event_type != "TextEvent":
+            continue
+        body = event.json()
+        try:
+            text = plain_text(body.get("Text", ""), body.get("TextType", "text"))
+        except ET.ParseError as exc:
+            await stream.fail(Fault("exception", "ValidationException", message=f"invalid SSML: {exc}",
+                                    fields={"reason": "fieldValidationFailed",
+                                            "fields": [{"name": "Text", "message": "invalid SSML"}]}))
+            return
+        call["texts"].append(text)
+        stream.characters += len(text)
+        pending += text
+        if (body.get("FlushStreamConfiguration") or {}).get("Force"):
+            if not await stream.speak(pending):
+                return
+            pending = ""
+    if not await stream.speak(pending):
+        return
+    call["request_characters"] = stream.characters
+    await response.send(eventstream.json_event("StreamClosedEvent", {"RequestCharacters": stream.characters}))
+    await response.end()

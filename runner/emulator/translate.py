@@ -1,0 +1,57 @@
+"""Emulated Amazon Translate (JSON 1.1 over HTTP/1.1): TranslateText and ListLanguages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from runner.emulator.common import State, error, http_fault, pause
+from runner.emulator.http import Request, Response
+
+TARGET_PREFIX = "AWSShineFrontendService_20170701."
+MAX_TEXT_BYTES = 10_000
+LANGUAGES = {"en": "English", "es": "Spanish", "ca": "Catalan", "gl": "Galician", "fr": "French", "de": "German",
+             "it": "Italian", "pt": "Portuguese", "zh": "Chinese (Simplified)", "ja": "Japanese", "ko": "Korean",
+             "hi": "Hindi", "eo": "Esperanto"}
+
+
+async def handle(state: State, request: Request, response: Response) -> None:
+    operation = request.headers.get("x-amz-target", "").removeprefix(TARGET_PREFIX)
+    body: dict[str, Any] = json.loads(await request.read() or b"{}")
+    if operation == "ListLanguages":
+        await _reply(response, {"Languages": [{"LanguageCode": c, "LanguageName": n} for c, n in LANGUAGES.items()]})
+    elif operation == "TranslateText":
+        await _translate(state, body, response)
+    else:
+        await error(response, 400, "UnknownOperationException", f"unknown operation {operation!r}")
+
+
+async def _reply(response: Response, body: dict[str, Any]) -> None:
+    await response.respond(200, json.dumps(body).encode(), content_type="application/x-amz-json-1.1")
+
+
+async def _translate(state: State, body: dict[str, Any], response: Response) -> None:
+    text, source, target = body.get("Text", ""), body.get("SourceLanguageCode", ""), body.get("TargetLanguageCode", "")
+    state.record("translate", text=text, source=source, target=target, terminology=body.get("TerminologyNames"),
+                 settings=body.get("Settings"))
+    fault = state.knobs.take_fault("translate")
+    if fault is not None and await http_fault(response, fault):
+        return
+    if len(text.encode()) > MAX_TEXT_BYTES:
+        await error(response, 400, "TextSizeLimitExceededException", "input text exceeds 10000 bytes")
+        return
+    for code in (source, target):
+        if code.split("-")[0] not in LANGUAGES and code != "auto":
+            await error(response, 400, "UnsupportedLanguagePairException",
+                        f"unsupported language pair: {source} to {target}", SourceLanguageCode=source,
+                        TargetLanguageCode=target)
+            return
+    await pause(state.knobs.latency_of("translate").first_byte)
+    translated = await state.backend.translate(text, source, target)
+    reply: dict[str, Any] = {"TranslatedText": translated, "SourceLanguageCode": source,
+                             "TargetLanguageCode": target}
+    if body.get("TerminologyNames"):
+        reply["AppliedTerminologies"] = [{"Name": n, "Terms": []} for n in body["TerminologyNames"]]
+    if body.get("Settings"):
+        reply["AppliedSettings"] = body["Settings"]
+    await _reply(response, reply)
