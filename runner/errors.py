@@ -8,6 +8,7 @@ the CLI turns each into one line and an exit code, never a traceback::
     ├── ConfigError            the config is invalid (carries every Diagnostic)        exit 78 (EX_CONFIG)
     ├── InputError             a file or audio input is missing, unreadable or malformed exit 66 (EX_NOINPUT)
     ├── EngineUnavailable      an engine is not installed / its resources are missing  exit 69 (EX_UNAVAILABLE)
+    ├── CredentialsError       no usable AWS credentials, profile or region            exit 77 (EX_NOPERM)
     ├── DeviceError            an audio device is missing or failed                    exit 69
     ├── EngineError            an engine failed while running (reported per target)
     │   ├── TransientEngineError   worth retrying (throttling, dropped connection)
@@ -27,6 +28,7 @@ EX_NOINPUT = 66
 EX_UNAVAILABLE = 69
 EX_IOERR = 74
 EX_SOFTWARE = 70
+EX_NOPERM = 77
 
 
 class PolyglotError(Exception):
@@ -51,6 +53,10 @@ class InputError(PolyglotError):
 
 class EngineUnavailable(PolyglotError):
     exit_code = EX_UNAVAILABLE
+
+
+class CredentialsError(PolyglotError):
+    exit_code = EX_NOPERM
 
 
 class DeviceError(PolyglotError):

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from runner.errors import EX_SOFTWARE, ConfigError, PolyglotError
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+# Off a terminal (pipes, CI logs) rich would assume 80 columns and fold the tables; logs can be wider.
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import sys
 from enum import Enum
 from pathlib import Path
@@ -11,10 +13,12 @@ import typer
 
 from runner.cli import stderr
 from runner.config.load import Loaded, load
+from runner.config.model import AwsConfig
 from runner.config.schema import schema_text
 from runner.diagnostics import Diagnostic, errors_in, render_json, render_text
 from runner.errors import ConfigError, InputError
 from runner.plan.checks import plan
+from runner.plan.verify import verify
 
 app = typer.Typer(
     name="polyglot",
@@ -38,15 +42,25 @@ class GraphFormat(str, Enum):
 
 ConfigArg = Annotated[Path, typer.Argument(help="Pipeline YAML file.", show_default=False)]
 OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where relative sink paths are written.")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: the standard chain).")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: the config, then the chain).")]
 
 
-def check_config(file: Path, *, input_override: Path | None = None, output_dir: Path = Path(".")) \
+def check_config(file: Path, *, input_override: Path | None = None, output_dir: Path = Path("."),
+                 online: bool = False, profile: str | None = None, region: str | None = None) \
         -> tuple[Loaded, list[Diagnostic]]:
-    """Load + plan one file: the config (if valid) and every diagnostic, errors and warnings."""
+    """Load + plan (+ verify online) one file: the config (if valid) and every diagnostic."""
     loaded = load(file)
     diagnostics = list(loaded.diagnostics)
     if loaded.ok:
+        assert loaded.config is not None
+        if profile or region:
+            aws = loaded.config.aws
+            loaded.config = dataclasses.replace(loaded.config, aws=AwsConfig(
+                region=region or aws.region, profile=profile or aws.profile))
         diagnostics += plan(loaded, input_override=input_override, output_dir=output_dir)
+        if online and not errors_in(diagnostics):
+            diagnostics += asyncio.run(verify(loaded))
     return loaded, sorted(diagnostics)
 
 
@@ -71,13 +85,16 @@ def run(
         help="Seconds to finish queued speech after Ctrl-C (default: the config's runtime.drain_timeout).",
         min=0.0)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status, only the summary.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
 ) -> None:
     """Run a pipeline until its source ends (a file) or Ctrl-C (drains, then exits)."""
     from runner.cli.runner import run_pipeline
 
     if input is not None and not input.is_file():
         raise InputError(f"{input}: {'is a directory' if input.is_dir() else 'no such audio file'}")
-    loaded = _require_valid(file, input_override=input, output_dir=output_dir)
+    loaded = _require_valid(file, input_override=input, output_dir=output_dir, online=True, profile=profile,
+                            region=region)
     assert loaded.config is not None
     code = run_pipeline(loaded.config, input_override=input, output_dir=output_dir, realtime=realtime,
                         drain_timeout=drain_timeout, quiet=quiet)
@@ -88,9 +105,14 @@ def run(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Pipeline YAML files.", show_default=False)],
     format: Annotated[ValidateFormat, typer.Option("--format", "-f", help="Output format.")] = ValidateFormat.text,
+    online: Annotated[bool, typer.Option(
+        "--online", help="Also ask the services (e.g. that each Polly voice exists and supports its engine "
+        "and language); needs credentials.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
 ) -> None:
     """Check configs (YAML, schema, then languages, voices, formats and paths). Exit 78 if any is invalid."""
-    results = {str(f): check_config(f)[1] for f in files}
+    results = {str(f): check_config(f, online=online, profile=profile, region=region)[1] for f in files}
     invalid = [name for name, diags in results.items() if errors_in(diags)]
     if format is ValidateFormat.json:
         typer.echo(render_json(results))
@@ -138,18 +160,40 @@ def engines() -> None:
         typer.echo(f"{spec.kind:15} {spec.provider:13} {spec.family:6} {spec.summary}")
 
 
+class VoiceProvider(str, Enum):
+    polly = "polly"
+    espeak = "espeak"
+
+
 @app.command()
 def voices(
     language: Annotated[str | None, typer.Option("--language", "-l", help="Only voices for this language.")]
     = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="Polly engine: standard, neural, "
+                                               "long-form, generative.")] = None,
+    provider: Annotated[VoiceProvider, typer.Option("--provider", "-p")] = VoiceProvider.polly,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
 ) -> None:
-    """List the espeak-ng voices (id, name, languages)."""
+    """List voices: Polly's DescribeVoices (default) or the espeak-ng voices."""
     from runner.engines.languages import same_language
-    from runner.engines.local.espeak_lib import EspeakLibrary
 
-    for v in EspeakLibrary.get().voices:
-        if language is None or any(same_language(lang, language) for lang in v.languages):
-            typer.echo(f"{v.identifier:22} {v.name:40} {', '.join(v.languages)}")
+    if provider is VoiceProvider.espeak:
+        from runner.engines.local.espeak_lib import EspeakLibrary
+
+        for v in EspeakLibrary.get().voices:
+            if language is None or any(same_language(lang, language) for lang in v.languages):
+                typer.echo(f"{v.identifier:22} {v.name:40} {', '.join(v.languages)}")
+        return
+    from runner.engines.aws.context import context_for
+    from runner.engines.aws.polly import describe_voices
+
+    found = asyncio.run(describe_voices(context_for(AwsConfig(region=region, profile=profile)), engine, language))
+    for voice in sorted(found, key=lambda v: (v["LanguageCode"], v["Id"])):
+        also = voice.get("AdditionalLanguageCodes")
+        languages = voice["LanguageCode"] + (f" (+{', '.join(also)})" if also else "")
+        typer.echo(f"{voice['Id']:12} {languages:22} {voice.get('Gender', ''):7} "
+                   f"{', '.join(voice.get('SupportedEngines', []))}")
 
 
 @app.command()
@@ -163,3 +207,19 @@ def devices() -> None:
     for d in found:
         kinds = "/".join(k for k, n in (("in", d.max_input_channels), ("out", d.max_output_channels)) if n)
         typer.echo(f"{d.index:3}  {d.name:40} {kinds:7} {d.default_sample_rate:.0f} Hz")
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option(help="TLS port to listen on (0: any free port).")] = 4566,
+    knobs: Annotated[Path | None, typer.Option(help="YAML file of latency and fault knobs.")] = None,
+    env_file: Annotated[Path | None, typer.Option(help="Also write the environment to this file.")] = None,
+) -> None:
+    """Serve a local AWS emulator (Polly, Transcribe streaming, Translate, S3) until Ctrl-C.
+
+    Prints the environment that points polyglot (and any AWS SDK) at it: eval it in another shell, then run
+    any AWS pipeline offline.
+    """
+    from runner.cli.emulator import serve_emulator
+
+    serve_emulator(port, knobs, env_file)

@@ -74,9 +74,15 @@ def summary(status: SessionStatus) -> Table:
     table = Table(title=title, title_justify="left", box=None, padding=(0, 1), show_edge=False)
     for column in ("target", "language", "spoken", "dropped", "errors", "1st audio p50/max", "audio", "status"):
         table.add_column(column)
+    show_metrics = any(t.metrics for t in status.targets.values())
+    if show_metrics:
+        table.add_column("engine")
     for t in status.targets.values():
-        table.add_row(t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.errors),
-                      f"{_ms(t.latency(0.5))} / {_ms(t.latency(1.0))}", f"{t.audio_seconds:.1f}s", _verdict(t))
+        row: list[str | Text] = [t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.errors),
+               f"{_ms(t.latency(0.5))} / {_ms(t.latency(1.0))}", f"{t.audio_seconds:.1f}s", _verdict(t)]
+        if show_metrics:
+            row.append(" ".join(f"{k}={v:g}" for k, v in t.metrics.items()))
+        table.add_row(*row)
     return table
 
 

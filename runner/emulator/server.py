@@ -98,6 +98,11 @@ class Emulator:
             raise self._error
         return self
 
+    def stop_soon(self) -> None:
+        """From the emulator's own event loop: end serve_forever."""
+        if self._stopped is not None:
+            self._stopped.set()
+
     def stop(self) -> None:
         if self._loop is not None and self._stopped is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._stopped.set)

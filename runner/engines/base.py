@@ -46,11 +46,32 @@ class EngineRequest:
 
 class Engine(ABC):
     provider: ClassVar[str]
+    _notices: list[tuple[str, str]]
+
+    def notice(self, code: str, message: str) -> None:
+        """Tell the session something worth logging (a stream reopened, a task's status); see drain_notices."""
+        if not hasattr(self, "_notices"):
+            self._notices = []
+        self._notices.append((code, message))
+
+    def drain_notices(self) -> list[tuple[str, str]]:
+        notices, self._notices = getattr(self, "_notices", []), []
+        return notices
+
+    def metrics(self) -> dict[str, float]:
+        """Counters worth reporting at the end of a session (e.g. characters billed)."""
+        return {}
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
         """Problems with this config for this engine (languages, voices, formats). Pure."""
         return ()
+
+    @classmethod
+    async def verify(cls, request: EngineRequest) -> list[Problem]:
+        """Checks that need the service (does the voice exist, does it speak this language with this engine).
+        Run by ``polyglot validate --online`` and before every run; may raise PolyglotError when unreachable."""
+        return []
 
     @classmethod
     @abstractmethod

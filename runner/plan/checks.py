@@ -115,13 +115,19 @@ def _source(config: PipelineConfig, input_override: Path | None) -> Iterable[Pro
         yield Problem("/source/path", f"no such recording: {path}", code="input")
 
 
-def _engines(config: PipelineConfig) -> Iterable[Problem]:
+def engine_requests(config: PipelineConfig) -> list[tuple[Kind, EngineRequest]]:
+    """Every engine the config asks for, with what it is asked to do."""
     requests: list[tuple[Kind, EngineRequest]] = [
         ("speech_to_text", EngineRequest(config, config.speech_to_text)),
     ]
     for t in config.targets:
         requests.append(("translation", EngineRequest(config, t.translation, t)))
         requests.append(("text_to_speech", EngineRequest(config, t.text_to_speech, t)))
+    return requests
+
+
+def _engines(config: PipelineConfig) -> Iterable[Problem]:
+    requests = engine_requests(config)
     missing: dict[str, list[tuple[str, str]]] = {}  # family (or provider) -> [(provider, pointer)]
     for kind, request in requests:
         provider = request.choice.provider

@@ -74,12 +74,18 @@ class Session:
             await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="started",
                                            detail={"pipeline": self.status.name, "source": p.source.describe()}))
             await self._supervise(router, stages, transcript, stop, hard_stop)
-            await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="ended",
-                                           detail={"utterances": self.status.utterances, "ok": self.status.ok}))
         finally:
-            for group in reversed(opened):  # the event log closes last, so it hears every sink's close
-                await group.close()
-            await _close_all([e for _, e in engines])
+            try:
+                await _close_all([e for _, e in engines])  # before the files: streams report their billing
+                for stage in stages:
+                    self.status.targets[stage.label].metrics = {
+                        **stage.translator.metrics(), **stage.synthesizer.metrics()}
+                await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="ended", detail={
+                    "utterances": self.status.utterances, "ok": self.status.ok,
+                    "metrics": {label: t.metrics for label, t in self.status.targets.items() if t.metrics}}))
+            finally:
+                for group in reversed(opened):  # the event log closes last, so it hears every sink's close
+                    await group.close()
         return self.status
 
     async def _supervise(self, router: Router, stages: list[TargetStage], transcript: SinkGroup,

@@ -20,6 +20,7 @@ class TargetStatus:
     first_audio_latencies: list[float] = field(default_factory=list)
     last_error: str = ""
     queued: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)  # engine counters, e.g. Polly characters billed
     oldest_pending: float | None = None  # final_at of the oldest utterance not yet spoken
 
     def lag(self, now: float) -> float:

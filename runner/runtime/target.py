@@ -58,6 +58,7 @@ class TargetStage:
             finally:
                 self.in_flight = None
                 self.track()
+                await self._relay_notices(utterance)
 
     async def _speak(self, utterance: Utterance) -> None:
         clock = self.router.clock
@@ -80,6 +81,13 @@ class TargetStage:
                                               format=fmt, first=total == len(chunk)), self.sinks)
         await self.router.emit(SpokenEvent(scope=self.label, at=clock(), utterance=utterance, bytes=total,
                                            seconds=fmt.seconds(total), first_audio_at=first_at), self.sinks)
+
+    async def _relay_notices(self, utterance: Utterance) -> None:
+        """What the engines had to say while working on this utterance (streams reopened, task states)."""
+        for engine in (self.translator, self.synthesizer):
+            for code, message in engine.drain_notices():
+                await self.router.notice(self.label, "info", code, f"{self.label}: {message}", self.sinks,
+                                         utterance.id)
 
     async def _fail(self, utterance: Utterance, exc: Exception) -> None:
         lost = self.lane.abandon()

@@ -1,0 +1,52 @@
+"""``polyglot emulator``: the local AWS emulator in the foreground, with its environment printed."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import signal
+from pathlib import Path
+
+import yaml
+
+from runner.cli import stderr
+from runner.emulator import Emulator, Knobs
+from runner.errors import InputError
+
+
+def load_knobs(path: Path | None) -> Knobs:
+    if path is None:
+        return Knobs()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Knobs.from_dict(data)
+    except (OSError, yaml.YAMLError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: not a knobs file: {' '.join(str(exc).split())}") from exc
+
+
+def serve_emulator(port: int, knobs_file: Path | None, env_file: Path | None) -> None:
+    emulator = Emulator(port=port, knobs=load_knobs(knobs_file))
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = asyncio.create_task(emulator.serve_forever())
+        while not emulator._ready.is_set() and not server.done():
+            await asyncio.sleep(0.01)
+        if server.done():
+            await server  # raises why it could not listen
+        lines = [f"export {k}={shlex.quote(v)}" for k, v in emulator.env().items()]
+        print("\n".join(lines), flush=True)
+        if env_file is not None:
+            env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        stderr.print(f"polyglot emulator: listening on {emulator.endpoint} (Ctrl-C to stop)", markup=False)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        emulator.stop_soon()
+        await server
+
+    try:
+        asyncio.run(main())
+    except OSError as exc:
+        raise InputError(f"emulator: cannot listen on port {port}: {exc.strerror or exc}") from exc

@@ -1,0 +1,115 @@
+"""What every AWS engine shares: credentials and region from the standard AWS chain, boto3 clients, and the
+configuration of the smithy-based streaming clients (awscrt HTTP/2 transport, same credentials).
+
+Endpoints follow the SDKs' own overrides (``AWS_ENDPOINT_URL_POLLY``, ``AWS_ENDPOINT_URL_TRANSLATE``,
+``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING``, ``AWS_ENDPOINT_URL_S3``), or an engine's ``endpoint_url`` option.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.credentials
+import botocore.exceptions
+from botocore.config import Config as BotocoreConfig
+from smithy_aws_core.identity.components import AWSCredentialsIdentity, AWSIdentityProperties
+from smithy_core.aio.interfaces.identity import IdentityResolver
+
+from runner.config.model import AwsConfig
+from runner.errors import CredentialsError
+
+POOL_CONNECTIONS = 64  # one per target lane and then some: boto3's default of 10 would serialize a broadcast
+
+
+class BotocoreCredentials(IdentityResolver[AWSCredentialsIdentity, AWSIdentityProperties]):
+    """Hands the smithy clients the credentials boto3 resolved (profiles, SSO, roles), refreshed as they expire."""
+
+    def __init__(self, credentials: botocore.credentials.Credentials) -> None:
+        self._credentials = credentials
+
+    async def get_identity(self, *, properties: AWSIdentityProperties) -> AWSCredentialsIdentity:
+        frozen = await asyncio.to_thread(self._credentials.get_frozen_credentials)
+        return AWSCredentialsIdentity(access_key_id=frozen.access_key, secret_access_key=frozen.secret_key,
+                                      session_token=frozen.token)
+
+
+@dataclass
+class AwsContext:
+    settings: AwsConfig
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._session: boto3.Session | None = None
+        self._clients: dict[tuple[str, str | None], Any] = {}
+
+    @property
+    def session(self) -> boto3.Session:
+        with self._lock:
+            if self._session is None:
+                try:
+                    self._session = boto3.Session(profile_name=self.settings.profile,
+                                                  region_name=self.settings.region)
+                except botocore.exceptions.ProfileNotFound as exc:
+                    raise CredentialsError(f"AWS profile '{self.settings.profile}' is not in the shared config "
+                                           "or credentials files") from exc
+            return self._session
+
+    @property
+    def region(self) -> str:
+        region = self.session.region_name
+        if not region:
+            raise CredentialsError("no AWS region: set aws.region in the pipeline, AWS_REGION, or --region")
+        return region
+
+    def credentials(self) -> botocore.credentials.Credentials:
+        try:
+            credentials = self.session.get_credentials()
+        except botocore.exceptions.BotoCoreError as exc:
+            raise CredentialsError(f"AWS credentials could not be loaded: {exc}") from exc
+        if credentials is None:
+            where = f"profile '{self.settings.profile}'" if self.settings.profile else \
+                "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), shared credentials file, AWS_PROFILE"
+            raise CredentialsError(f"no AWS credentials found (looked in: {where}); set them or use --profile")
+        return credentials
+
+    def client(self, service: str, endpoint_url: str | None = None, timeout: float = 30) -> Any:
+        """A boto3 client, shared per (service, endpoint); thread-safe for calls."""
+        key = (service, endpoint_url)
+        with self._lock:
+            if key in self._clients:
+                return self._clients[key]
+        self.credentials()  # fail here, clearly, rather than inside the first call
+        extra: dict[str, Any] = {"s3": {"addressing_style": "path"}} if service == "s3" else {}
+        config = BotocoreConfig(max_pool_connections=POOL_CONNECTIONS, connect_timeout=min(timeout, 10),
+                                read_timeout=timeout, retries={"max_attempts": 1, "mode": "standard"}, **extra)
+        client = self.session.client(service, region_name=self.region, endpoint_url=endpoint_url, config=config)
+        with self._lock:
+            return self._clients.setdefault(key, client)
+
+    async def smithy_config(self, config_class: Any, endpoint_url: str | None) -> Any:
+        """Resolved config for a smithy client: this context's region and credentials, the awscrt transport."""
+        from smithy_http.aio.crt import AWSCRTHTTPClient
+
+        overrides: dict[str, Any] = {
+            "region": self.region,
+            "transport": AWSCRTHTTPClient(),
+            "aws_credentials_identity_resolver": BotocoreCredentials(self.credentials()),
+        }
+        if endpoint_url:
+            overrides["endpoint_uri"] = endpoint_url
+        return await config_class.resolve(**overrides)
+
+
+_contexts: dict[tuple[str | None, str | None], AwsContext] = {}
+
+
+def context_for(settings: AwsConfig) -> AwsContext:
+    """One context per (profile, region) in a process, so every engine shares its session and clients."""
+    key = (settings.profile, settings.region)
+    if key not in _contexts:
+        _contexts[key] = AwsContext(settings)
+    return _contexts[key]

@@ -1,0 +1,75 @@
+"""SDK errors, converted once at the boundary into polyglot's error tree (callers decide by type).
+
+Throttling, service failures and broken connections are transient (worth retrying); validation, access and
+not-found errors are permanent. Each message names the service and says what happened in one line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import botocore.exceptions
+
+from runner.errors import CredentialsError, EngineError, PermanentEngineError, TransientEngineError
+
+TRANSIENT_CODES = {
+    "ThrottlingException", "Throttling", "TooManyRequestsException", "ServiceUnavailable",
+    "ServiceUnavailableException", "ServiceFailureException", "InternalServerException", "InternalFailureException",
+    "InternalServerError", "LimitExceededException", "RequestTimeout", "RequestTimeoutException",
+    "ServiceQuotaExceededException", "ConflictException",
+}
+ACCESS_CODES = {
+    "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
+    "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken", "InvalidClientTokenId",
+    "MissingAuthenticationTokenException",
+}
+
+
+def from_botocore(exc: Exception, service: str) -> Exception:
+    """A botocore/boto3 exception as a polyglot error."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")) or code
+        text = f"{service}: {code}: {message}"
+        if code in ACCESS_CODES:
+            return PermanentEngineError(f"{service}: access denied ({code}): {message}")
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if code in TRANSIENT_CODES or status >= 500:
+            return TransientEngineError(text)
+        return PermanentEngineError(text)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
+        return CredentialsError(f"{service}: no usable AWS credentials ({exc})")
+    if isinstance(exc, botocore.exceptions.SSLError):
+        return TransientEngineError(f"{service}: TLS failed ({_short(exc)}); is AWS_CA_BUNDLE right?")
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionClosedError):
+        return TransientEngineError(f"{service}: cannot reach the endpoint ({_short(exc)})")
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError | botocore.exceptions.ReadTimeoutError):
+        return TransientEngineError(f"{service}: timed out ({_short(exc)})")
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return TransientEngineError(f"{service}: {_short(exc)}")
+    return exc
+
+
+def from_smithy(exc: BaseException, service: str) -> Exception:
+    """An exception from a smithy-based client (modeled service error, transport failure) as a polyglot error."""
+    if isinstance(exc, EngineError | CredentialsError):
+        return exc
+    name = type(exc).__name__
+    message = str(getattr(exc, "message", "") or exc) or name
+    if name in ACCESS_CODES:
+        return PermanentEngineError(f"{service}: access denied ({name}): {message}")
+    if name in TRANSIENT_CODES:
+        return TransientEngineError(f"{service}: {name}: {message}")
+    if name.endswith("Exception") and hasattr(exc, "fault"):  # a modeled error the service sent
+        return PermanentEngineError(f"{service}: {name}: {message}")
+    # transport: awscrt errors, closed connections, TLS failures
+    return TransientEngineError(f"{service}: connection failed ({name}: {_short(exc)})")
+
+
+def describe_fields(fields: list[Any] | None) -> str:
+    return "; ".join(f"{f.name}: {f.message}" for f in fields or [])
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]

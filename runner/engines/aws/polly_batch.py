@@ -1,0 +1,208 @@
+"""Polly's request/response paths, through boto3:
+
+- ``SynthesizeSpeech`` per utterance (standard, neural, long-form voices), the response body streamed to the
+  sinks as it is read;
+- ``StartSpeechSynthesisTask`` to S3, then ``GetSpeechSynthesisTask`` polled with backoff through scheduled ->
+  inProgress -> completed | failed, and the ``OutputUri`` object fetched and passed on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from runner.engines.aws.context import AwsContext
+from runner.engines.aws.errors import from_botocore
+from runner.errors import PermanentEngineError, TransientEngineError
+
+CHUNK = 4096
+_END = object()
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    voice: str
+    engine: str
+    output_format: str
+    sample_rate: int
+    language_code: str | None
+    lexicons: tuple[str, ...]
+    text_type: str
+    endpoint_url: str | None
+    timeout: float
+
+    def params(self, text: str) -> dict[str, Any]:
+        p: dict[str, Any] = {"Text": text, "TextType": self.text_type, "VoiceId": self.voice, "Engine": self.engine,
+                             "OutputFormat": self.output_format, "SampleRate": str(self.sample_rate)}
+        if self.language_code:
+            p["LanguageCode"] = self.language_code
+        if self.lexicons:
+            p["LexiconNames"] = list(self.lexicons)
+        return p
+
+
+async def stream_body(read: Callable[[], Any], service: str, timeout: float) -> AsyncGenerator[bytes, None]:
+    """Run a blocking call that returns a botocore StreamingBody on a thread; yield its chunks as they come."""
+    loop = asyncio.get_running_loop()
+    chunks: asyncio.Queue[object] = asyncio.Queue()
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            body = read()
+            for chunk in body.iter_chunks(CHUNK):
+                if stop.is_set():
+                    break
+                loop.call_soon_threadsafe(chunks.put_nowait, chunk)
+            body.close()
+            loop.call_soon_threadsafe(chunks.put_nowait, _END)
+        except Exception as exc:  # handed to the event loop, converted there
+            loop.call_soon_threadsafe(chunks.put_nowait, exc)
+
+    worker = loop.run_in_executor(None, pump)
+    try:
+        while True:
+            try:
+                item = await asyncio.wait_for(chunks.get(), timeout)
+            except TimeoutError:
+                raise TransientEngineError(f"{service}: no audio for {timeout:g}s") from None
+            if item is _END:
+                break
+            if isinstance(item, Exception):
+                raise from_botocore(item, service) from item
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        stop.set()
+        await asyncio.shield(worker)
+
+
+class PollySpeech:
+    """SynthesizeSpeech, one request per utterance."""
+
+    service = "Amazon Polly"
+
+    def __init__(self, context: AwsContext, request: SpeechRequest) -> None:
+        self.context = context
+        self.request = request
+        self.request_characters = 0
+        self._client: Any = None
+
+    async def start(self) -> None:
+        self._client = await asyncio.to_thread(self.context.client, "polly", self.request.endpoint_url,
+                                               self.request.timeout)
+
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+        if self._client is None:
+            await self.start()
+        params = self.request.params(text)
+
+        def call() -> Any:
+            reply = self._client.synthesize_speech(**params)
+            self.request_characters += int(reply.get("RequestCharacters", 0) or 0)
+            return reply["AudioStream"]
+
+        async for chunk in stream_body(call, self.service, self.request.timeout):
+            yield chunk
+
+    async def close(self) -> None:
+        self._client = None
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    bucket: str
+    prefix: str
+    sns_topic_arn: str | None
+    speech_mark_types: tuple[str, ...]
+    poll_interval: float
+    timeout: float
+
+
+class PollyTask:
+    """StartSpeechSynthesisTask to S3, polled to completion, fetched from its OutputUri."""
+
+    service = "Amazon Polly synthesis task"
+    MAX_POLL_INTERVAL = 10.0
+
+    def __init__(self, context: AwsContext, request: SpeechRequest, task: TaskSettings,
+                 on_status: Callable[[str, str], None] | None = None) -> None:
+        self.context = context
+        self.request = request
+        self.task = task
+        self.request_characters = 0
+        self.on_status = on_status  # (task id, status) as the task moves, for the event log
+        self._polly: Any = None
+        self._s3: Any = None
+
+    async def start(self) -> None:
+        self._polly = await asyncio.to_thread(self.context.client, "polly", self.request.endpoint_url,
+                                              self.request.timeout)
+        self._s3 = await asyncio.to_thread(self.context.client, "s3", None, self.request.timeout)
+
+    async def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(method, **kwargs), self.request.timeout)
+        except TimeoutError as exc:
+            raise TransientEngineError(f"{self.service}: no answer in {self.request.timeout:g}s") from exc
+        except Exception as exc:
+            raise from_botocore(exc, self.service) from exc
+
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+        if self._polly is None:
+            await self.start()
+        params = self.request.params(text)
+        params["OutputS3BucketName"] = self.task.bucket
+        if self.task.prefix:
+            params["OutputS3KeyPrefix"] = self.task.prefix
+        if self.task.sns_topic_arn:
+            params["SnsTopicArn"] = self.task.sns_topic_arn
+        if self.task.speech_mark_types:
+            params["SpeechMarkTypes"] = list(self.task.speech_mark_types)
+        task = (await self._call(self._polly.start_speech_synthesis_task, **params))["SynthesisTask"]
+        task_id = task["TaskId"]
+        self._report(task_id, task["TaskStatus"])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.task.timeout
+        interval = self.task.poll_interval
+        while task["TaskStatus"] not in ("completed", "failed"):
+            if loop.time() + interval > deadline:
+                raise TransientEngineError(f"{self.service} {task_id} still {task['TaskStatus']} after "
+                                           f"{self.task.timeout:g}s")
+            await asyncio.sleep(interval)
+            interval = min(interval * 1.5, self.MAX_POLL_INTERVAL)
+            status = task["TaskStatus"]
+            task = (await self._call(self._polly.get_speech_synthesis_task, TaskId=task_id))["SynthesisTask"]
+            if task["TaskStatus"] != status:
+                self._report(task_id, task["TaskStatus"])
+        if task["TaskStatus"] == "failed":
+            raise PermanentEngineError(f"{self.service} {task_id} failed: "
+                                       f"{task.get('TaskStatusReason') or 'no reason given'}")
+        self.request_characters += int(task.get("RequestCharacters", 0) or 0)
+        bucket, key = s3_location(task["OutputUri"])
+        async for chunk in stream_body(lambda: self._s3.get_object(Bucket=bucket, Key=key)["Body"],
+                                       "Amazon S3", self.request.timeout):
+            yield chunk
+
+    def _report(self, task_id: str, status: str) -> None:
+        if self.on_status is not None:
+            self.on_status(task_id, status)
+
+    async def close(self) -> None:
+        self._polly = self._s3 = None
+
+
+def s3_location(uri: str) -> tuple[str, str]:
+    """(bucket, key) of a task's OutputUri, path-style (s3.<region>.amazonaws.com/bucket/key) or
+    virtual-hosted (bucket.s3.<region>.amazonaws.com/key)."""
+    parts = urlsplit(uri)
+    path = unquote(parts.path.lstrip("/"))
+    host = parts.hostname or ""
+    if host.startswith("s3.") or host.startswith("s3-") or host == "localhost" or not host.count("."):
+        bucket, _, key = path.partition("/")
+        return bucket, key
+    return host.split(".s3")[0], path

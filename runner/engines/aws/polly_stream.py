@@ -1,0 +1,186 @@
+"""One long-lived Polly ``StartSpeechSynthesisStream`` per target (generative voices), via ``aws-sdk-polly``.
+
+Each utterance goes out as a ``TextEvent`` with ``FlushStreamConfiguration(force=True)``; its ``AudioEvent``s are
+passed on as they arrive. The stream does not mark where one flush's audio ends, so an utterance's audio is
+taken as complete when the stream has been quiet for ``gap`` seconds after its last chunk (Polly sends a
+flush's audio in one burst); utterances are sent one at a time, so audio is never attributed to the wrong one
+at the start. Exception events become errors for this target; the stream is then reopened for the next
+utterance. ``StreamClosedEvent.RequestCharacters`` is added up in ``request_characters``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import Any
+
+from runner.engines.aws.context import AwsContext
+from runner.engines.aws.errors import describe_fields, from_smithy
+from runner.errors import PermanentEngineError, TransientEngineError
+
+SERVICE = "Amazon Polly stream"
+CONNECT_TIMEOUT = 15.0
+_CLOSED = object()
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    voice: str
+    engine: str
+    output_format: str
+    sample_rate: int
+    language_code: str | None
+    lexicons: tuple[str, ...]
+    text_type: str
+    endpoint_url: str | None
+    timeout: float
+    gap: float
+
+
+def _exception_event(value: Any) -> Exception:
+    """An exception event from the stream as a polyglot error with its details."""
+    name = type(value).__name__
+    message = getattr(value, "message", "") or name
+    if name == "ValidationException":
+        fields = describe_fields(getattr(value, "fields", None))
+        return PermanentEngineError(f"Polly rejected the request ({getattr(value, 'reason', '')}): {message}"
+                                    + (f" [{fields}]" if fields else ""))
+    if name == "ServiceQuotaExceededException":
+        return TransientEngineError(f"Polly quota exceeded ({getattr(value, 'quota_code', '?')}): {message}")
+    if name == "ThrottlingException":
+        reasons = ", ".join(r.reason or "" for r in getattr(value, "throttling_reasons", None) or [])
+        return TransientEngineError(f"Polly throttled the stream ({reasons or 'no reason given'}): {message}")
+    if name == "ServiceFailureException":
+        return TransientEngineError(f"Polly failed: {message}")
+    return PermanentEngineError(f"Polly stream: {name}: {message}")
+
+
+class PollyStream:
+    def __init__(self, context: AwsContext, request: StreamRequest) -> None:
+        self.context = context
+        self.request = request
+        self.request_characters = 0
+        self.streams_opened = 0
+        self._client: Any = None
+        self._stream: Any = None
+        self._events: asyncio.Queue[object] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        from aws_sdk_polly.client import AsyncPollyClient
+        from aws_sdk_polly.config import AsyncPollyConfig
+
+        if self._client is None:
+            config = await self.context.smithy_config(AsyncPollyConfig, self.request.endpoint_url)
+            self._client = AsyncPollyClient(config=config)
+
+    async def _open(self) -> None:
+        from aws_sdk_polly.models import StartSpeechSynthesisStreamInput
+
+        await self.start()
+        r = self.request
+        stream_input = StartSpeechSynthesisStreamInput(
+            engine=r.engine, voice_id=r.voice, output_format=r.output_format, sample_rate=str(r.sample_rate),
+            language_code=r.language_code, lexicon_names=list(r.lexicons) or None)
+        try:
+            stream = await asyncio.wait_for(self._client.start_speech_synthesis_stream(stream_input), CONNECT_TIMEOUT)
+            _, output = await asyncio.wait_for(stream.await_output(), CONNECT_TIMEOUT)
+        except TimeoutError as exc:
+            raise TransientEngineError(f"{SERVICE}: no answer in {CONNECT_TIMEOUT:g}s") from exc
+        except Exception as exc:
+            value = getattr(exc, "value", None)
+            raise (_exception_event(exc) if type(exc).__name__ in (
+                "ValidationException", "ServiceQuotaExceededException", "ThrottlingException",
+                "ServiceFailureException") else from_smithy(value or exc, SERVICE)) from exc
+        self._stream = stream
+        self._events = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read(output, self._events))
+        self.streams_opened += 1
+
+    async def _read(self, output: Any, events: asyncio.Queue[object]) -> None:
+        """Everything the stream says, in order, onto ``events``; ends with _CLOSED or an exception."""
+        try:
+            async for event in output:
+                value: Any = getattr(event, "value", None)
+                kind = type(value).__name__
+                if kind == "AudioEvent":
+                    if value.audio_chunk:
+                        events.put_nowait(bytes(value.audio_chunk))
+                elif kind == "StreamClosedEvent":
+                    self.request_characters += int(value.request_characters or 0)
+                elif isinstance(value, Exception):
+                    events.put_nowait(_exception_event(value))
+                    return
+            events.put_nowait(_CLOSED)
+        except Exception as exc:
+            name = type(exc).__name__
+            events.put_nowait(_exception_event(exc) if name.endswith("Exception") and hasattr(exc, "fault")
+                              else from_smithy(exc, SERVICE))
+
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+        from aws_sdk_polly.models import FlushStreamConfiguration, StartSpeechSynthesisStreamActionStreamTextEvent
+        from aws_sdk_polly.models import TextEvent as PollyTextEvent
+
+        async with self._lock:  # one utterance at a time: its audio is what arrives before the next is sent
+            if self._stream is None:
+                await self._open()
+            assert self._events is not None
+            event = StartSpeechSynthesisStreamActionStreamTextEvent(value=PollyTextEvent(
+                text=text, text_type=self.request.text_type,
+                flush_stream_configuration=FlushStreamConfiguration(force=True)))
+            try:
+                await self._stream.input_stream.send(event)
+            except Exception as exc:
+                await self._reset()
+                raise from_smithy(exc, SERVICE) from exc
+            wait = self.request.timeout  # for the first chunk; then the quiet gap that ends the utterance
+            got_audio = False
+            while True:
+                try:
+                    item = await asyncio.wait_for(self._events.get(), wait)
+                except TimeoutError:
+                    if got_audio:
+                        return
+                    await self._reset()
+                    raise TransientEngineError(f"{SERVICE}: no audio within {self.request.timeout:g}s") from None
+                if isinstance(item, bytes):
+                    got_audio = True
+                    wait = self.request.gap
+                    yield item
+                    continue
+                await self._reset()
+                if isinstance(item, Exception):
+                    raise item
+                if not got_audio:
+                    raise TransientEngineError(f"{SERVICE}: the stream closed before any audio")
+                return
+
+    async def _reset(self) -> None:
+        """Forget a broken stream; the next utterance opens a new one."""
+        stream, reader = self._stream, self._reader
+        self._stream = self._reader = self._events = None
+        if reader is not None:
+            reader.cancel()
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(stream.input_stream.close(), 2)
+
+    async def close(self) -> None:
+        """Close the stream politely so Polly reports the characters it billed."""
+        from aws_sdk_polly.models import CloseStreamEvent, StartSpeechSynthesisStreamActionStreamCloseStreamEvent
+
+        async with self._lock:
+            if self._stream is not None and self._reader is not None:
+                with contextlib.suppress(Exception):
+                    await self._stream.input_stream.send(
+                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
+                    await self._stream.input_stream.close()
+                    await asyncio.wait_for(asyncio.shield(self._reader), 5)
+            await self._reset()
+            if self._client is not None:
+                with contextlib.suppress(Exception):
+                    await self._client.close()
+                self._client = None

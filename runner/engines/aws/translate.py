@@ -1,0 +1,85 @@
+"""Amazon Translate through boto3 ``translate_text``: custom terminologies, formality and profanity per target."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any, Self
+
+from runner.engines.aws.context import AwsContext, context_for
+from runner.engines.aws.errors import from_botocore
+from runner.engines.base import EngineRequest, Problem, Translator
+from runner.engines.registry import register
+from runner.errors import EngineUnavailable, TransientEngineError
+
+# Translate's codes are ISO 639-1 with a few regional variants; everything else maps to its primary subtag.
+REGIONAL = {"zh-TW", "es-MX", "fr-CA", "pt-PT", "fa-AF"}
+SERVICE = "Amazon Translate"
+
+
+def translate_code(tag: str) -> str:
+    """A BCP 47 tag as Amazon Translate spells it: en-US -> en, cmn-CN -> zh, zh-TW -> zh-TW, pt-BR -> pt."""
+    parts = tag.split("-")
+    primary = parts[0].lower()
+    region = parts[1].upper() if len(parts) > 1 else ""
+    if primary == "cmn":
+        primary = "zh"
+    if f"{primary}-{region}" in REGIONAL:
+        return f"{primary}-{region}"
+    return primary
+
+
+@register("translation", "translate", family="aws", summary="Amazon Translate (boto3 translate_text)")
+class AmazonTranslate(Translator):
+    def __init__(self, context: AwsContext, source: str, target: str, options: dict[str, Any]) -> None:
+        self.context = context
+        self.source = source
+        self.target = target
+        self.endpoint_url: str | None = options.get("endpoint_url")
+        self.timeout = float(options.get("timeout", 10))
+        self.extra: dict[str, Any] = {}
+        if options.get("terminology_names"):
+            self.extra["TerminologyNames"] = list(options["terminology_names"])
+        settings = {k: options[o] for k, o in (("Formality", "formality"), ("Profanity", "profanity")) if o in options}
+        if settings:
+            self.extra["Settings"] = settings
+        self._client: Any = None
+
+    @classmethod
+    def check(cls, request: EngineRequest) -> Iterable[Problem]:
+        assert request.target is not None
+        if translate_code(request.source_language) == translate_code(request.target.language):
+            yield Problem(f"{request.target.pointer}/language", "the target language is the speaker's language",
+                          code="language-pair")
+
+    @classmethod
+    def create(cls, request: EngineRequest) -> Self:
+        assert request.target is not None
+        return cls(context_for(request.pipeline.aws), translate_code(request.source_language),
+                   translate_code(request.target.language), dict(request.choice.options))
+
+    async def start(self) -> None:
+        self._client = await asyncio.to_thread(self.context.client, "translate", self.endpoint_url, self.timeout)
+        try:  # a cheap call that proves the endpoint, the credentials and the network
+            await asyncio.wait_for(asyncio.to_thread(self._client.list_languages, MaxResults=1), self.timeout)
+        except TimeoutError as exc:
+            raise EngineUnavailable(f"{SERVICE}: no answer from {self._client.meta.endpoint_url} in "
+                                    f"{self.timeout:g}s") from exc
+        except Exception as exc:
+            error = from_botocore(exc, SERVICE)
+            raise (EngineUnavailable(str(error)) if isinstance(error, TransientEngineError) else error) from exc
+
+    async def translate(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        if self._client is None:
+            await self.start()
+        try:
+            reply = await asyncio.wait_for(asyncio.to_thread(
+                self._client.translate_text, Text=text, SourceLanguageCode=self.source,
+                TargetLanguageCode=self.target, **self.extra), self.timeout)
+        except TimeoutError as exc:
+            raise TransientEngineError(f"{SERVICE}: no answer in {self.timeout:g}s") from exc
+        except Exception as exc:
+            raise from_botocore(exc, SERVICE) from exc
+        return str(reply["TranslatedText"])
