@@ -94,6 +94,7 @@ class AwsContext:
         """Resolved config for a smithy client: this context's region and credentials, the awscrt transport."""
         from smithy_http.aio.crt import AWSCRTHTTPClient
 
+        ignore_completed_stream_writes(asyncio.get_running_loop())
         overrides: dict[str, Any] = {
             "region": self.region,
             "transport": AWSCRTHTTPClient(),
@@ -102,6 +103,27 @@ class AwsContext:
         if endpoint_url:
             overrides["endpoint_uri"] = endpoint_url
         return await config_class.resolve(**overrides)
+
+
+def ignore_completed_stream_writes(loop: asyncio.AbstractEventLoop) -> None:
+    """awscrt writes the end of a request body in a background task; when the service has already ended the
+    stream (Polly does right after CloseStreamEvent, Transcribe after an exception) that write fails and asyncio logs the unretrieved error.
+    Nothing is lost, so that one error is not reported; everything else still reaches the previous handler."""
+    if getattr(loop, "_polyglot_crt_filter", False):
+        return
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if exc is not None and "AWS_ERROR_HTTP_STREAM_HAS_COMPLETED" in f"{exc!r}":
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._polyglot_crt_filter = True  # type: ignore[attr-defined]
 
 
 _contexts: dict[tuple[str | None, str | None], AwsContext] = {}

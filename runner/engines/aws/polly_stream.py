@@ -175,10 +175,13 @@ class PollyStream:
         async with self._lock:
             if self._stream is not None and self._reader is not None:
                 with contextlib.suppress(Exception):
-                    await self._stream.input_stream.send(
-                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
-                    await self._stream.input_stream.close()
+                    # The close event and the end of the request body leave together, before Polly can end
+                    # the stream: ending the body after Polly ended the stream makes awscrt fail the write.
+                    await asyncio.gather(self._stream.input_stream.send(
+                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent())),
+                        self._stream.input_stream.close())
                     await asyncio.wait_for(asyncio.shield(self._reader), 5)
+            self._stream = None
             await self._reset()
             if self._client is not None:
                 with contextlib.suppress(Exception):
