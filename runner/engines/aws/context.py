@@ -106,9 +106,10 @@ class AwsContext:
 
 
 def ignore_completed_stream_writes(loop: asyncio.AbstractEventLoop) -> None:
-    """awscrt writes the end of a request body in a background task; when the service has already ended the
-    stream (Polly does right after CloseStreamEvent, Transcribe after an exception) that write fails and asyncio logs the unretrieved error.
-    Nothing is lost, so that one error is not reported; everything else still reaches the previous handler."""
+    """awscrt writes the end of a request body in a background task. When the service has already ended the
+    stream (Polly does right after CloseStreamEvent, Transcribe after an exception), that write fails and
+    asyncio logs the unretrieved error. Nothing is lost, so that one error is dropped; everything else still
+    reaches the previous handler."""
     if getattr(loop, "_polyglot_crt_filter", False):
         return
     previous = loop.get_exception_handler()
