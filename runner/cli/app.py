@@ -223,3 +223,25 @@ def emulator(
     from runner.cli.emulator import serve_emulator
 
     serve_emulator(port, knobs, env_file)
+
+
+lexicons_app = typer.Typer(help="Pronunciation lexicons (Polly PLS).", no_args_is_help=True)
+app.add_typer(lexicons_app, name="lexicons")
+
+
+@lexicons_app.command("sync")
+def lexicons_sync(
+    file: ConfigArg,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check, but upload nothing.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Upload the lexicons a pipeline references (PutLexicon), after checking each against its voices."""
+    from runner.engines.aws.lexicons import sync
+
+    loaded = _require_valid(file, profile=profile, region=region)
+    if loaded.config is not None and not loaded.config.lexicons:
+        stderr.print(f"{file}: defines no lexicons", markup=False)
+        return
+    for line in asyncio.run(sync(loaded, dry_run)):
+        typer.echo(line)

@@ -68,7 +68,15 @@ class EventLines:
             self.console.print(f"{at} draining (deadline {event.detail.get('deadline')}s)", markup=False)
 
 
-def summary(status: SessionStatus) -> Table:
+def summary(status: SessionStatus) -> Group:
+    """The end-of-run report: per-target figures, and why speech-to-text stopped if it failed."""
+    parts: list[Table | Text] = [target_table(status)]
+    for error in status.source_errors:
+        parts.append(Text(f"speech-to-text failed: {error}", "red"))
+    return Group(*parts)
+
+
+def target_table(status: SessionStatus) -> Table:
     title = (f"{status.name}: {'interrupted, drained' if status.interrupted else 'finished'} in "
              f"{status.elapsed:.1f}s; {status.utterances} utterance(s) from {status.stream_seconds:.1f}s of audio")
     table = Table(title=title, title_justify="left", box=None, padding=(0, 1), show_edge=False)

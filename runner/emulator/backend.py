@@ -87,7 +87,7 @@ class Backend:
 
     def recognizer(self, script: list[str] | None) -> PocketsphinxRecognizer | ScriptedRecognizer:
         if script is not None:
-            return ScriptedRecognizer(script, threshold=0.02, silence=0.3)
+            return ScriptedRecognizer(script, threshold=0.02, silence=0.6)  # pauses inside a sentence reach 0.4 s
         return PocketsphinxRecognizer(vad_mode=0, window=0.3, partials_every=0.3, model=None, dictionary=None,
                                       language_model=None)
 
@@ -110,4 +110,26 @@ def encode(pcm: bytes, pcm_rate: int, fmt: str, rate: int) -> bytes:
     container, subtype = _FORMATS[fmt]
     out = io.BytesIO()
     soundfile.write(out, samples, rate, format=container, subtype=subtype)
-    return out.getvalue()
+    return _without_xing_frame(out.getvalue()) if fmt == "mp3" else out.getvalue()
+
+
+_MP3_BITRATES = {  # kbit/s by (MPEG-1?, index), Layer III
+    True: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+    False: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+}
+_MP3_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
+
+
+def _without_xing_frame(data: bytes) -> bytes:
+    """Polly's MP3 is bare MPEG frames, so responses concatenate into one playable stream. LAME starts its
+    files with a Xing/Info frame that announces the length of that file alone; decoders then stop after it."""
+    if len(data) < 4 or data[0] != 0xFF or (data[1] & 0xE0) != 0xE0:
+        return data
+    version = (data[1] >> 3) & 0x3
+    bitrate = _MP3_BITRATES[version == 3][data[2] >> 4] * 1000
+    sample_rate = _MP3_RATES.get(version, [0, 0, 0])[(data[2] >> 2) & 0x3]
+    if not bitrate or not sample_rate:
+        return data
+    length = (144 if version == 3 else 72) * bitrate // sample_rate + ((data[2] >> 1) & 1)
+    first = data[:length]
+    return data[length:] if b"Xing" in first or b"Info" in first else data

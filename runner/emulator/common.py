@@ -25,6 +25,12 @@ class State:
     objects: dict[tuple[str, str], tuple[bytes, str]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
 
+    def reset(self) -> None:
+        self.lexicons.clear()
+        self.tasks.clear()
+        self.objects.clear()
+        self.log.clear()
+
     def record(self, operation: str, **details: Any) -> None:
         self.log.append({"operation": operation, **details})
 

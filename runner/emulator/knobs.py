@@ -40,6 +40,7 @@ class Fault:
     fields: dict[str, Any] = field(default_factory=dict)
     after: int = 0
     repeat: bool = False
+    match: dict[str, str] = field(default_factory=dict)  # only calls with these attributes, e.g. {"voice": "Lucia"}
 
 
 @dataclass
@@ -63,18 +64,23 @@ class Knobs:
         with self._lock:
             self.faults.setdefault(operation, deque()).append(fault)
 
-    def take_fault(self, operation: str) -> Fault | None:
+    def take_fault(self, operation: str, **attributes: str) -> Fault | None:
+        """The next fault queued for this operation whose ``match`` fits the call's attributes."""
         with self._lock:
-            queue = self.faults.get(operation)
-            if not queue:
-                return None
-            fault = queue[0]
-            if not fault.repeat:
-                queue.popleft()
-            return fault
+            for fault in self.faults.get(operation, ()):
+                if all(attributes.get(k) == v for k, v in fault.match.items()):
+                    if not fault.repeat:
+                        self.faults[operation].remove(fault)
+                    return fault
+            return None
 
-    def clear(self) -> None:
+    def reset(self) -> None:
+        """Back to a well-behaved service with the defaults."""
+        fresh = Knobs()
         with self._lock:
+            for name in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
+                         "polly_stream_idle_timeout", "task_steps"):
+                setattr(self, name, getattr(fresh, name))
             self.faults.clear()
             self.latency.clear()
 

@@ -112,7 +112,7 @@ def _check_request(state: State, body: dict[str, Any]) -> tuple[str, str, str] |
 async def _synthesize(state: State, body: dict[str, Any], response: Response) -> None:
     state.record("polly.synthesize", **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate",
                                                                 "Text", "TextType", "LexiconNames", "LanguageCode")})
-    fault = state.knobs.take_fault("polly.synthesize")
+    fault = state.knobs.take_fault("polly.synthesize", voice=str(body.get("VoiceId")))
     if fault is not None and await http_fault(response, fault):
         return
     if (problem := _check_request(state, body)) is not None:
@@ -143,7 +143,7 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
 async def _start_task(state: State, body: dict[str, Any], response: Response) -> None:
     state.record("polly.task", **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "Text",
                                                           "OutputS3BucketName", "OutputS3KeyPrefix")})
-    fault = state.knobs.take_fault("polly.task")
+    fault = state.knobs.take_fault("polly.task", voice=str(body.get("VoiceId")))
     if fault is not None and fault.kind in ("http", "throttle") and await http_fault(response, fault):
         return
     if (problem := _check_request(state, body)) is not None:

@@ -85,7 +85,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     state.record(OPERATION, voice=voice_id, engine=engine, format=fmt, sample_rate=h.get("x-amzn-samplerate"),
                  lexicons=h.get("x-amzn-lexiconnames"), language=h.get("x-amzn-languagecode"), texts=[])
     call = state.log[-1]
-    fault = state.knobs.take_fault(OPERATION)
+    fault = state.knobs.take_fault(OPERATION, voice=voice_id)
     if fault is not None and await http_fault(response, fault):
         return
     voice = BY_ID.get(voice_id)

@@ -34,7 +34,7 @@ async def _translate(state: State, body: dict[str, Any], response: Response) -> 
     text, source, target = body.get("Text", ""), body.get("SourceLanguageCode", ""), body.get("TargetLanguageCode", "")
     state.record("translate", text=text, source=source, target=target, terminology=body.get("TerminologyNames"),
                  settings=body.get("Settings"))
-    fault = state.knobs.take_fault("translate")
+    fault = state.knobs.take_fault("translate", target=target)
     if fault is not None and await http_fault(response, fault):
         return
     if len(text.encode()) > MAX_TEXT_BYTES:

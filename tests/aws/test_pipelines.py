@@ -1,0 +1,87 @@
+"""The AWS pipelines end to end: a real recording, the real SDK clients, the emulator on the wire."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import soundfile
+import srt
+
+from runner.emulator.backend import FIXTURES
+from tests.aws.conftest import reference_script
+from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot
+from tests.io.test_alsa_devices import alsa_home
+
+
+def events_of(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def non_silent(path, rate):
+    audio, found_rate = soundfile.read(str(path))
+    assert found_rate == rate
+    assert len(audio) / rate > 3 and np.sqrt(np.mean(audio ** 2)) > 0.02
+    return audio
+
+
+def test_en_to_zh(emulator, tmp_path):
+    emulator.knobs.transcribe_script = reference_script()
+    home = alsa_home(tmp_path)
+    (home / ".asoundrc").write_text((home / ".asoundrc").read_text().replace("pcm.speaker", "pcm.!default"))
+    result = polyglot("run", REPO / "pipelines/en-to-zh.yaml", "--input", THREE_UTTERANCES, "--fast",
+                      "-o", tmp_path, env={**emulator.env(), "HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    state = emulator.state
+    [stream] = state.calls("transcribe.stream")
+    assert stream["language"] == "en-US" and stream["sample_rate"] == "16000" and stream["stability"] == "high"
+    assert abs(stream["audio_bytes"] - soundfile.info(str(THREE_UTTERANCES)).frames * 2) < 3200
+    chinese = [FIXTURES[line]["zh"] for line in reference_script()]
+    assert [c["target"] for c in state.calls("translate")] == ["zh"] * 3
+    speech = state.calls("polly.synthesize")
+    assert [c["Text"] for c in speech] == chinese
+    assert {(c["VoiceId"], c["Engine"], c["OutputFormat"], c["SampleRate"]) for c in speech} == \
+        {("Zhiyu", "neural", "pcm", "16000")}
+    out = tmp_path / "out/en-to-zh"
+    wav = non_silent(out / "zh.wav", 16000)
+    assert [c.content.replace("\n", "") for c in srt.parse((out / "zh.srt").read_text())] == chinese
+    played = np.frombuffer((home / "captured.raw").read_bytes(), dtype="<i2")
+    assert np.array_equal(played, (wav * 32768).astype("<i2"))  # the speaker got exactly what was written
+
+
+def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
+    emulator.knobs.transcribe_script = reference_script()
+    result = polyglot("run", REPO / "pipelines/broadcast.yaml", "--input", THREE_UTTERANCES, "--fast",
+                      "-o", tmp_path, env={**emulator.env(), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    out = tmp_path / "out/broadcast"
+    events = events_of(out / "events.jsonl")
+    translations = {}
+    for e in events:
+        if e["event"] == "translation":
+            translations.setdefault(e["scope"], []).append(e["text"])
+    state = emulator.state
+    streams = {c["voice"]: c for c in state.calls("polly.stream")}
+    assert set(streams) == {"Lucia", "Lea", "Vicki", "Bianca", "Camila"}  # one stream per generative target
+    voice_of = {"es-ES": "Lucia", "fr-FR": "Lea", "de-DE": "Vicki", "it-IT": "Bianca", "pt-BR": "Camila"}
+    [ended] = [e for e in events if e["event"] == "session" and e["state"] == "ended"]
+    for language, voice in voice_of.items():
+        call = streams[voice]
+        assert call["texts"] == translations[language]  # the right text reached each stream, in order
+        assert call["engine"] == "generative"
+        billed = ended["metrics"][language]["request_characters"]
+        assert billed == call["request_characters"] == sum(len(t) for t in translations[language])
+    assert streams["Lucia"]["lexicons"] == "esnames"
+    assert streams["Vicki"]["format"] == "mp3" and streams["Vicki"]["sample_rate"] == "24000"
+    assert [t for t in translations["fr-FR"]] == [FIXTURES[line]["fr"] for line in reference_script()]
+    french = [c for c in state.calls("translate") if c["target"] == "fr"]
+    assert all(c["settings"] == {"Formality": "FORMAL"} for c in french)
+    assert translations["es-ES"][2] == "Incluso podría haber sido hecho amable él."  # Apertium, behind Translate
+    for name in ("es", "fr", "it", "pt", "zh"):
+        non_silent(out / f"{name}.wav", 16000)
+    mp3, rate = soundfile.read(str(out / "de.mp3"))
+    assert rate == 24000 and len(mp3) / rate > 3
+    [zh] = [c for c in state.calls("polly.synthesize")][:1]
+    assert zh["VoiceId"] == "Zhiyu" and len(state.calls("polly.synthesize")) == 3
