@@ -44,7 +44,8 @@ def request_id() -> str:
 
 async def error(response: Response, status: int, error_type: str, message: str, **members: Any) -> None:
     """A rest-json / json-1.1 error: the type in x-amzn-ErrorType and in the body's __type."""
-    body = json.dumps({"__type": error_type, "message": message, **members}).encode()
+    # Polly's model names the member "message", Transcribe's and Translate's "Message": send both.
+    body = json.dumps({"__type": error_type, "message": message, "Message": message, **members}).encode()
     await response.respond(status, body, headers=[("x-amzn-errortype", error_type),
                                                   ("x-amzn-requestid", request_id())])
 
@@ -54,7 +55,7 @@ async def http_fault(response: Response, fault: Fault) -> bool:
     if fault.kind == "http":
         await error(response, fault.status, fault.error or "ServiceFailureException", fault.message, **fault.fields)
         return True
-    if fault.kind == "throttle":
+    if fault.kind == "throttle" and fault.after == 0:  # later on a stream: a ThrottlingException event
         await error(response, 400, "ThrottlingException", fault.message,
                     throttlingReasons=[{"reason": "RequestRateExceeded", "resource": "emulator"}])
         return True

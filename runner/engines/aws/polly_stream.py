@@ -102,6 +102,7 @@ class PollyStream:
 
     async def _read(self, output: Any, events: asyncio.Queue[object]) -> None:
         """Everything the stream says, in order, onto ``events``; ends with _CLOSED or an exception."""
+        closed = False
         try:
             async for event in output:
                 value: Any = getattr(event, "value", None)
@@ -110,11 +111,13 @@ class PollyStream:
                     if value.audio_chunk:
                         events.put_nowait(bytes(value.audio_chunk))
                 elif kind == "StreamClosedEvent":
+                    closed = True
                     self.request_characters += int(value.request_characters or 0)
                 elif isinstance(value, Exception):
                     events.put_nowait(_exception_event(value))
                     return
-            events.put_nowait(_CLOSED)
+            events.put_nowait(_CLOSED if closed else TransientEngineError(
+                f"{SERVICE}: connection lost (the stream ended without StreamClosedEvent)"))
         except Exception as exc:
             name = type(exc).__name__
             events.put_nowait(_exception_event(exc) if name.endswith("Exception") and hasattr(exc, "fault")

@@ -102,7 +102,9 @@ class AmazonTranscribe(SpeechToText):
         try:
             async for transcript in self._receive(results):
                 yield transcript
-            await sender  # surfaces an error from reading the source
+            if not sender.done():  # the service ended the stream while audio was still coming
+                raise TransientEngineError(f"{SERVICE}: the stream ended before the audio did (connection lost?)")
+            sender.result()  # surfaces an error from reading the source
         finally:
             sender.cancel()
             with contextlib.suppress(BaseException):

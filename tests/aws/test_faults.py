@@ -1,0 +1,126 @@
+"""Each Polly stream exception event and each Transcribe error ends as a clear error on its target (or on
+speech-to-text), while the other targets go on."""
+
+from __future__ import annotations
+
+import pytest
+
+from runner.emulator import Fault
+from runner.events import NoticeEvent
+from tests.conftest import tone_bursts
+from tests.runtime.helpers import run_session
+
+
+def polly_pipeline(rec, extra_targets="", tts="{provider: polly}"):
+    return f"""\
+version: 1
+language: en-US
+source: {{type: file, path: {rec}, realtime: false}}
+speech_to_text: {{provider: fake, script: [one, two, three]}}
+translation: {{provider: fake, prefix: ''}}
+text_to_speech: {tts}
+targets:
+  - {{language: es-ES, voice: Lucia, engine: generative, sinks: [{{type: wav, path: es.wav}}]}}
+  - {{language: fr-FR, voice: Lea, engine: generative}}
+{extra_targets}"""
+
+
+def errors(run, scope):
+    return [e.message for e in run.of(NoticeEvent, scope) if e.level == "error"]
+
+
+STREAM_FAULTS = [
+    (Fault("exception", "ValidationException", message="bad text", fields={
+        "reason": "fieldValidationFailed", "fields": [{"name": "Text", "message": "too long"}]}),
+     "Polly rejected the request (fieldValidationFailed): bad text [Text: too long]", True),
+    (Fault("exception", "ServiceQuotaExceededException", message="idle", fields={
+        "quotaCode": "input-stream-inbound-event-timeout", "serviceCode": "polly"}),
+     "Polly quota exceeded (input-stream-inbound-event-timeout): idle", False),
+    (Fault("exception", "ServiceQuotaExceededException", message="too long", fields={
+        "quotaCode": "input-stream-timeout", "serviceCode": "polly"}),
+     "Polly quota exceeded (input-stream-timeout): too long", False),
+    (Fault("exception", "ServiceFailureException", message="internal"), "Polly failed: internal", False),
+    (Fault("throttle", message="slow down"),
+     "Polly throttled the stream (RequestRateExceeded): slow down", False),
+    (Fault("drop", after=1), "connection lost", False),
+]
+
+
+@pytest.mark.parametrize("fault,expected,permanent", STREAM_FAULTS, ids=[f[1].split(":")[0][:40]
+                                                                         for f in STREAM_FAULTS])
+def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, expected, permanent):
+    if fault.kind != "drop":
+        fault.after = 1  # mid-utterance: after the first audio event
+    fault.match = {"voice": "Lucia"}
+    emulator.knobs.inject("polly.stream", fault)
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 3, gap=0.7)
+    run = run_session(write_config(polly_pipeline(rec)), tmp_path)
+    [error] = [m for m in errors(run, "es-ES") if "target-failed" not in m][:1]
+    assert expected in error, error
+    assert run.spoken("fr-FR") == ["u0001", "u0002", "u0003"]  # the other target is untouched
+    es = run.status.targets["es-ES"]
+    if permanent:
+        assert es.failed and run.spoken("es-ES") == []
+    else:  # the stream is reopened for the next utterance
+        assert es.failed is None and run.spoken("es-ES") == ["u0002", "u0003"]
+        assert es.metrics["streams_opened"] == 2
+
+
+def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):
+    emulator.knobs.inject("polly.stream", Fault("http", "ValidationException", status=400,
+                                                message="voice not available", match={"voice": "Lucia"},
+                                                fields={"reason": "other"}, repeat=True))
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 2, gap=0.7)
+    run = run_session(write_config(polly_pipeline(rec)), tmp_path)
+    assert "voice not available" in errors(run, "es-ES")[0]
+    assert run.status.targets["es-ES"].failed  # a validation error is permanent
+    assert run.spoken("fr-FR") == ["u0001", "u0002"]
+
+
+def transcribe_pipeline(rec):
+    return f"""\
+version: 1
+language: en-US
+source: {{type: file, path: {rec}, realtime: false}}
+speech_to_text: {{provider: transcribe}}
+translation: {{provider: fake}}
+text_to_speech: {{provider: fake}}
+targets:
+  - {{language: es}}
+"""
+
+
+TRANSCRIBE_FAULTS = [
+    (Fault("http", "BadRequestException", message="bad sample rate"),
+     "Amazon Transcribe: BadRequestException: bad sample rate"),
+    (Fault("http", "LimitExceededException", status=429, message="too many streams"),
+     "Amazon Transcribe: LimitExceededException: too many streams"),
+    (Fault("exception", "InternalFailureException", message="oops", after=1),
+     "Amazon Transcribe: InternalFailureException: oops"),
+    (Fault("exception", "ServiceUnavailableException", message="down", after=1),
+     "Amazon Transcribe: ServiceUnavailableException: down"),
+    (Fault("exception", "ConflictException", message="session in use", after=1),
+     "Amazon Transcribe: ConflictException: session in use"),
+    (Fault("throttle", message="slow", after=1), "Amazon Transcribe: LimitExceededException: slow"),
+    (Fault("drop", after=1), "Amazon Transcribe: the stream ended before the audio did (connection lost?)"),
+]
+
+
+@pytest.mark.parametrize("fault,expected", TRANSCRIBE_FAULTS, ids=[f[1][19:50] for f in TRANSCRIBE_FAULTS])
+def test_transcribe_errors_are_clear(emulator, tmp_path, write_config, fault, expected):
+    emulator.knobs.transcribe_script = ["one", "two", "three"]
+    emulator.knobs.inject("transcribe.stream", fault)
+    rec = tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=0.8)
+    run = run_session(write_config(transcribe_pipeline(rec)), tmp_path)
+    assert run.status.source_errors, run.events
+    assert expected in run.status.source_errors[0], run.status.source_errors
+    assert "\n" not in run.status.source_errors[0]
+    assert not run.status.ok
+
+
+def test_transcribe_happy_path_in_process(emulator, tmp_path, write_config):
+    emulator.knobs.transcribe_script = ["one", "two", "three"]
+    rec = tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=0.8)
+    run = run_session(write_config(transcribe_pipeline(rec)), tmp_path)
+    assert [f.text for f in run.finals()] == ["one", "two", "three"]
+    assert run.spoken("es") == ["u0001", "u0002", "u0003"] and run.status.ok
