@@ -48,10 +48,11 @@ def write_config(tmp_path: Path) -> Callable[[str, str], Path]:
     return write
 
 
-def polyglot(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+def polyglot(*args: str | Path, cwd: Path | None = None, env: dict[str, str | None] | None = None,
              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed CLI in a subprocess, exactly as a user would."""
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    """Run the installed CLI in a subprocess, exactly as a user would. ``env`` values of None unset a variable."""
+    merged = {**os.environ, "COLUMNS": "200", **(env or {})}
+    full_env = {k: v for k, v in merged.items() if v is not None}
     return subprocess.run([sys.executable, "-m", "runner", *map(str, args)], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

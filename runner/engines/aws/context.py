@@ -54,8 +54,9 @@ class AwsContext:
                     self._session = boto3.Session(profile_name=self.settings.profile,
                                                   region_name=self.settings.region)
                 except botocore.exceptions.ProfileNotFound as exc:
-                    raise CredentialsError(f"AWS profile '{self.settings.profile}' is not in the shared config "
-                                           "or credentials files") from exc
+                    name = exc.kwargs.get("profile", self.settings.profile)
+                    raise CredentialsError(f"AWS profile '{name}' is not in the shared config or credentials "
+                                           "files") from exc
             return self._session
 
     @property

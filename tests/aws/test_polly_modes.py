@@ -1,0 +1,89 @@
+"""Polly's other ways: synthesis tasks to S3 (polled through their states), SynthesizeSpeech formats, SSML."""
+
+from __future__ import annotations
+
+import soundfile
+
+from runner.emulator import Fault
+from runner.events import NoticeEvent
+from tests.conftest import tone_bursts
+from tests.runtime.helpers import run_session
+
+
+def pipeline(rec, target, tts="{provider: polly}", script="[one, two]"):
+    return f"""\
+version: 1
+language: en-US
+source: {{type: file, path: {rec}, realtime: false}}
+speech_to_text: {{provider: fake, script: {script}}}
+translation: {{provider: fake, prefix: ''}}
+text_to_speech: {tts}
+targets:
+{target}"""
+
+
+TASK = "{provider: polly, mode: task, task: {bucket: polly-out, prefix: talks/, poll_interval: 0.05}}"
+
+
+def test_synthesis_task_goes_scheduled_in_progress_completed(emulator, tmp_path, write_config):
+    emulator.knobs.task_steps = 2
+    rec = tone_bursts(tmp_path / "in.wav", [0.3, 0.3], gap=0.7)
+    target = "  - {language: en-US, voice: Joanna, engine: long-form, format: mp3, " \
+             "sinks: [{type: audio_file, path: en.mp3}]}\n"
+    run = run_session(write_config(pipeline(rec, target, TASK)), tmp_path)
+    assert run.spoken("en-US") == ["u0001", "u0002"] and run.status.ok
+    state = emulator.state
+    [first, _] = state.calls("polly.task")
+    assert first["OutputS3BucketName"] == "polly-out" and first["OutputS3KeyPrefix"] == "talks/"
+    statuses = [c["status"] for c in state.calls("polly.get_task")]
+    assert statuses[:5] == ["scheduled", "scheduled", "inProgress", "inProgress", "completed"]
+    notices = [e.message for e in run.of(NoticeEvent, "en-US") if e.code == "synthesis-task"]
+    assert any(m.endswith(": inProgress") for m in notices) and any(m.endswith(": completed") for m in notices)
+    assert len(state.calls("s3.get")) == 2
+    audio, rate = soundfile.read(str(tmp_path / "en.mp3"))
+    assert rate == 22050 or rate == 24000
+    assert len(audio) / rate > 0.5
+
+
+def test_failed_task_reports_its_reason(emulator, tmp_path, write_config):
+    emulator.knobs.task_steps = 1
+    emulator.knobs.inject("polly.task", Fault("exception", message="Access Denied writing to s3://polly-out"))
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    target = "  - {language: en-US, voice: Joanna, engine: long-form, format: mp3}\n"
+    run = run_session(write_config(pipeline(rec, target, TASK)), tmp_path)
+    [error] = [e.message for e in run.of(NoticeEvent, "en-US") if e.code == "engine-error"]
+    assert "failed: Access Denied writing to s3://polly-out" in error
+    assert run.status.targets["en-US"].failed  # a failed task is not retried
+
+
+def test_synthesize_speech_formats(emulator, tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    targets = """\
+  - {language: es-ES, voice: Conchita, engine: standard, format: pcm, sample_rate: 8000,
+     sinks: [{type: wav, path: es.wav}]}
+  - {language: fr-FR, voice: Lea, engine: neural, format: ogg_vorbis, sample_rate: 24000,
+     sinks: [{type: audio_file, path: fr.ogg}]}
+  - {language: de-DE, voice: Vicki, engine: standard, format: mulaw, sample_rate: 8000,
+     sinks: [{type: audio_file, path: de.ulaw}]}
+"""
+    run = run_session(write_config(pipeline(rec, targets, script="[good morning everybody]")), tmp_path)
+    assert run.status.ok
+    assert soundfile.info(str(tmp_path / "es.wav")).samplerate == 8000
+    ogg = soundfile.info(str(tmp_path / "fr.ogg"))
+    assert ogg.samplerate == 24000 and ogg.format == "OGG" and ogg.duration > 0.5
+    ulaw = soundfile.read(str(tmp_path / "de.ulaw"), format="RAW", subtype="ULAW", samplerate=8000, channels=1)[0]
+    assert len(ulaw) / 8000 > 0.5
+    calls = {c["VoiceId"]: c for c in emulator.state.calls("polly.synthesize")}
+    assert calls["Lea"]["OutputFormat"] == "ogg_vorbis" and calls["Lea"]["SampleRate"] == "24000"
+
+
+def test_ssml_escapes_what_was_said(emulator, tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    said = '[\'take a <break time="10s"/> & go\']'
+    target = "  - {language: en-US, voice: Joanna, engine: neural}\n"
+    tts = "{provider: polly, text_type: ssml}"
+    run = run_session(write_config(pipeline(rec, target, tts, script=said)), tmp_path)
+    assert run.status.ok
+    [call] = emulator.state.calls("polly.synthesize")
+    assert call["TextType"] == "ssml"
+    assert call["Text"] == '<speak>take a &lt;break time="10s"/&gt; &amp; go</speak>'
