@@ -96,7 +96,7 @@ def family_unavailable(family: str, providers: list[str]) -> str:
     names = ", ".join(dict.fromkeys(providers))
     if family in _broken_families:
         return (f"the {family} engines ({names}) are not available: they failed to load "
-                f"({_broken_families[family]}); install polyglot-runner[{family}]")
+                f"({_broken_families[family]}); reinstall polyglot with its dependencies")
     return f"the {family} engines ({names}) are not available: they are not part of this installation"
 
 

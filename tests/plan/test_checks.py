@@ -93,13 +93,26 @@ def test_pocketsphinx_model_is_english(write_config, recording):
     assert (d.code, d.path) == ("language", "/language")
 
 
-def test_aws_engines_unavailable_is_one_line(write_config, recording):
+def test_an_engine_family_that_failed_to_load_is_one_line(write_config, recording, monkeypatch):
+    from runner.engines import registry
+
+    registry.load_plugins()
+    monkeypatch.setattr(registry, "_engines", {k: v for k, v in registry._engines.items() if v.family != "aws"})
+    monkeypatch.setitem(registry._broken_families, "aws", "No module named 'aws_sdk_polly'")
     body = ("speech_to_text: {provider: transcribe}\ntranslation: {provider: translate}\n"
             "text_to_speech: {provider: polly}\ntargets:\n  - {language: es, voice: Lucia}\n"
             "  - {language: fr, voice: Lea}\n")
     [d] = planned(write_config, recording, body)
     assert d.code == "engine-unavailable" and d.path == "/speech_to_text/provider"
-    assert "aws engines (transcribe, translate, polly) are not available" in d.message
+    assert d.message == ("the aws engines (transcribe, translate, polly) are not available: they failed to load "
+                         "(No module named 'aws_sdk_polly'); reinstall polyglot with its dependencies")
+
+
+def test_unknown_provider_lists_the_known_ones():
+    from runner.engines.registry import unavailable_reason
+
+    assert unavailable_reason("translation", "deepl") == \
+        "translation engine 'deepl' is not available (available: apertium, fake, translate)"
 
 
 def test_lexicons_are_a_warning_for_espeak(write_config, recording):
