@@ -162,29 +162,30 @@ class PollyStream:
                 return
 
     async def _reset(self) -> None:
-        """Forget a broken stream; the next utterance opens a new one."""
+        """Forget the current stream (broken or done); the next utterance opens a new one.
+
+        The input is closed and the reader left to finish by itself: cancelling it while awscrt still owes it a
+        chunk makes awscrt fail on the cancelled future later, loudly."""
         stream, reader = self._stream, self._reader
         self._stream = self._reader = self._events = None
-        if reader is not None:
-            reader.cancel()
         if stream is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(stream.input_stream.close(), 2)
+        if reader is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(reader), 5)
+            except TimeoutError:
+                reader.cancel()
 
     async def close(self) -> None:
-        """Close the stream politely so Polly reports the characters it billed."""
+        """Close the stream politely (CloseStreamEvent) so Polly reports the characters it billed."""
         from aws_sdk_polly.models import CloseStreamEvent, StartSpeechSynthesisStreamActionStreamCloseStreamEvent
 
         async with self._lock:
-            if self._stream is not None and self._reader is not None:
+            if self._stream is not None:
                 with contextlib.suppress(Exception):
-                    # The close event and the end of the request body leave together, before Polly can end
-                    # the stream: ending the body after Polly ended the stream makes awscrt fail the write.
-                    await asyncio.gather(self._stream.input_stream.send(
-                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent())),
-                        self._stream.input_stream.close())
-                    await asyncio.wait_for(asyncio.shield(self._reader), 5)
-            self._stream = None
+                    await self._stream.input_stream.send(
+                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
             await self._reset()
             if self._client is not None:
                 with contextlib.suppress(Exception):
