@@ -98,6 +98,12 @@ def _check_request(state: State, body: dict[str, Any]) -> tuple[str, str, str] |
         return "InvalidParameterValue", f"voice {body.get('VoiceId')!r} does not exist", "VoiceId"
     if engine not in voice.engines:
         return "EngineNotSupportedException", f"voice {voice.id} does not support the {engine} engine", "Engine"
+    if fmt == "json":
+        if not body.get("SpeechMarkTypes"):
+            return "InvalidParameterValue", "json output needs SpeechMarkTypes", "SpeechMarkTypes"
+        return None
+    if body.get("SpeechMarkTypes"):
+        return "MarksNotSupportedForFormatException", "speech marks need OutputFormat json", "SpeechMarkTypes"
     if fmt not in SAMPLE_RATES:
         return "InvalidParameterValue", f"output format {fmt!r} is not supported", "OutputFormat"
     rate = int(body.get("SampleRate") or default_sample_rate(fmt, engine))
@@ -155,11 +161,13 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
         return
     task_id = str(uuid.uuid4())
     fmt = body["OutputFormat"]
-    key = f"{body.get('OutputS3KeyPrefix', '')}{task_id}{FILE_EXTENSIONS[fmt].replace('.raw', '.pcm')}"
+    extension = ".marks" if fmt == "json" else FILE_EXTENSIONS[fmt].replace(".raw", ".pcm")
+    key = f"{body.get('OutputS3KeyPrefix', '')}{task_id}{extension}"
     task = {"TaskId": task_id, "TaskStatus": "scheduled", "OutputUri": f"https://s3.{state.region}.amazonaws.com/"
             f"{bucket}/{key}", "CreationTime": time.time(), "RequestCharacters": len(body.get("Text", "")),
             "OutputFormat": fmt, "VoiceId": body["VoiceId"], "Engine": body.get("Engine", "standard"),
-            "SampleRate": str(body.get("SampleRate") or default_sample_rate(fmt, body.get("Engine", "standard"))),
+            "SampleRate": str(body.get("SampleRate") or (default_sample_rate(fmt, body.get("Engine", "standard"))
+                                                          if fmt != "json" else "")),
             "TextType": body.get("TextType", "text"), "_polls": 0, "_fault": fault}
     if body.get("SnsTopicArn"):
         task["SnsTopicArn"] = body["SnsTopicArn"]
@@ -173,6 +181,9 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
 async def _render(state: State, task: dict[str, Any], body: dict[str, Any], bucket: str, key: str) -> None:
     voice = BY_ID[body["VoiceId"]]
     text = plain_text(body.get("Text", ""), body.get("TextType", "text"))
+    if task["OutputFormat"] == "json":
+        state.objects[(bucket, key)] = (_word_marks(text), CONTENT_TYPES["json"])
+        return
     audio = b"".join([c async for c in state.backend.speak(
         text, body.get("LanguageCode") or voice.language_code, task["OutputFormat"], int(task["SampleRate"]))])
     state.objects[(bucket, key)] = (audio, CONTENT_TYPES[task["OutputFormat"]])
@@ -197,6 +208,17 @@ async def _get_task(state: State, task_id: str, response: Response) -> None:
         task["TaskStatus"] = "completed"
     state.record("polly.get_task", task_id=task_id, status=task["TaskStatus"])
     await _json(response, {"SynthesisTask": _public(task)})
+
+
+def _word_marks(text: str) -> bytes:
+    """Polly-style word speech marks, one JSON object per line, at a steady emulated speaking rate."""
+    lines, offset, time_ms = [], 0, 0
+    for word in text.split():
+        start = text.index(word, offset)
+        offset = start + len(word)
+        lines.append(json.dumps({"time": time_ms, "type": "word", "start": start, "end": offset, "value": word}))
+        time_ms += 80 * len(word) + 120
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _public(task: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     identify = h.get("x-amzn-transcribe-identify-language") == "true"
     options = [o for o in h.get("x-amzn-transcribe-language-options", "").split(",") if o]
     state.record(OPERATION, language=language, identify=identify, options=options,
+                 channels=h.get("x-amzn-transcribe-number-of-channels"),
                  sample_rate=h.get("x-amzn-transcribe-sample-rate"),
                  encoding=h.get("x-amzn-transcribe-media-encoding"),
                  vocabularies=h.get("x-amzn-transcribe-vocabulary-names") or h.get("x-amzn-transcribe-vocabulary-name"),
@@ -80,7 +81,8 @@ async def handle(state: State, request: Request, response: Response) -> None:
                                ("x-amzn-transcribe-media-encoding", "pcm")])
     stabilize = h.get("x-amzn-transcribe-enable-partial-results-stabilization") == "true"
     ended: list[tuple[str, str]] = []
-    frames = _frames(state, request, rate, call, ended)
+    channels = int(h.get("x-amzn-transcribe-number-of-channels") or 1)
+    frames = _frames(state, request, rate, channels, call, ended)
     sent = 0
     ids: dict[int, str] = {}
     latency = state.knobs.latency_of(OPERATION)
@@ -105,7 +107,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     await response.end()
 
 
-async def _frames(state: State, request: Request, rate: int, call: dict[str, object],
+async def _frames(state: State, request: Request, rate: int, channels: int, call: dict[str, object],
                   ended: list[tuple[str, str]]) -> AsyncGenerator[AudioFrame, None]:
     """The client's audio as 16 kHz frames; records why the service ended the stream, if it did."""
     conformer = Conformer(rate, 16000)
@@ -124,12 +126,13 @@ async def _frames(state: State, request: Request, rate: int, call: dict[str, obj
         if event.event_type != "AudioEvent":
             continue
         call["audio_bytes"] = int(call["audio_bytes"]) + len(event.payload)  # type: ignore[call-overload]
-        received += len(event.payload) / 2 / rate
+        received += len(event.payload) / 2 / channels / rate
         if received > state.knobs.transcribe_max_stream_seconds:
             ended.append(("LimitExceededException", "Your stream is too long: the maximum stream duration "
                           "was exceeded."))
             return
-        pcm = conformer.push(from_int16(event.payload[: len(event.payload) // 2 * 2], 1))
+        whole = len(event.payload) // (2 * channels) * (2 * channels)
+        pcm = conformer.push(from_int16(event.payload[:whole], channels))
         if pcm:
             yield AudioFrame(pcm, 16000, 1, sent / 16000)
             sent += len(pcm) // 2

@@ -1,4 +1,5 @@
-"""Turning any input audio into what a speech-to-text engine wants: mono 16-bit PCM at its rate."""
+"""Turning any input audio into what a speech-to-text engine wants: 16-bit PCM at its rate and channel count
+(mono for most; two channels for Transcribe's channel identification)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,30 @@ import soxr
 
 
 class Conformer:
-    """Streams blocks of (frames, channels) audio into mono int16 PCM at ``rate``, resampling as it goes."""
+    """Streams blocks of (frames, channels) audio into interleaved int16 PCM with ``channels`` channels at
+    ``out_rate``, resampling as it goes. Mono output mixes all channels down; multi-channel output keeps the
+    first ones (or repeats a mono input)."""
 
-    def __init__(self, in_rate: int, out_rate: int) -> None:
+    def __init__(self, in_rate: int, out_rate: int, channels: int = 1) -> None:
         self.in_rate = in_rate
         self.out_rate = out_rate
-        self._resampler = soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32") if in_rate != out_rate \
-            else None
+        self.channels = channels
+        self._resampler = soxr.ResampleStream(in_rate, out_rate, channels, dtype="float32") \
+            if in_rate != out_rate else None
 
     def push(self, block: np.ndarray, last: bool = False) -> bytes:
-        mono = block.mean(axis=1, dtype=np.float32) if block.ndim == 2 else block.astype(np.float32, copy=False)
+        block = block.astype(np.float32, copy=False)
+        if block.ndim == 1:
+            block = block[:, None]
+        if self.channels == 1:
+            shaped = block.mean(axis=1, dtype=np.float32)
+        elif block.shape[1] >= self.channels:
+            shaped = np.ascontiguousarray(block[:, : self.channels])
+        else:
+            shaped = np.repeat(block[:, :1], self.channels, axis=1)
         if self._resampler is not None:
-            mono = self._resampler.resample_chunk(mono, last=last)
-        return to_int16(mono)
+            shaped = self._resampler.resample_chunk(shaped, last=last)
+        return to_int16(shaped)
 
 
 def to_int16(samples: np.ndarray) -> bytes:

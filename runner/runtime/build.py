@@ -39,7 +39,7 @@ def build(config: PipelineConfig, *, input_override: Path | None = None, output_
     stt = lookup("speech_to_text", config.speech_to_text.provider).engine.create(
         EngineRequest(config, config.speech_to_text))
     assert isinstance(stt, SpeechToText)
-    source = _source(config, stt.input_rate, input_override, realtime)
+    source = _source(config, stt.input_rate, stt.input_channels, input_override, realtime)
     targets = []
     for t in config.targets:
         translator = lookup("translation", t.translation.provider).engine.create(
@@ -59,14 +59,14 @@ def build(config: PipelineConfig, *, input_override: Path | None = None, output_
     return Pipeline(config, source, stt, targets, transcript, event_log)
 
 
-def _source(config: PipelineConfig, rate: int, input_override: Path | None,
+def _source(config: PipelineConfig, rate: int, channels: int, input_override: Path | None,
             realtime: bool | None) -> sources.AudioSource:
     if input_override is not None:
         default_pace = config.source.realtime if isinstance(config.source, FileSource) else True
-        return FileAudioSource(input_override, default_pace if realtime is None else realtime, rate)
+        return FileAudioSource(input_override, default_pace if realtime is None else realtime, rate, channels)
     if isinstance(config.source, FileSource) and realtime is not None:
-        return FileAudioSource(config.source.path, realtime, rate)
-    return sources.create(config.source, rate)
+        return FileAudioSource(config.source.path, realtime, rate, channels)
+    return sources.create(config.source, rate, channels)
 
 
 def _sink(config: SinkConfig, output_dir: Path, scope: str, audio: AudioFormat | None) -> Sink:

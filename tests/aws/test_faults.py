@@ -4,6 +4,7 @@ speech-to-text), while the other targets go on."""
 from __future__ import annotations
 
 import pytest
+import soundfile
 
 from runner.emulator import Fault
 from runner.events import NoticeEvent
@@ -124,3 +125,17 @@ def test_transcribe_happy_path_in_process(emulator, tmp_path, write_config):
     run = run_session(write_config(transcribe_pipeline(rec)), tmp_path)
     assert [f.text for f in run.finals()] == ["one", "two", "three"]
     assert run.spoken("es") == ["u0001", "u0002", "u0003"] and run.status.ok
+
+
+def test_transcribe_channel_identification_sends_two_channels(emulator, tmp_path, write_config):
+    emulator.knobs.transcribe_script = ["one", "two"]
+    rec = tone_bursts(tmp_path / "in.wav", [0.5] * 2, gap=0.8, channels=2)
+    config = transcribe_pipeline(rec).replace("speech_to_text: {provider: transcribe}",
+                                              "speech_to_text: {provider: transcribe, channel_identification: "
+                                              "true, number_of_channels: 2, sample_rate: 8000}")
+    run = run_session(write_config(config), tmp_path)
+    assert [f.text for f in run.finals()] == ["one", "two"]
+    [call] = emulator.state.calls("transcribe.stream")
+    assert call["channels"] == "2" and call["sample_rate"] == "8000"
+    seconds = soundfile.info(str(rec)).duration
+    assert abs(call["audio_bytes"] - seconds * 8000 * 2 * 2) < 8000 * 2 * 2 * 0.1

@@ -87,3 +87,19 @@ def test_ssml_escapes_what_was_said(emulator, tmp_path, write_config):
     [call] = emulator.state.calls("polly.synthesize")
     assert call["TextType"] == "ssml"
     assert call["Text"] == '<speak>take a &lt;break time="10s"/&gt; &amp; go</speak>'
+
+
+def test_speech_marks_come_from_a_companion_task(emulator, tmp_path, write_config):
+    emulator.knobs.task_steps = 1
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    tts = ("{provider: polly, mode: task, task: {bucket: polly-out, poll_interval: 0.05, "
+           "speech_mark_types: [word], sns_topic_arn: 'arn:aws:sns:us-east-1:123456789012:done'}}")
+    target = "  - {language: en-US, voice: Joanna, engine: neural, format: mp3}\n"
+    run = run_session(write_config(pipeline(rec, target, tts, script="[good morning]")), tmp_path)
+    assert run.status.ok
+    calls = emulator.state.calls("polly.task")
+    assert [c["OutputFormat"] for c in calls] == ["json", "mp3"]
+    notices = [e.message for e in run.of(NoticeEvent, "en-US") if "speech marks" in e.message]
+    assert len(notices) == 1 and "speech marks (word) at https://s3.us-east-1.amazonaws.com/polly-out/" in notices[0]
+    marks = [v for (bucket, key), (v, _) in emulator.state.objects.items() if key.endswith(".marks")]
+    assert b'"value": "good"' in marks[0] and b'"value": "morning"' in marks[0]

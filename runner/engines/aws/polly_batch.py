@@ -162,7 +162,7 @@ class PollyTask:
         if self.task.sns_topic_arn:
             params["SnsTopicArn"] = self.task.sns_topic_arn
         if self.task.speech_mark_types:
-            params["SpeechMarkTypes"] = list(self.task.speech_mark_types)
+            await self._start_marks(params)
         task = (await self._call(self._polly.start_speech_synthesis_task, **params))["SynthesisTask"]
         task_id = task["TaskId"]
         self._report(task_id, task["TaskStatus"])
@@ -187,6 +187,14 @@ class PollyTask:
         async for chunk in stream_body(lambda: self._s3.get_object(Bucket=bucket, Key=key)["Body"],
                                        "Amazon S3", self.request.timeout):
             yield chunk
+
+    async def _start_marks(self, params: dict[str, Any]) -> None:
+        """Speech marks need OutputFormat json, which has no audio: a companion task writes them beside it."""
+        marks = {**params, "OutputFormat": "json", "SpeechMarkTypes": list(self.task.speech_mark_types)}
+        marks.pop("SampleRate", None)
+        task = (await self._call(self._polly.start_speech_synthesis_task, **marks))["SynthesisTask"]
+        self._report(task["TaskId"], f"speech marks ({', '.join(self.task.speech_mark_types)}) at "
+                                     f"{task.get('OutputUri', '?')}")
 
     def _report(self, task_id: str, status: str) -> None:
         if self.on_status is not None:

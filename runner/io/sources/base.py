@@ -11,10 +11,11 @@ from runner.frames import AudioFrame
 
 
 class AudioSource(ABC):
-    """Yields mono 16-bit PCM frames at the rate the speech-to-text engine asked for, then ends."""
+    """Yields 16-bit PCM frames at the rate and channel count the speech-to-text engine asked for, then ends."""
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, channels: int = 1) -> None:
         self.rate = rate
+        self.channels = channels
 
     @abstractmethod
     def describe(self) -> str: ...
@@ -30,7 +31,7 @@ class AudioSource(ABC):
         """Stop soon: the frame iterator ends after what is already captured. Safe from any task, repeatable."""
 
 
-SourceFactory = Callable[[SourceConfig, int], AudioSource]
+SourceFactory = Callable[[SourceConfig, int, int], AudioSource]
 _sources: dict[str, SourceFactory] = {}
 F = TypeVar("F", bound=SourceFactory)
 
@@ -43,5 +44,5 @@ def source(type_name: str) -> Callable[[F], F]:
     return decorate
 
 
-def create(config: SourceConfig, rate: int) -> AudioSource:
-    return _sources[config.type](config, rate)
+def create(config: SourceConfig, rate: int, channels: int = 1) -> AudioSource:
+    return _sources[config.type](config, rate, channels)

@@ -36,8 +36,8 @@ def open_audio(path: Path) -> soundfile.SoundFile:
 
 
 class FileAudioSource(AudioSource):
-    def __init__(self, path: Path, realtime: bool, rate: int) -> None:
-        super().__init__(rate)
+    def __init__(self, path: Path, realtime: bool, rate: int, channels: int = 1) -> None:
+        super().__init__(rate, channels)
         self.path = path
         self.realtime = realtime
         self._stopped = False
@@ -54,7 +54,8 @@ class FileAudioSource(AudioSource):
     async def frames(self) -> AsyncIterator[AudioFrame]:
         audio = await asyncio.to_thread(open_audio, self.path)
         loop = asyncio.get_running_loop()
-        conformer = Conformer(audio.samplerate, self.rate)
+        conformer = Conformer(audio.samplerate, self.rate, self.channels)
+        frame_bytes = 2 * self.channels
         block = max(1, int(audio.samplerate * BLOCK_SECONDS))
         sent = 0  # samples at self.rate already yielded
         began = loop.time()
@@ -70,11 +71,11 @@ class FileAudioSource(AudioSource):
                     start = sent / self.rate
                     if self.realtime:
                         # Pace by the audio clock: frame n goes out when its audio would have been captured.
-                        delay = began + start + len(pcm) / 2 / self.rate - loop.time()
+                        delay = began + start + len(pcm) / frame_bytes / self.rate - loop.time()
                         if delay > 0:
                             await asyncio.sleep(delay)
-                    yield AudioFrame(pcm, self.rate, 1, start)
-                    sent += len(pcm) // 2
+                    yield AudioFrame(pcm, self.rate, self.channels, start)
+                    sent += len(pcm) // frame_bytes
                 if last:
                     break
         finally:
@@ -82,6 +83,6 @@ class FileAudioSource(AudioSource):
 
 
 @source("file")
-def _create(config: SourceConfig, rate: int) -> AudioSource:
+def _create(config: SourceConfig, rate: int, channels: int) -> AudioSource:
     assert isinstance(config, FileSource)
-    return FileAudioSource(config.path, config.realtime, rate)
+    return FileAudioSource(config.path, config.realtime, rate, channels)

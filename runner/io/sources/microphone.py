@@ -20,8 +20,8 @@ MAX_BACKLOG_SECONDS = 10.0  # audio waiting for speech-to-text; beyond it new bu
 
 
 class MicrophoneAudioSource(AudioSource):
-    def __init__(self, config: MicrophoneSource, rate: int) -> None:
-        super().__init__(rate)
+    def __init__(self, config: MicrophoneSource, rate: int, channels: int = 1) -> None:
+        super().__init__(rate, channels)
         self.config = config
         self._queue: asyncio.Queue[bytes | None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -68,14 +68,14 @@ class MicrophoneAudioSource(AudioSource):
         except (OSError, ValueError) as exc:
             raise DeviceError(f"cannot open audio input {device.name!r} at {cfg.sample_rate} Hz, "
                               f"{cfg.channels} ch: {exc}") from exc
-        conformer = Conformer(cfg.sample_rate, self.rate)
+        conformer = Conformer(cfg.sample_rate, self.rate, self.channels)
         sent = 0
         try:
             while (data := await self._queue.get()) is not None:
                 pcm = conformer.push(from_int16(data, cfg.channels))
                 if pcm:
-                    yield AudioFrame(pcm, self.rate, 1, sent / self.rate)
-                    sent += len(pcm) // 2
+                    yield AudioFrame(pcm, self.rate, self.channels, sent / self.rate)
+                    sent += len(pcm) // (2 * self.channels)
         finally:
             stream, self._stream = self._stream, None
             await asyncio.to_thread(_close, stream)
@@ -90,6 +90,6 @@ def _close(stream: Any) -> None:
 
 
 @source("microphone")
-def _create(config: SourceConfig, rate: int) -> AudioSource:
+def _create(config: SourceConfig, rate: int, channels: int) -> AudioSource:
     assert isinstance(config, MicrophoneSource)
-    return MicrophoneAudioSource(config, rate)
+    return MicrophoneAudioSource(config, rate, channels)
