@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from runner.config.schema import pipeline_schema
+from runner.retry import RetryPolicy
 
 DeviceRef = str | int
 
@@ -103,6 +104,7 @@ class PipelineConfig:
     transcript_sinks: tuple[SinkConfig, ...] = ()
     event_log: str | None = None
     drain_timeout: float = 30.0
+    retry: RetryPolicy = RetryPolicy()
     aws: AwsConfig = AwsConfig()
     lexicons: Mapping[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
@@ -141,6 +143,7 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> Pipeli
         transcript_sinks=_sinks(data.get("transcript", {}).get("sinks", []), "/transcript/sinks"),
         event_log=data.get("event_log"),
         drain_timeout=float(runtime.get("drain_timeout", 30.0)),
+        retry=RetryPolicy(**runtime.get("retry", {})),
         aws=AwsConfig(region=aws.get("region"), profile=aws.get("profile")),
         lexicons=MappingProxyType({k: str(_resolve(base_dir, v)) for k, v in data.get("lexicons", {}).items()}),
         secrets=frozenset(interpolated),

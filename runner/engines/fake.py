@@ -64,6 +64,18 @@ class ScriptedRecognizer(SpeechToText):
             yield Transcript(seq, self._line(seq), True, round(start, 3), round(position - quiet, 3))
 
 
+class _Burst:
+    """Fails the first ``n`` calls: a throttling burst."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def check(self, what: str) -> None:
+        if self.left > 0:
+            self.left -= 1
+            raise TransientEngineError(f"{what} throttled (fail_first)")
+
+
 def _raise_if_listed(text: str, transient: list[str], permanent: list[str], what: str) -> None:
     for needle in permanent:
         if needle in text:
@@ -75,8 +87,10 @@ def _raise_if_listed(text: str, transient: list[str], permanent: list[str], what
 
 @register("translation", "fake", family="fake", summary="echoes the text with a prefix; latency and failures")
 class EchoTranslator(Translator):
-    def __init__(self, prefix: str, latency: float, fail_on: list[str], fatal_on: list[str]) -> None:
+    def __init__(self, prefix: str, latency: float, fail_on: list[str], fatal_on: list[str],
+                 fail_first: int = 0) -> None:
         self.prefix = prefix
+        self.burst = _Burst(fail_first)
         self.latency = latency
         self.fail_on = fail_on
         self.fatal_on = fatal_on
@@ -87,12 +101,14 @@ class EchoTranslator(Translator):
         o = request.choice
         assert request.target is not None
         prefix = o.get("prefix", f"[{request.target.language}] ")
-        return cls(prefix, float(o.get("latency", 0)), list(o.get("fail_on", [])), list(o.get("fatal_on", [])))
+        return cls(prefix, float(o.get("latency", 0)), list(o.get("fail_on", [])), list(o.get("fatal_on", [])),
+                   int(o.get("fail_first", 0)))
 
     async def translate(self, text: str) -> str:
         self.requests.append(text)
         if self.latency:
             await asyncio.sleep(self.latency)
+        self.burst.check("fake translation")
         _raise_if_listed(text, self.fail_on, self.fatal_on, "fake translation")
         return f"{self.prefix}{text}"
 
@@ -102,8 +118,9 @@ class ToneSynthesizer(Synthesizer):
     CHUNK_SECONDS = 0.1
 
     def __init__(self, output: AudioFormat, latency: float, chunk_delay: float, seconds_per_character: float,
-                 fail_on: list[str], fatal_on: list[str]) -> None:
+                 fail_on: list[str], fatal_on: list[str], fail_first: int = 0) -> None:
         self.output = output
+        self.burst = _Burst(fail_first)
         self.latency = latency
         self.chunk_delay = chunk_delay
         self.seconds_per_character = seconds_per_character
@@ -118,11 +135,12 @@ class ToneSynthesizer(Synthesizer):
         rate = t.sample_rate or default_sample_rate(t.format, t.engine)
         return cls(AudioFormat("pcm", rate), float(o.get("latency", 0)), float(o.get("chunk_delay", 0)),
                    float(o.get("seconds_per_character", 0.06)), list(o.get("fail_on", [])),
-                   list(o.get("fatal_on", [])))
+                   list(o.get("fatal_on", [])), int(o.get("fail_first", 0)))
 
     async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
         if self.latency:
             await asyncio.sleep(self.latency)
+        self.burst.check("fake text-to-speech")
         _raise_if_listed(text, self.fail_on, self.fatal_on, "fake text-to-speech")
         rate = self.output.sample_rate
         total = max(1, int(len(text) * self.seconds_per_character * rate))

@@ -56,7 +56,8 @@ class Session:
             target = p.config.targets[parts.config_index]
             sinks = SinkGroup(parts.sinks, router.sink_failure_reporter(target.label))
             lane: Lane[Utterance] = Lane(target.queue.size, target.queue.overflow)
-            stages.append(TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router))
+            stages.append(TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router,
+                                      p.config.retry))
         transcript = SinkGroup(p.transcript_sinks, router.sink_failure_reporter(SOURCE_SCOPE))
         event_log = SinkGroup([p.event_log], router.sink_failure_reporter(SESSION_SCOPE)) if p.event_log else None
         groups = [g for g in (event_log, transcript, *(s.sinks for s in stages)) if g is not None]

@@ -1,20 +1,25 @@
-"""One target's stage: take utterances from its lane, translate, synthesize, write to its sinks.
+"""One target's stage: take utterances from its lane, translate, synthesize sentence by sentence, write to
+its sinks.
 
-Errors stay here: a transient failure costs one utterance (reported with its id); a permanent one marks the
-target failed and abandons its lane, so the fan-out and the other targets never wait for it.
+Errors stay here. Transient ones (throttling, service failures, dropped streams) are retried with backoff, the
+translation as a whole and the speech sentence by sentence (a sentence cut after part of its audio is spoken
+again from its start); when the retries run out the utterance is lost and reported with its id. A permanent
+error marks the target failed and abandons its lane, so the fan-out and the other targets never wait for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runner.config.model import TargetConfig
 from runner.engines.base import Synthesizer, Translator
 from runner.errors import EngineError, PermanentEngineError
 from runner.events import AudioEvent, SpokenEvent, TranslationEvent, Utterance
 from runner.io.sinks import SinkGroup
+from runner.retry import RetryPolicy, retrying
 from runner.runtime.lanes import Lane
 from runner.runtime.router import Router
+from runner.text import sentences
 
 
 @dataclass
@@ -25,6 +30,7 @@ class TargetStage:
     sinks: SinkGroup
     lane: Lane[Utterance]
     router: Router
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     in_flight: Utterance | None = None
 
     @property
@@ -62,7 +68,14 @@ class TargetStage:
 
     async def _speak(self, utterance: Utterance) -> None:
         clock = self.router.clock
-        text = await self.translator.translate(utterance.text)
+
+        async def announce(stage: str, retry: int, delay: float, error: EngineError) -> None:
+            await self.router.notice(self.label, "warning", "retry", f"{self.label}: {stage} failed ({error}); "
+                                     f"retry {retry} of {self.retry.attempts - 1} in {delay:.2f}s", self.sinks,
+                                     utterance.id)
+
+        text = await retrying(lambda: self.translator.translate(utterance.text), self.retry,
+                              lambda n, d, e: announce("translation", n, d, e))
         await self.router.emit(TranslationEvent(scope=self.label, at=clock(), utterance=utterance, text=text),
                                self.sinks)
         if not text.strip():
@@ -70,15 +83,22 @@ class TargetStage:
         fmt = self.synthesizer.output
         total = 0
         first_at: float | None = None
-        async for chunk in self.synthesizer.synthesize(text):
-            if not chunk:
-                continue
-            now = clock()
-            if first_at is None:
-                first_at = now
-            total += len(chunk)
-            await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
-                                              format=fmt, first=total == len(chunk)), self.sinks)
+
+        async def speak(sentence: str) -> None:
+            nonlocal total, first_at
+            async for chunk in self.synthesizer.synthesize(sentence):
+                if not chunk:
+                    continue
+                now = clock()
+                if first_at is None:
+                    first_at = now
+                total += len(chunk)
+                await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
+                                                  format=fmt, first=total == len(chunk)), self.sinks)
+
+        for sentence in sentences(text, self.config.language):
+            await retrying(lambda s=sentence: speak(s), self.retry,  # type: ignore[misc]
+                           lambda n, d, e: announce("speech", n, d, e))
         await self.router.emit(SpokenEvent(scope=self.label, at=clock(), utterance=utterance, bytes=total,
                                            seconds=fmt.seconds(total), first_audio_at=first_at), self.sinks)
 

@@ -30,6 +30,10 @@ def errors(run, scope):
     return [e.message for e in run.of(NoticeEvent, scope) if e.level == "error"]
 
 
+def retries(run, scope):
+    return [e.message for e in run.of(NoticeEvent, scope) if e.code == "retry"]
+
+
 STREAM_FAULTS = [
     (Fault("exception", "ValidationException", message="bad text", fields={
         "reason": "fieldValidationFailed", "fields": [{"name": "Text", "message": "too long"}]}),
@@ -56,14 +60,16 @@ def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, 
     emulator.knobs.inject("polly.stream", fault)
     rec = tone_bursts(tmp_path / "in.wav", [0.3] * 3, gap=0.7)
     run = run_session(write_config(polly_pipeline(rec)), tmp_path)
-    [error] = [m for m in errors(run, "es-ES") if "target-failed" not in m][:1]
-    assert expected in error, error
     assert run.spoken("fr-FR") == ["u0001", "u0002", "u0003"]  # the other target is untouched
     es = run.status.targets["es-ES"]
-    if permanent:
-        assert es.failed and run.spoken("es-ES") == []
-    else:  # the stream is reopened for the next utterance
-        assert es.failed is None and run.spoken("es-ES") == ["u0002", "u0003"]
+    if permanent:  # reported once, not retried
+        [error] = [m for m in errors(run, "es-ES") if "stopped after" not in m]
+        assert expected in error, error
+        assert es.failed and run.spoken("es-ES") == [] and not retries(run, "es-ES")
+    else:  # a new stream is opened and the sentence spoken again: nothing is lost
+        [retry] = retries(run, "es-ES")
+        assert expected in retry and "retry 1 of 3" in retry, retry
+        assert es.failed is None and es.errors == 0 and run.spoken("es-ES") == ["u0001", "u0002", "u0003"]
         assert es.metrics["streams_opened"] == 2
 
 

@@ -96,14 +96,29 @@ def test_permanent_failure_isolates_the_target(tmp_path, write_config):
     assert soundfile.info(str(tmp_path / "es.wav")).frames > 0  # what it did say is in a valid file
 
 
-def test_transient_failure_costs_one_utterance(tmp_path, write_config):
+def test_transient_failure_is_retried_then_costs_one_utterance(tmp_path, write_config):
     rec = tone_bursts(tmp_path / "in.wav", [0.3] * 3, gap=0.4)
     targets = "  - language: es\n    text_to_speech: {fail_on: [two]}\n"
-    run = run_session(write_config(fake_pipeline(rec, targets)), tmp_path)
+    extra = "runtime: {retry: {attempts: 3, initial_backoff: 0.01}}"
+    run = run_session(write_config(fake_pipeline(rec, targets, extra=extra)), tmp_path)
     assert run.spoken("es") == ["u0001", "u0003"]
+    retries = [e for e in run.of(NoticeEvent, "es") if e.code == "retry"]
+    assert [e.utterance_id for e in retries] == ["u0002", "u0002"]  # attempts: 3 = two retries
+    assert "retry 1 of 2" in retries[0].message and "retry 2 of 2" in retries[1].message
     [error] = [e for e in run.of(NoticeEvent, "es") if e.level == "error"]
     assert error.utterance_id == "u0002" and "fail_on 'two'" in error.message
     assert run.status.targets["es"].errors == 1 and run.status.targets["es"].failed is None
+
+
+def test_throttling_burst_is_absorbed_by_retries(tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 3, gap=0.4)
+    targets = ("  - language: es\n    translation: {fail_first: 2}\n    text_to_speech: {fail_first: 3}\n"
+               "  - language: ca\n")
+    extra = "runtime: {retry: {attempts: 4, initial_backoff: 0.01}}"
+    run = run_session(write_config(fake_pipeline(rec, targets, extra=extra)), tmp_path)
+    assert run.spoken("es") == run.spoken("ca") == ["u0001", "u0002", "u0003"]
+    assert len([e for e in run.of(NoticeEvent, "es") if e.code == "retry"]) == 5
+    assert run.status.ok
 
 
 def test_failing_sink_is_reported_once_and_others_go_on(tmp_path, write_config):
