@@ -96,6 +96,7 @@ class SpeechToText(Engine):
 
     input_rate: int = 16000
     input_channels: int = 1
+    max_stream_seconds: float | None = None  # streams longer than this are replaced at an utterance boundary
 
     @abstractmethod
     def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:

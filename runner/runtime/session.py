@@ -22,6 +22,7 @@ from runner.runtime.build import Pipeline
 from runner.runtime.lanes import Lane
 from runner.runtime.router import Observer, Router
 from runner.runtime.status import SessionStatus, TargetStatus
+from runner.runtime.stt import SpeechToTextStage
 from runner.runtime.target import TargetStage
 
 ENGINE_CLOSE_TIMEOUT = 5.0
@@ -141,7 +142,8 @@ class Session:
         ids: dict[int, str] = {}
         count = 0
         try:
-            async with contextlib.aclosing(p.stt.transcribe(p.source.frames())) as transcripts:
+            speech = SpeechToTextStage(p.stt, p.config.retry, router)
+            async with contextlib.aclosing(speech.transcripts(p.source.frames())) as transcripts:
                 async for t in transcripts:
                     if t.seq not in ids:
                         count += 1

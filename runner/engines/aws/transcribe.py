@@ -8,6 +8,7 @@ results stabilization, custom vocabularies and filters, sample rate, channel ide
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import Any, Self
@@ -16,7 +17,7 @@ from runner.engines.aws.context import AwsContext, context_for
 from runner.engines.aws.errors import from_smithy
 from runner.engines.base import EngineRequest, Problem, SpeechToText
 from runner.engines.registry import register
-from runner.errors import EngineUnavailable, TransientEngineError
+from runner.errors import TransientEngineError
 from runner.frames import AudioFrame, Transcript
 
 SERVICE = "Amazon Transcribe"
@@ -34,6 +35,8 @@ class AmazonTranscribe(SpeechToText):
         self.input_channels = int(options.get("number_of_channels", 1)) \
             if options.get("channel_identification") else 1
         self.endpoint_url: str | None = options.get("endpoint_url")
+        self.keepalive = float(options.get("keepalive", 5))
+        self.max_stream_seconds = float(options.get("rotate_after", 13800))
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
@@ -93,33 +96,68 @@ class AmazonTranscribe(SpeechToText):
             stream = await asyncio.wait_for(client.start_stream_transcription(self._input()), CONNECT_TIMEOUT)
             _, results = await asyncio.wait_for(stream.await_output(), CONNECT_TIMEOUT)
         except TimeoutError as exc:
-            raise EngineUnavailable(f"{SERVICE}: no answer in {CONNECT_TIMEOUT:g}s (endpoint unreachable or "
-                                    f"its certificate untrusted)") from exc
+            raise TransientEngineError(f"{SERVICE}: no answer in {CONNECT_TIMEOUT:g}s (endpoint unreachable or "
+                                       f"its certificate untrusted)") from exc
         except Exception as exc:
-            error = from_smithy(exc, SERVICE)
-            raise (EngineUnavailable(str(error)) if isinstance(error, TransientEngineError) else error) from exc
-        sender = asyncio.create_task(self._send(stream, frames))
+            raise from_smithy(exc, SERVICE) from exc
+        timeline = Timeline()
+        sender = asyncio.create_task(self._send(stream, frames, timeline))
+        receiver = self._receive(results, timeline)
         try:
-            async for transcript in self._receive(results):
-                yield transcript
+            while True:
+                result = asyncio.ensure_future(anext(receiver))
+                await asyncio.wait({result, sender}, return_when=asyncio.FIRST_COMPLETED)
+                if not result.done():  # the sender stopped first: an error from the source, or its end
+                    if sender.exception() is not None:
+                        result.cancel()
+                        raise sender.exception()  # type: ignore[misc]
+                    await asyncio.wait({result})
+                try:
+                    yield result.result()
+                except StopAsyncIteration:
+                    break
             if not sender.done():  # the service ended the stream while audio was still coming
                 raise TransientEngineError(f"{SERVICE}: the stream ended before the audio did (connection lost?)")
-            sender.result()  # surfaces an error from reading the source
+            sender.result()
         finally:
             sender.cancel()
             with contextlib.suppress(BaseException):
                 await sender
+            await receiver.aclose()
             with contextlib.suppress(Exception):
                 await client.close()
 
-    async def _send(self, stream: Any, frames: AsyncIterator[AudioFrame]) -> None:
+    async def _send(self, stream: Any, frames: AsyncIterator[AudioFrame], timeline: Timeline) -> None:
+        """The frames as AudioEvents; silence when the source has nothing for ``keepalive`` seconds, because
+        Transcribe ends a stream that receives no audio for 15 s."""
         from aws_sdk_transcribe_streaming.models import AudioEvent, AudioStreamAudioEvent
 
-        async for frame in frames:
-            await stream.input_stream.send(AudioStreamAudioEvent(value=AudioEvent(audio_chunk=frame.pcm)))
+        async def send(pcm: bytes) -> None:
+            await stream.input_stream.send(AudioStreamAudioEvent(value=AudioEvent(audio_chunk=pcm)))
+
+        iterator = frames.__aiter__()
+        bytes_per_second = self.input_rate * self.input_channels * 2
+        silence = b"\0" * (bytes_per_second // 10 // (2 * self.input_channels) * (2 * self.input_channels))
+        pending = asyncio.ensure_future(anext(iterator))
+        try:
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=self.keepalive)
+                if not done:
+                    timeline.add_silence(len(silence) / bytes_per_second)
+                    await send(silence)
+                    continue
+                try:
+                    frame = pending.result()
+                except StopAsyncIteration:
+                    break
+                timeline.add(frame.start, frame.duration)
+                await send(frame.pcm)
+                pending = asyncio.ensure_future(anext(iterator))
+        finally:
+            pending.cancel()
         await stream.input_stream.close()
 
-    async def _receive(self, results: Any) -> AsyncGenerator[Transcript, None]:
+    async def _receive(self, results: Any, timeline: Timeline) -> AsyncGenerator[Transcript, None]:
         ids: dict[str, int] = {}
         try:
             async for event in results:
@@ -134,6 +172,38 @@ class AmazonTranscribe(SpeechToText):
                         continue
                     seq = ids.setdefault(result.result_id or "", len(ids))
                     yield Transcript(seq, (result.alternatives[0].transcript or "").strip(), not result.is_partial,
-                                     round(result.start_time, 3), round(result.end_time, 3))
+                                     timeline.stream_time(result.start_time), timeline.stream_time(result.end_time))
         except Exception as exc:
             raise from_smithy(exc, SERVICE) from exc
+
+
+class Timeline:
+    """Maps times in a Transcribe stream (seconds of audio sent to it) to session stream time: a stream may
+    start with audio replayed from before a reconnect, and keepalive silence takes no time in the session."""
+
+    def __init__(self) -> None:
+        self._sent = 0.0
+        self._starts: list[float] = []  # sent seconds where each segment begins (sorted)
+        self._segments: list[tuple[float, bool]] = []  # (session time at its start, is keepalive silence)
+        self._expected: float | None = None  # session time the next frame starts at, if contiguous
+
+    def add(self, start: float, duration: float) -> None:
+        contiguous = self._segments and not self._segments[-1][1] and self._expected is not None \
+            and abs(start - self._expected) < 1e-6
+        if not contiguous:
+            self._starts.append(self._sent)
+            self._segments.append((start, False))
+        self._sent += duration
+        self._expected = start + duration
+
+    def add_silence(self, duration: float) -> None:
+        self._starts.append(self._sent)
+        self._segments.append((self._expected or 0.0, True))
+        self._sent += duration
+
+    def stream_time(self, sent: float) -> float:
+        index = bisect.bisect_right(self._starts, sent) - 1
+        if index < 0:
+            return round(sent, 3)
+        session_start, silence = self._segments[index]
+        return round(session_start if silence else session_start + sent - self._starts[index], 3)
