@@ -24,13 +24,16 @@ def live_table(status: SessionStatus, now: float) -> Group:
     )
     heard = Text.assemble(("heard: ", "dim"), status.partial or status.last_final or "…")
     table = Table(box=None, padding=(0, 1), show_edge=False)
-    for column in ("target", "spoken", "queued", "lag", "first audio p50", "errors", "last"):
+    for column in ("target", "spoken", "queued", "lag", "first audio p50", "retries", "errors", "last"):
         table.add_column(column, no_wrap=column != "last", overflow="ellipsis")
     for t in status.targets.values():
         state = Text("FAILED", "bold red") if t.failed else Text(str(t.spoken))
-        table.add_row(t.label, state, str(t.queued), f"{t.lag(now):.1f}s", _ms(t.latency(0.5)),
-                      Text(str(t.errors), "red" if t.errors else ""), t.last_text)
-    return Group(head, heard, table)
+        errors = t.errors + t.sink_errors
+        table.add_row(t.label, state, str(t.queued), f"{t.lag(now):.1f}s", _ms(t.latency(0.5)), str(t.retries),
+                      Text(str(errors), "red" if errors else ""), t.last_text)
+    health = Text.assemble(("speech-to-text: ", "dim"), f"{status.reconnects} reconnect(s), "
+                           f"{status.rotations} rotation(s)") if status.reconnects or status.rotations else Text("")
+    return Group(head, heard, table, health)
 
 
 class LiveStatus:
@@ -71,8 +74,12 @@ class EventLines:
 def summary(status: SessionStatus) -> Group:
     """The end-of-run report: per-target figures, and why speech-to-text stopped if it failed."""
     parts: list[Table | Text] = [target_table(status)]
+    if status.reconnects or status.rotations:
+        parts.append(Text(f"speech-to-text: {status.reconnects} reconnect(s), {status.rotations} rotation(s)"))
     for error in status.source_errors:
         parts.append(Text(f"speech-to-text failed: {error}", "red"))
+    for error in status.sink_errors:
+        parts.append(Text(f"sink failed: {error}", "red"))
     return Group(*parts)
 
 
@@ -80,13 +87,15 @@ def target_table(status: SessionStatus) -> Table:
     title = (f"{status.name}: {'interrupted, drained' if status.interrupted else 'finished'} in "
              f"{status.elapsed:.1f}s; {status.utterances} utterance(s) from {status.stream_seconds:.1f}s of audio")
     table = Table(title=title, title_justify="left", box=None, padding=(0, 1), show_edge=False)
-    for column in ("target", "language", "spoken", "dropped", "errors", "1st audio p50/max", "audio", "status"):
+    for column in ("target", "language", "spoken", "dropped", "retries", "errors", "1st audio p50/max", "audio",
+                   "status"):
         table.add_column(column)
     show_metrics = any(t.metrics for t in status.targets.values())
     if show_metrics:
         table.add_column("engine")
     for t in status.targets.values():
-        row: list[str | Text] = [t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.errors),
+        row: list[str | Text] = [t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.retries),
+                                 str(t.errors + t.sink_errors),
                f"{_ms(t.latency(0.5))} / {_ms(t.latency(1.0))}", f"{t.audio_seconds:.1f}s", _verdict(t)]
         if show_metrics:
             row.append(" ".join(f"{k}={v:g}" for k, v in t.metrics.items()))
@@ -97,6 +106,6 @@ def target_table(status: SessionStatus) -> Table:
 def _verdict(t: TargetStatus) -> Text:
     if t.failed:
         return Text(f"failed: {t.failed}", "red")
-    if t.errors:
+    if t.errors or t.sink_errors:
         return Text(f"errors: {t.last_error}", "red")
     return Text("ok", "green")

@@ -14,6 +14,8 @@ class TargetStatus:
     spoken: int = 0
     dropped: int = 0
     errors: int = 0
+    sink_errors: int = 0
+    retries: int = 0
     failed: str | None = None
     audio_seconds: float = 0.0
     last_text: str = ""
@@ -35,7 +37,7 @@ class TargetStatus:
 
     @property
     def ok(self) -> bool:
-        return self.failed is None and self.errors == 0
+        return self.failed is None and self.errors == 0 and self.sink_errors == 0
 
 
 @dataclass
@@ -49,6 +51,9 @@ class SessionStatus:
     stream_seconds: float = 0.0
     elapsed: float = 0.0
     source_errors: list[str] = field(default_factory=list)
+    sink_errors: list[str] = field(default_factory=list)  # transcript sinks and the event log
+    reconnects: int = 0
+    rotations: int = 0
     interrupted: bool = False
     unfinished: dict[str, int] = field(default_factory=dict)  # target -> utterances cut by the drain deadline
 
@@ -78,11 +83,22 @@ class SessionStatus:
 
     def _notice(self, event: NoticeEvent, target: TargetStatus | None) -> None:
         if target is None:
-            if event.level == "error":
+            if event.code == "reconnect":
+                self.reconnects += 1
+            elif event.code == "rotate":
+                self.rotations += 1
+            elif event.code == "sink-failed":
+                self.sink_errors.append(event.message)
+            elif event.level == "error":
                 self.source_errors.append(event.message)
             return
         if event.code == "dropped":
             target.dropped += 1
+        elif event.code == "retry":
+            target.retries += 1
+        elif event.code == "sink-failed":
+            target.sink_errors += 1
+            target.last_error = event.message
         elif event.code == "target-failed":
             target.failed = event.message
         elif event.level == "error":
@@ -96,4 +112,5 @@ class SessionStatus:
 
     @property
     def ok(self) -> bool:
-        return not self.source_errors and all(t.ok for t in self.targets.values()) and not self.unfinished
+        return not self.source_errors and not self.sink_errors and all(t.ok for t in self.targets.values()) \
+            and not self.unfinished

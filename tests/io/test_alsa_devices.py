@@ -64,7 +64,7 @@ def test_speaker_sink_plays_exactly_what_the_wav_sink_writes(tmp_path, write_con
     assert played == written.tobytes()
 
 
-def test_unknown_speaker_device_is_one_line(tmp_path, write_config):
+def test_unknown_speaker_device_is_reported_and_the_run_goes_on(tmp_path, write_config):
     home = alsa_home(tmp_path)
     rec = tone_bursts(tmp_path / "in.wav", [0.3])
     config = write_config(f"""\
@@ -79,9 +79,9 @@ def test_unknown_speaker_device_is_one_line(tmp_path, write_config):
             sinks: [{{type: speaker, device: headphones}}]
         """)
     result = polyglot("run", config, "-o", tmp_path, env={"HOME": str(home)})
-    assert result.returncode == 74
+    assert result.returncode == 1  # the run goes on without that sink, and its exit code says something failed
     assert_no_traceback(result)
-    assert "no audio output device 'headphones' (available outputs: 0: speaker" in result.stderr
+    assert result.stderr.count("no audio output device 'headphones' (available outputs: 0: speaker") >= 1
 
 
 def test_microphone_source_captures_the_device(tmp_path):

@@ -128,7 +128,8 @@ class AmazonPolly(Synthesizer):
         mode = mode_of(t.engine, o.get("mode", "auto"))
         backend: PollyStream | PollySpeech | PollyTask
         if mode == "stream":
-            backend = PollyStream(context, StreamRequest(**common, gap=STREAM_GAP))  # type: ignore[arg-type]
+            backend = PollyStream(context, StreamRequest(  # type: ignore[arg-type]
+                **common, gap=STREAM_GAP, idle_close=float(o.get("stream_idle_close", 8))))
         elif mode == "task":
             task = o.get("task") or {}
             backend = PollyTask(context, SpeechRequest(**common), TaskSettings(  # type: ignore[arg-type]
@@ -140,6 +141,8 @@ class AmazonPolly(Synthesizer):
         engine = cls(AudioFormat(t.format, rate), backend, text_type)
         if isinstance(backend, PollyTask):
             backend.on_status = lambda task_id, status: engine.notice("synthesis-task", f"task {task_id}: {status}")
+        elif isinstance(backend, PollyStream):
+            backend.notice = engine.notice
         return engine
 
     async def start(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ class StreamRequest:
     endpoint_url: str | None
     timeout: float
     gap: float
+    idle_close: float = 8.0
 
 
 def _exception_event(value: Any) -> Exception:
@@ -61,6 +62,7 @@ class PollyStream:
     def __init__(self, context: AwsContext, request: StreamRequest) -> None:
         self.context = context
         self.request = request
+        self.notice: Callable[[str, str], None] = lambda code, message: None  # the engine's, for the event log
         self.request_characters = 0
         self.streams_opened = 0
         self._client: Any = None
@@ -68,6 +70,7 @@ class PollyStream:
         self._events: asyncio.Queue[object] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._idle_timer: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
         from aws_sdk_polly.client import AsyncPollyClient
@@ -127,7 +130,12 @@ class PollyStream:
         from aws_sdk_polly.models import FlushStreamConfiguration, StartSpeechSynthesisStreamActionStreamTextEvent
         from aws_sdk_polly.models import TextEvent as PollyTextEvent
 
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         async with self._lock:  # one utterance at a time: its audio is what arrives before the next is sent
+            if self._stream is not None and self._stale():
+                await self._reset()  # ended while idle (Polly's inbound-event timeout): just open a new one
+                self.notice("stream-reopened", "the Polly stream had ended while idle; opened a new one")
             if self._stream is None:
                 await self._open()
             assert self._events is not None
@@ -146,6 +154,7 @@ class PollyStream:
                     item = await asyncio.wait_for(self._events.get(), wait)
                 except TimeoutError:
                     if got_audio:
+                        self._schedule_idle_close()
                         return
                     await self._reset()
                     raise TransientEngineError(f"{SERVICE}: no audio within {self.request.timeout:g}s") from None
@@ -160,6 +169,32 @@ class PollyStream:
                 if not got_audio:
                     raise TransientEngineError(f"{SERVICE}: the stream closed before any audio")
                 return
+
+    def _stale(self) -> bool:
+        """The stream ended (or reported an error) while no utterance was in flight."""
+        return self._reader is None or self._reader.done() or (self._events is not None and not self._events.empty())
+
+    def _schedule_idle_close(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._idle_timer = loop.call_later(self.request.idle_close,
+                                           lambda: loop.create_task(self._close_if_idle()))
+
+    async def _close_if_idle(self) -> None:
+        if self._lock.locked() or self._stream is None:
+            return
+        async with self._lock:
+            await self._send_close()
+            await self._reset()
+        self.notice("stream-idle-closed", f"closed the Polly stream after {self.request.idle_close:g}s unused "
+                    "(it reopens with the next sentence)")
+
+    async def _send_close(self) -> None:
+        from aws_sdk_polly.models import CloseStreamEvent, StartSpeechSynthesisStreamActionStreamCloseStreamEvent
+
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                await self._stream.input_stream.send(
+                    StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
 
     async def _reset(self) -> None:
         """Forget the current stream (broken or done); the next utterance opens a new one.
@@ -179,13 +214,10 @@ class PollyStream:
 
     async def close(self) -> None:
         """Close the stream politely (CloseStreamEvent) so Polly reports the characters it billed."""
-        from aws_sdk_polly.models import CloseStreamEvent, StartSpeechSynthesisStreamActionStreamCloseStreamEvent
-
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         async with self._lock:
-            if self._stream is not None:
-                with contextlib.suppress(Exception):
-                    await self._stream.input_stream.send(
-                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
+            await self._send_close()
             await self._reset()
             if self._client is not None:
                 with contextlib.suppress(Exception):

@@ -83,8 +83,13 @@ class SinkGroup:
         self._on_failure = on_failure
 
     async def open(self) -> None:
+        """Open every sink; one that cannot be opened (unwritable path, missing device) is reported and left
+        out, and the others go on."""
         for s in self.sinks:
-            await s.open()
+            try:
+                await s.open()
+            except Exception as exc:
+                await self._fail(s, exc)
 
     async def write(self, event: Event) -> None:
         for s in self.sinks:
