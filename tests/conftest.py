@@ -27,11 +27,12 @@ def librivox() -> Path:
 
 def tone_bursts(path: Path, bursts: list[float], *, gap: float = 0.8, rate: int = 16000, channels: int = 1,
                 lead: float = 0.3, subtype: str = "PCM_16") -> Path:
-    """A recording of tone bursts (seconds each) separated by silence: utterances for the fake recognizer."""
+    """A recording of tone bursts (seconds each) separated by silence: utterances for the fake recognizer.
+    Each burst has its own pitch (300 Hz, 320 Hz, ...), as different utterances sound different."""
     parts = [np.zeros(int(lead * rate))]
-    for seconds in bursts:
+    for i, seconds in enumerate(bursts):
         t = np.arange(int(seconds * rate)) / rate
-        parts += [0.4 * np.sin(2 * np.pi * 300 * t), np.zeros(int(gap * rate))]
+        parts += [0.4 * np.sin(2 * np.pi * (300 + 20 * i) * t), np.zeros(int(gap * rate))]
     mono = np.concatenate(parts).astype(np.float32)
     data = np.repeat(mono[:, None], channels, axis=1) if channels > 1 else mono
     soundfile.write(str(path), data, rate, subtype=subtype)

@@ -58,6 +58,7 @@ class Backend:
     def __init__(self) -> None:
         self._translators: dict[str, ApertiumTranslator] = {}
         self._synthesizers: dict[tuple[str, int], EspeakSynthesizer] = {}
+        self.script_memory: dict[str, int] = {}  # scripted line of each burst heard, across every stream
 
     async def translate(self, text: str, source: str, target: str) -> str:
         mode = find_mode(source, target)
@@ -86,8 +87,8 @@ class Backend:
             yield encoded[i:i + 4096]
 
     def recognizer(self, script: list[str] | None) -> PocketsphinxRecognizer | ScriptedRecognizer:
-        if script is not None:
-            return ScriptedRecognizer(script, threshold=0.02, silence=0.6)  # pauses inside a sentence reach 0.4 s
+        if script is not None:  # pauses inside a sentence reach 0.4 s; the memory spans streams
+            return ScriptedRecognizer(script, threshold=0.02, silence=0.6, memory=self.script_memory)
         return PocketsphinxRecognizer(vad_mode=0, window=0.3, partials_every=0.3, model=None, dictionary=None,
                                       language_model=None)
 

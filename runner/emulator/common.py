@@ -26,6 +26,7 @@ class State:
     log: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
+        self.backend.script_memory.clear()
         self.lexicons.clear()
         self.tasks.clear()
         self.objects.clear()

@@ -4,6 +4,7 @@ and failures. Selected like any other engine (``provider: fake``)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Self
@@ -23,22 +24,34 @@ FRAME_SECONDS = 0.03
 class ScriptedRecognizer(SpeechToText):
     input_rate = 16000
 
-    def __init__(self, script: list[str], threshold: float, silence: float) -> None:
+    def __init__(self, script: list[str], threshold: float, silence: float,
+                 memory: dict[str, int] | None = None) -> None:
         self.script = script
         self.threshold = threshold
         self.silence = silence
+        # Which line each burst of sound was given, by its audio (zero samples at the edges stripped, so where the
+        # framing falls does not matter). Shared between streams (the emulator's Transcribe), it makes the same
+        # audio sent again after a reconnect come out as the same line, as real recognition would.
+        self.memory = memory if memory is not None else {}
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         o = request.choice
         return cls(list(o.get("script", [])), float(o.get("threshold", 0.02)), float(o.get("silence", 0.3)))
 
-    def _line(self, seq: int) -> str:
-        return self.script[seq] if seq < len(self.script) else f"utterance {seq + 1}"
+    def _line(self, burst: bytearray | None = None) -> str:
+        index = len(self.memory)
+        if burst is not None:
+            samples = np.frombuffer(bytes(burst), dtype="<i2")
+            nonzero = np.flatnonzero(samples)
+            key = hashlib.sha1(samples[nonzero[0]:nonzero[-1] + 1].tobytes() if nonzero.size else b"").hexdigest()
+            index = self.memory.setdefault(key, len(self.memory))
+        return self.script[index] if index < len(self.script) else f"utterance {index + 1}"
 
     async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         seq, start, quiet, position = 0, None, 0.0, 0.0
         pending = b""
+        burst = bytearray()
         frame_bytes = int(self.input_rate * FRAME_SECONDS) * 2
         async for frame in frames:
             pending += frame.pcm
@@ -49,19 +62,21 @@ class ScriptedRecognizer(SpeechToText):
                 samples = np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0
                 loud = math.sqrt(float(np.mean(samples * samples))) > self.threshold
                 position += FRAME_SECONDS
+                if start is not None or loud:
+                    burst += chunk
                 if loud:
                     if start is None:
                         start = position - FRAME_SECONDS
-                        yield Transcript(seq, self._line(seq).split(" ")[0], False, round(start, 3),
-                                         round(position, 3))
+                        yield Transcript(seq, "…", False, round(start, 3), round(position, 3))
                     quiet = 0.0
                 elif start is not None:
                     quiet += FRAME_SECONDS
                     if quiet >= self.silence:
-                        yield Transcript(seq, self._line(seq), True, round(start, 3), round(position - quiet, 3))
+                        yield Transcript(seq, self._line(burst), True, round(start, 3), round(position - quiet, 3))
                         seq, start = seq + 1, None
+                        burst.clear()
         if start is not None:
-            yield Transcript(seq, self._line(seq), True, round(start, 3), round(position - quiet, 3))
+            yield Transcript(seq, self._line(burst), True, round(start, 3), round(position - quiet, 3))
 
 
 class _Burst:

@@ -23,7 +23,9 @@ from runner.retry import RetryPolicy
 from runner.runtime.router import Router
 
 LIVE_QUEUE_FRAMES = 2000  # source audio waiting for the engine: a minute of microphone buffers, more of a file
-REPLAY_LIMIT_SECONDS = 300.0  # uncommitted audio kept for replay; beyond it the oldest is given up (and said)
+REPLAY_LIMIT_SECONDS = 300.0  # uncommitted audio kept for replay; beyond it the oldest is given up
+IDLE_REPLAY_SECONDS = 3.0  # with no utterance under way, only this much recent audio is replayed: enough for
+#                            speech that began but has no partial yet, and a long silence is never replayed whole
 
 
 class _SourceEnded(Exception):
@@ -42,6 +44,7 @@ class SpeechToTextStage:
         self._committed = 0.0
         self._source_done = False
         self._session_audio = 0.0
+        self._speaking = False  # a partial has come and its final not yet
 
     async def transcripts(self, source: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         pump = asyncio.create_task(self._pump(source), name="source")
@@ -57,6 +60,7 @@ class SpeechToTextStage:
                 try:
                     async for t in results:
                         failures = 0  # progress: the next failure starts a fresh series of retries
+                        self._speaking = not t.final
                         yield Transcript(seq_base + t.seq, t.text, t.final, t.start, t.end)
                         if t.final:
                             self._commit(t.end)
@@ -127,6 +131,8 @@ class SpeechToTextStage:
                 raise item
             self._replay.append(item)
             self._replay_seconds += item.duration
+            if not self._speaking:
+                self._commit(item.end - IDLE_REPLAY_SECONDS)
             if self._replay_seconds > REPLAY_LIMIT_SECONDS:  # no final for minutes: keep only the latest
                 lost = self._replay.popleft()
                 self._replay_seconds -= lost.duration
