@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from runner.redact import redact
+
 Severity = Literal["error", "warning"]
 
 
@@ -24,10 +26,10 @@ class Diagnostic:
     def format(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         path = f" {self.path}:" if self.path else ""
-        return f"{where}: {self.severity}[{self.code}]{path} {self.message}"
+        return redact(f"{where}: {self.severity}[{self.code}]{path} {self.message}")
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in asdict(self).items()}
 
 
 def errors_in(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -9,9 +9,11 @@ import traceback
 from rich.console import Console
 
 from runner.errors import EX_SOFTWARE, ConfigError, PolyglotError
+from runner.redact import RedactingStream, redact
 
 # Off a terminal (pipes, CI logs) rich would assume 80 columns and fold the tables; logs can be wider.
-stderr = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+stderr = Console(file=RedactingStream(sys.stderr), highlight=False, soft_wrap=True,  # type: ignore[arg-type]
+                 width=None if sys.stderr.isatty() else 160)
 
 
 def main() -> None:
@@ -24,7 +26,7 @@ def main() -> None:
             stderr.print(d.format(), markup=False)
         sys.exit(exc.exit_code)
     except PolyglotError as exc:
-        for line in str(exc).splitlines() or [type(exc).__name__]:
+        for line in redact(str(exc)).splitlines() or [type(exc).__name__]:
             stderr.print(f"polyglot: error: {line}", markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
@@ -33,6 +35,6 @@ def main() -> None:
     except Exception as exc:  # a bug: still one line, unless asked for the traceback
         if os.environ.get("POLYGLOT_DEBUG"):
             traceback.print_exc()
-        stderr.print(f"polyglot: internal error: {type(exc).__name__}: {exc} "
+        stderr.print(f"polyglot: internal error: {type(exc).__name__}: {redact(str(exc))} "
                      f"(set POLYGLOT_DEBUG=1 for the traceback)", markup=False)
         sys.exit(EX_SOFTWARE)

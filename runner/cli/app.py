@@ -19,6 +19,7 @@ from runner.diagnostics import Diagnostic, errors_in, render_json, render_text
 from runner.errors import ConfigError, InputError
 from runner.plan.checks import plan
 from runner.plan.verify import verify
+from runner.redact import redact
 
 app = typer.Typer(
     name="polyglot",
@@ -142,7 +143,16 @@ def graph(
     loaded = _require_valid(file, input_override=input, output_dir=output_dir)
     assert loaded.config is not None
     root = stage_graph(loaded.config, input_override=input, output_dir=output_dir)
-    typer.echo(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root))
+    typer.echo(redact(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root)))
+
+
+@app.command("config")
+def show_config(file: ConfigArg) -> None:
+    """Print the config as polyglot reads it: environment substituted, secrets masked."""
+    import yaml
+
+    loaded = _require_valid(file)
+    typer.echo(redact(yaml.safe_dump(loaded.data, sort_keys=False, allow_unicode=True)).rstrip())
 
 
 @app.command()

@@ -12,6 +12,7 @@ from runner.config import model, schema
 from runner.config.envsubst import InterpolationError, interpolate
 from runner.config.yaml12 import SourceMap, parse
 from runner.diagnostics import Diagnostic, errors_in
+from runner.redact import SECRET_NAME, redact
 
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -22,6 +23,7 @@ class Loaded:
     config: model.PipelineConfig | None
     source_map: SourceMap
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    data: Any = None  # the document after interpolation, as loaded (for `polyglot config`)
 
     @property
     def ok(self) -> bool:
@@ -45,6 +47,9 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
         except InterpolationError as exc:
             env_problems.append(Diagnostic(name, where[0], where[1], "", "env", str(exc)))
             return None
+        if any(SECRET_NAME.search(v) for v in result.variables):
+            redact.add(result.text)  # a value built from a secret is itself secret
+            redact.add_from_environment(env, result.variables)
         return result.text, result.changed
 
     doc = parse(text, name, rewrite)
@@ -64,7 +69,7 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
     if errors_in(diagnostics):
         return Loaded(name, None, doc.source_map, diagnostics)
     config = model.build(doc.data, Path(path), doc.interpolated)
-    return Loaded(name, config, doc.source_map, diagnostics)
+    return Loaded(name, config, doc.source_map, diagnostics, doc.data)
 
 
 def _read_text(path: Path, name: str) -> tuple[str, Diagnostic | None]:

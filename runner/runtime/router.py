@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from runner.events import Event, NoticeEvent
 from runner.io.sinks import Sink, SinkGroup
+from runner.redact import redact
 from runner.runtime.status import SessionStatus
 
 Observer = Callable[[Event], None]
@@ -30,7 +31,7 @@ class Router:
     async def notice(self, scope: str, level: str, code: str, message: str, sinks: SinkGroup | None = None,
                      utterance_id: str | None = None) -> None:
         await self.emit(NoticeEvent(scope=scope, at=self.clock(), level=level, code=code,  # type: ignore[arg-type]
-                                    message=message, utterance_id=utterance_id), sinks)
+                                    message=redact(message), utterance_id=utterance_id), sinks)
 
     def sink_failure_reporter(self, scope: str) -> Callable[[Sink, Exception], Awaitable[None]]:
         """For a SinkGroup: report its failing sink once, in the scope it belongs to (never to itself)."""

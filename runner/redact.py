@@ -1,0 +1,67 @@
+"""Secrets never leave the process: values that came from secret-looking environment variables (and the AWS
+credentials in the environment) are replaced by ``***`` wherever polyglot writes text for people or logs:
+diagnostics, error lines, notices (and so the event log and the status), ``graph`` and ``config`` output."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import TextIO
+
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_KEY|PRIVATE_KEY", re.I)
+AWS_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+MASK = "***"
+MIN_LENGTH = 4  # shorter values would mask ordinary words
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, value: str) -> None:
+        if len(value) >= MIN_LENGTH and value not in self._secrets:
+            with self._lock:
+                self._secrets.add(value)
+                ordered = sorted(self._secrets, key=len, reverse=True)  # longest first: no partial leftovers
+                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def add_from_environment(self, env: Mapping[str, str], names: Iterable[str] | None = None) -> None:
+        """Values of secret-looking variables (all of ``env``, or just ``names``) and the AWS credentials."""
+        for name in names if names is not None else env:
+            if name in env and (SECRET_NAME.search(name) or name in AWS_CREDENTIALS):
+                self.add(env[name])
+
+    def __call__(self, text: str) -> str:
+        pattern = self._pattern
+        return pattern.sub(MASK, text) if pattern is not None else text
+
+
+class RedactingStream:
+    """A text stream that masks secrets on the way out (the console's stderr goes through one)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(redact(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", "utf-8")
+
+
+redact = Redactor()
+redact.add_from_environment(os.environ, AWS_CREDENTIALS)
