@@ -33,12 +33,15 @@ class Loaded:
 def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
     """Load and schema-check one pipeline file. Never raises for bad input."""
     name = str(path)
-    env = os.environ if env is None else env
     text, problem = _read_text(Path(path), name)
-    source_map = SourceMap(name)
     if problem:
-        return Loaded(name, None, source_map, [problem])
+        return Loaded(name, None, SourceMap(name), [problem])
+    return loads(text, name, Path(path), env)
 
+
+def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None) -> Loaded:
+    """Load and schema-check pipeline text (``path`` anchors its relative input paths). Never raises."""
+    env = os.environ if env is None else env
     env_problems: list[Diagnostic] = []
 
     def rewrite(value: str, where: tuple[int, int]) -> tuple[str, bool] | None:
@@ -68,7 +71,7 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
     diagnostics.sort()
     if errors_in(diagnostics):
         return Loaded(name, None, doc.source_map, diagnostics)
-    config = model.build(doc.data, Path(path), doc.interpolated)
+    config = model.build(doc.data, path, doc.interpolated)
     return Loaded(name, config, doc.source_map, diagnostics, doc.data)
 
 

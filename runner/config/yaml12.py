@@ -110,9 +110,14 @@ def parse(text: str, file: str, rewrite_scalar: ScalarRewriter | None = None) ->
     plain scalars are then re-typed, so ``rate: ${RATE:-16000}`` is the integer 16000.
     """
     source_map = SourceMap(file)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, found while reading
+        return ParsedDocument(None, source_map, [_reader_diagnostic(file, text, exc)], set())
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        return ParsedDocument(None, source_map, [_reader_diagnostic(file, text, exc)], set())
     except yaml.MarkedYAMLError as exc:
         return ParsedDocument(None, source_map, [_syntax_diagnostic(file, exc)], set())
     except yaml.YAMLError as exc:
@@ -199,6 +204,15 @@ def _index(root: Node, path: tuple[str | int, ...], source_map: SourceMap, probl
         return True
 
     return walk(root, path, frozenset())
+
+
+def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return Diagnostic(file, line, column, "", "syntax",
+                      f"character {exc.character!r} is not allowed in YAML (code point {ord(exc.character):#x})"
+                      if isinstance(exc.character, str) else "invalid character")
 
 
 def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:

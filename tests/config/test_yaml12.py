@@ -78,3 +78,10 @@ def test_several_documents_are_an_error():
 def test_unknown_tag_is_an_error_not_a_crash():
     doc = parse("a: !!python/object:os.system x\n", "f.yaml")
     assert doc.data is None and doc.problems[0].line == 1
+
+
+def test_characters_yaml_forbids_are_located():
+    doc = parse("a: 1\nb: x\x07y\n", "f.yaml")
+    assert doc.data is None
+    [d] = doc.problems
+    assert (d.line, d.column, d.code) == (2, 5, "syntax") and "'\\x07' is not allowed" in d.message
