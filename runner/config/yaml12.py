@@ -210,9 +210,9 @@ def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Di
     before = text[: exc.position]
     line = before.count("\n") + 1
     column = exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
     return Diagnostic(file, line, column, "", "syntax",
-                      f"character {exc.character!r} is not allowed in YAML (code point {ord(exc.character):#x})"
-                      if isinstance(exc.character, str) else "invalid character")
+                      f"character {chr(code)!r} is not allowed in YAML (code point {code:#x})")
 
 
 def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
