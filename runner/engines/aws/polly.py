@@ -129,7 +129,8 @@ class AmazonPolly(Synthesizer):
         backend: PollyStream | PollySpeech | PollyTask
         if mode == "stream":
             backend = PollyStream(context, StreamRequest(  # type: ignore[arg-type]
-                **common, gap=STREAM_GAP, idle_close=float(o.get("stream_idle_close", 8))))
+                **common, gap=float(o.get("stream_gap", STREAM_GAP)),
+                idle_close=float(o.get("stream_idle_close", 8))))
         elif mode == "task":
             task = o.get("task") or {}
             backend = PollyTask(context, SpeechRequest(**common), TaskSettings(  # type: ignore[arg-type]

@@ -1,0 +1,17 @@
+"""Soak (shortened for CI; bench/soak.py runs the full hour): a fast-forwarded quarter hour of speech through
+Transcribe, Translate and four Polly streams on the emulator. Nothing is lost, the lanes do not grow, memory
+stays flat after warm-up."""
+
+from __future__ import annotations
+
+from bench.soak import soak
+
+
+def test_soak_quarter_hour(emulator, tmp_path):
+    result = soak(emulator, minutes=15, targets=4, workdir=tmp_path, speed=40)
+    assert result.ok
+    assert result.finals == result.utterances == 180
+    assert set(result.spoken.values()) == {180}
+    half = len(result.depths) // 2
+    assert max(result.depths[half:]) <= max(result.depths[:half]) + 3, result.depths  # no growth
+    assert result.growth_after_warmup < 0.10, result.rss
