@@ -116,6 +116,19 @@ class NoticeEvent(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HealthEvent(Event):
+    """A periodic snapshot for monitoring long runs: per target queue, lag and trouble; speech-to-text
+    reconnects."""
+
+    targets: dict[str, dict[str, Any]]
+    speech_to_text: dict[str, Any]
+    kind: str = field(default="health", init=False)
+
+    def record(self) -> dict[str, Any]:
+        return {**Event.record(self), "targets": self.targets, "speech_to_text": self.speech_to_text}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SessionEvent(Event):
     state: Literal["started", "draining", "ended"]
     detail: dict[str, Any] = field(default_factory=dict)

@@ -105,6 +105,7 @@ class PipelineConfig:
     event_log: str | None = None
     drain_timeout: float = 30.0
     retry: RetryPolicy = RetryPolicy()
+    health_interval: float = 10.0
     aws: AwsConfig = AwsConfig()
     lexicons: Mapping[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
@@ -144,6 +145,7 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> Pipeli
         event_log=data.get("event_log"),
         drain_timeout=float(runtime.get("drain_timeout", 30.0)),
         retry=RetryPolicy(**runtime.get("retry", {})),
+        health_interval=float(runtime.get("health_interval", 10.0)),
         aws=AwsConfig(region=aws.get("region"), profile=aws.get("profile")),
         lexicons=MappingProxyType({k: str(_resolve(base_dir, v)) for k, v in data.get("lexicons", {}).items()}),
         secrets=frozenset(interpolated),

@@ -16,7 +16,7 @@ from typing import Any
 from runner.engines.base import Engine
 from runner.engines.languages import display_name
 from runner.errors import EngineUnavailable, PolyglotError
-from runner.events import SESSION_SCOPE, SOURCE_SCOPE, SessionEvent, TranscriptEvent, Utterance
+from runner.events import SESSION_SCOPE, SOURCE_SCOPE, HealthEvent, SessionEvent, TranscriptEvent, Utterance
 from runner.io.sinks import SinkGroup
 from runner.runtime.build import Pipeline
 from runner.runtime.lanes import Lane
@@ -99,6 +99,7 @@ class Session:
                                       name=f"target {s.label}") for s in stages}
         stop_wait = asyncio.create_task(stop.wait())
         hard_wait = asyncio.create_task(hard_stop.wait())
+        health = asyncio.create_task(self._report_health(router), name="health")
         deadline: float | None = None
         pending = set(tasks)
         try:
@@ -120,6 +121,16 @@ class Session:
         finally:
             stop_wait.cancel()
             hard_wait.cancel()
+            health.cancel()
+        targets, stt = self.status.health(self.clock())  # and a last snapshot, of how the run ended
+        await router.emit(HealthEvent(scope=SESSION_SCOPE, at=self.clock(), targets=targets, speech_to_text=stt))
+
+    async def _report_health(self, router: Router) -> None:
+        """A health event every ``health_interval`` seconds, for whoever watches the event log."""
+        while True:
+            await asyncio.sleep(self.pipeline.config.health_interval)
+            targets, stt = self.status.health(self.clock())
+            await router.emit(HealthEvent(scope=SESSION_SCOPE, at=self.clock(), targets=targets, speech_to_text=stt))
 
     async def _cut(self, router: Router, stages: list[TargetStage], pending: set[asyncio.Task[None]],
                    why: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from runner.events import Event, NoticeEvent, SessionEvent, SpokenEvent, TranscriptEvent, TranslationEvent, Utterance
 
@@ -109,6 +110,13 @@ class SessionStatus:
         target = self.targets[label]
         target.queued = queued
         target.oldest_pending = oldest.final_at if oldest is not None else None
+
+    def health(self, now: float) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        targets = {label: {"queued": t.queued, "lag": round(t.lag(now), 3), "spoken": t.spoken,
+                           "dropped": t.dropped, "retries": t.retries, "errors": t.errors + t.sink_errors,
+                           "failed": t.failed is not None} for label, t in self.targets.items()}
+        return targets, {"utterances": self.utterances, "reconnects": self.reconnects, "rotations": self.rotations,
+                         "stream_seconds": round(self.stream_seconds, 3)}
 
     @property
     def ok(self) -> bool:

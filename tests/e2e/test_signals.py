@@ -77,3 +77,16 @@ def test_second_sigint_stops_at_once_and_files_stay_valid(tmp_path, write_config
     assert "Traceback" not in stderr and "not spoken (second interrupt)" in stderr
     info = soundfile.info(str(tmp_path / "es.wav"))
     assert info.samplerate == 16000 and info.frames == 0
+
+
+def test_sigterm_drains_like_sigint(tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 20, gap=0.5)
+    proc = start(write_config(config_text(rec, 0.2, 10)), tmp_path)
+    wait_for_finals(tmp_path / "events.jsonl", 2)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    finals = [e["utterance"] for e in events if e["event"] == "transcript" and e["final"]]
+    assert [e["utterance"] for e in events if e["event"] == "spoken" and e["scope"] == "es"] == finals
+    assert soundfile.info(str(tmp_path / "es.wav")).frames > 0

@@ -112,3 +112,62 @@ def test_microphone_source_captures_the_device(tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     captured = np.frombuffer(result.stdout, dtype="<i2")
     assert np.array_equal(captured, data[:16000])
+
+
+def test_unplugged_speaker_is_an_error_on_that_sink(monkeypatch):
+    """PortAudio reports a device that vanished as an OSError from write; the sink says so, once."""
+    import asyncio
+
+    import pytest
+
+    from runner.config.model import SinkConfig
+    from runner.errors import SinkError
+    from runner.events import AudioEvent, Utterance
+    from runner.frames import AudioFormat
+    from runner.io import portaudio
+    from runner.io.sinks import SinkContext
+    from runner.io.sinks.speaker import SpeakerSink
+
+    class VanishingStream:
+        writes = 0
+
+        def write(self, data):
+            VanishingStream.writes += 1
+            if VanishingStream.writes > 2:
+                raise OSError(-9999, "Unanticipated host error (device unplugged)")
+
+        def stop_stream(self):
+            pass
+
+        def close(self):
+            pass
+
+    class FakePortAudio:
+        def open(self, **kwargs):
+            return VanishingStream()
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def quiet():
+        yield FakePortAudio()
+
+    monkeypatch.setattr(portaudio, "find", lambda ref, output: portaudio.Device(3, "USB headset", 0, 2, 48000.0))
+    monkeypatch.setattr(portaudio, "quiet", quiet)
+    fmt = AudioFormat("pcm", 16000)
+    sink = SpeakerSink(SinkContext(SinkConfig("speaker", "/targets/0/sinks/0", device="USB"), None, "es", fmt))
+    utterance = Utterance("u0001", 0, "hi", 0.0, 1.0, 0.0)
+
+    async def main():
+        await sink.open()
+        for _ in range(5):
+            await sink.write(AudioEvent(scope="es", at=0.0, utterance=utterance, data=b"\0" * 320, format=fmt,
+                                        first=False))
+        await asyncio.sleep(0.1)
+        with pytest.raises(SinkError, match="speaker 'USB headset': playback failed: .*device unplugged"):
+            await sink.write(AudioEvent(scope="es", at=0.0, utterance=utterance, data=b"\0" * 320, format=fmt,
+                                        first=False))
+        with pytest.raises(SinkError):
+            await sink.close()
+
+    asyncio.run(main())

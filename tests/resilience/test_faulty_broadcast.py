@@ -41,7 +41,7 @@ source: {{type: file, path: {rec}, realtime: false}}
 speech_to_text: {{provider: transcribe}}
 translation: {{provider: translate}}
 text_to_speech: {{provider: polly}}
-runtime: {{retry: {{attempts: 5, initial_backoff: 0.05, max_backoff: 0.5}}}}
+runtime: {{retry: {{attempts: 5, initial_backoff: 0.05, max_backoff: 0.5}}, health_interval: 0.2}}
 event_log: events.jsonl
 targets:
   - {{language: es-ES, voice: Lucia, engine: generative, sinks: [{{type: srt, path: es.srt}}]}}
@@ -98,6 +98,12 @@ def test_every_utterance_once_per_target_through_every_fault(emulator, tmp_path,
                      "Polly throttled the stream", "ThrottlingException: translate burst"):
         assert expected in messages, expected
     assert len(emulator.state.calls("transcribe.stream")) >= 4  # the first, after the drop, after each limit
+    health = [e for e in events if e["event"] == "health"]
+    assert health, "health events every 0.2 s"
+    last = health[-1]
+    assert last["speech_to_text"]["reconnects"] >= 2
+    assert last["targets"]["it-IT"]["retries"] >= 2 and last["targets"]["fr-FR"]["retries"] >= 3
+    assert all({"queued", "lag", "spoken", "failed"} <= set(t) for t in last["targets"].values())
 
 
 def _matched(fault: Fault, voice: str) -> Fault:

@@ -170,3 +170,16 @@ def test_drain_deadline_cuts_and_names_what_is_lost(tmp_path, write_config):
     lost = [e for e in run.of(NoticeEvent, "es") if e.code == "unfinished"]
     assert lost and "2 utterance(s) not spoken (drain deadline of 0.5s)" in lost[0].message
     assert soundfile.info(str(tmp_path / "es.wav")).frames == 0  # empty but valid
+
+
+def test_unwritable_sink_is_reported_and_the_others_go_on(tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 2, gap=0.4)
+    targets = """\
+  - language: es
+    sinks: [{type: srt, path: /dev/null/cannot/es.srt}, {type: vtt, path: es.vtt}]
+"""
+    run = run_session(write_config(fake_pipeline(rec, targets)), tmp_path)
+    [failure] = [e for e in run.of(NoticeEvent, "es") if e.code == "sink-failed"]
+    assert "srt /dev/null/cannot/es.srt: cannot create folder /dev/null/cannot" in failure.message
+    assert (tmp_path / "es.vtt").read_text().count("[es]") == 2
+    assert run.spoken("es") == ["u0001", "u0002"] and not run.status.ok
