@@ -86,7 +86,8 @@ class AwsContext:
         self.credentials()  # fail here, clearly, rather than inside the first call
         extra: dict[str, Any] = {"s3": {"addressing_style": "path"}} if service == "s3" else {}
         config = BotocoreConfig(max_pool_connections=POOL_CONNECTIONS, connect_timeout=min(timeout, 10),
-                                read_timeout=timeout, retries={"max_attempts": 1, "mode": "standard"}, **extra)
+                                read_timeout=timeout, retries={"total_max_attempts": 1, "mode": "standard"},
+                                **extra)  # no SDK retries: polyglot retries in one place, visibly
         client = self.session.client(service, region_name=self.region, endpoint_url=endpoint_url, config=config)
         with self._lock:
             return self._clients.setdefault(key, client)
