@@ -24,7 +24,8 @@ RATES = range(8000, 48001)
 
 
 class StreamEnded(Exception):
-    """The emulated service ends the stream: (exception type, message)."""
+    """The emulated service ends the stream with an exception (type, message); speech under way is dropped,
+    not finalized, as the real service does."""
 
 
 def result(transcript: Transcript, result_id: str, language: str, stabilize: bool) -> dict[str, object]:
@@ -80,9 +81,8 @@ async def handle(state: State, request: Request, response: Response) -> None:
                                ("x-amzn-transcribe-sample-rate", str(rate)),
                                ("x-amzn-transcribe-media-encoding", "pcm")])
     stabilize = h.get("x-amzn-transcribe-enable-partial-results-stabilization") == "true"
-    ended: list[tuple[str, str]] = []
     channels = int(h.get("x-amzn-transcribe-number-of-channels") or 1)
-    frames = _frames(state, request, rate, channels, call, ended)
+    frames = _frames(state, request, rate, channels, call)
     sent = 0
     ids: dict[int, str] = {}
     latency = state.knobs.latency_of(OPERATION)
@@ -96,20 +96,22 @@ async def handle(state: State, request: Request, response: Response) -> None:
             payload = {"Transcript": {"Results": [result(transcript, result_id, language, stabilize)]}}
             await response.send(eventstream.json_event("TranscriptEvent", payload))
             sent += 1
+    except StreamEnded as ended:
+        name, message = ended.args
+        await response.send(eventstream.exception(name, {"Message": message}))
+        await response.end()
+        return
     finally:
         await frames.aclose()
-    if ended:
-        name, message = ended[0]
-        await response.send(eventstream.exception(name, {"Message": message}))
-    elif fault is not None and fault.kind in ("exception", "drop", "throttle"):
+    if fault is not None and fault.kind in ("exception", "drop", "throttle"):
         await _fail(response, fault)  # a fault due after more events than the stream produced
         return
     await response.end()
 
 
-async def _frames(state: State, request: Request, rate: int, channels: int, call: dict[str, object],
-                  ended: list[tuple[str, str]]) -> AsyncGenerator[AudioFrame, None]:
-    """The client's audio as 16 kHz frames; records why the service ended the stream, if it did."""
+async def _frames(state: State, request: Request, rate: int, channels: int,
+                  call: dict[str, object]) -> AsyncGenerator[AudioFrame, None]:
+    """The client's audio as 16 kHz frames; raises StreamEnded when the service would end the stream."""
     conformer = Conformer(rate, 16000)
     events = eventstream.inbound_events(request)
     sent = 0
@@ -120,17 +122,15 @@ async def _frames(state: State, request: Request, rate: int, channels: int, call
         except StopAsyncIteration:
             return
         except TimeoutError:
-            ended.append(("BadRequestException", "Your request timed out because no new audio was received for "
-                          f"{state.knobs.transcribe_idle_timeout:g} seconds."))
-            return
+            raise StreamEnded("BadRequestException", "Your request timed out because no new audio was received "
+                              f"for {state.knobs.transcribe_idle_timeout:g} seconds.") from None
         if event.event_type != "AudioEvent":
             continue
         call["audio_bytes"] = int(call["audio_bytes"]) + len(event.payload)  # type: ignore[call-overload]
         received += len(event.payload) / 2 / channels / rate
         if received > state.knobs.transcribe_max_stream_seconds:
-            ended.append(("LimitExceededException", "Your stream is too long: the maximum stream duration "
-                          "was exceeded."))
-            return
+            raise StreamEnded("LimitExceededException", "Your stream is too long: the maximum stream duration "
+                              "was exceeded.")
         whole = len(event.payload) // (2 * channels) * (2 * channels)
         pcm = conformer.push(from_int16(event.payload[:whole], channels))
         if pcm:

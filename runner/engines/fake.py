@@ -52,6 +52,7 @@ class ScriptedRecognizer(SpeechToText):
         seq, start, quiet, position = 0, None, 0.0, 0.0
         pending = b""
         burst = bytearray()
+        previous = b""  # the chunk before the onset: a burst may begin in it below the threshold
         frame_bytes = int(self.input_rate * FRAME_SECONDS) * 2
         async for frame in frames:
             pending += frame.pcm
@@ -62,8 +63,11 @@ class ScriptedRecognizer(SpeechToText):
                 samples = np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0
                 loud = math.sqrt(float(np.mean(samples * samples))) > self.threshold
                 position += FRAME_SECONDS
+                if start is None and loud:
+                    burst += previous
                 if start is not None or loud:
                     burst += chunk
+                previous = chunk
                 if loud:
                     if start is None:
                         start = position - FRAME_SECONDS

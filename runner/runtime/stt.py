@@ -1,9 +1,9 @@
 """Speech-to-text that survives: sessions that reconnect, rotate and replay, for any engine.
 
 The source is read into a queue by its own task, so capture never waits for a reconnect. Audio sent to the
-engine is kept until a final transcript covers it (the *committed* point). When a session fails with a
-transient error, or ends while the source goes on, a new one starts after a backoff and first receives the audio
-since the committed point: an utterance cut by the failure is transcribed once, by the new session. A session
+engine is kept until a final transcript covers it (the *committed* point), 15 s at most. When a session fails
+with a transient error, or ends while the source goes on, a new one starts after a backoff and first receives
+the audio since the committed point: an utterance cut by the failure is transcribed once, by the new session. A session
 that has carried ``engine.max_stream_seconds`` of audio is replaced the same way at its next final, before the
 service's own limit (Transcribe: 4 hours) cuts it mid-sentence.
 """
@@ -23,9 +23,8 @@ from runner.retry import RetryPolicy
 from runner.runtime.router import Router
 
 LIVE_QUEUE_FRAMES = 2000  # source audio waiting for the engine: a minute of microphone buffers, more of a file
-REPLAY_LIMIT_SECONDS = 300.0  # uncommitted audio kept for replay; beyond it the oldest is given up
-IDLE_REPLAY_SECONDS = 3.0  # with no utterance under way, only this much recent audio is replayed: enough for
-#                            speech that began but has no partial yet, and a long silence is never replayed whole
+REPLAY_WINDOW_SECONDS = 15.0  # at most this much audio (the latest) is sent again after a reconnect: any
+#                               utterance that has not ended, and never a whole long silence
 
 
 class _SourceEnded(Exception):
@@ -44,7 +43,6 @@ class SpeechToTextStage:
         self._committed = 0.0
         self._source_done = False
         self._session_audio = 0.0
-        self._speaking = False  # a partial has come and its final not yet
 
     async def transcripts(self, source: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         pump = asyncio.create_task(self._pump(source), name="source")
@@ -60,7 +58,6 @@ class SpeechToTextStage:
                 try:
                     async for t in results:
                         failures = 0  # progress: the next failure starts a fresh series of retries
-                        self._speaking = not t.final
                         yield Transcript(seq_base + t.seq, t.text, t.final, t.start, t.end)
                         if t.final:
                             self._commit(t.end)
@@ -98,9 +95,18 @@ class SpeechToTextStage:
         return limit is not None and self._session_audio >= limit
 
     def _commit(self, end: float) -> None:
+        """Forget the audio up to ``end`` (a final's end): it will never be sent again. A frame that straddles
+        the point keeps only its part after it, so no tail of a finished utterance is heard twice."""
         self._committed = max(self._committed, end)
-        while self._replay and self._replay[0].end <= self._committed:
+        while self._replay and self._replay[0].end <= self._committed + 1e-6:
             self._replay_seconds -= self._replay.popleft().duration
+        if self._replay and self._replay[0].start < self._committed:
+            head = self._replay[0]
+            frame_bytes = 2 * head.channels
+            cut = int(round((self._committed - head.start) * head.sample_rate)) * frame_bytes
+            tail = AudioFrame(head.pcm[cut:], head.sample_rate, head.channels, self._committed)
+            self._replay_seconds -= head.duration - tail.duration
+            self._replay[0] = tail
 
     def _uncommitted(self) -> float:
         return max(0.0, self._replay_seconds)
@@ -131,11 +137,7 @@ class SpeechToTextStage:
                 raise item
             self._replay.append(item)
             self._replay_seconds += item.duration
-            if not self._speaking:
-                self._commit(item.end - IDLE_REPLAY_SECONDS)
-            if self._replay_seconds > REPLAY_LIMIT_SECONDS:  # no final for minutes: keep only the latest
-                lost = self._replay.popleft()
-                self._replay_seconds -= lost.duration
-                self._committed = lost.end
+            while self._replay_seconds > REPLAY_WINDOW_SECONDS:
+                self._replay_seconds -= self._replay.popleft().duration
             self._session_audio += item.duration
             yield item

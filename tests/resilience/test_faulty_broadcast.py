@@ -60,7 +60,7 @@ def test_every_utterance_once_per_target_through_every_fault(emulator, tmp_path,
     starts = recording(tmp_path / "in.wav")
     knobs = emulator.knobs
     knobs.transcribe_script = SCRIPT
-    knobs.transcribe_max_stream_seconds = 12.0  # forced rotations: the service ends long streams
+    knobs.transcribe_max_stream_seconds = 20.0  # forced rotations: the service ends long streams
     knobs.inject("transcribe.stream", Fault("drop", after=3))  # mid-utterance 2
     knobs.inject("polly.stream", _matched(quota("input-stream-inbound-event-timeout"), "Lucia"))
     knobs.inject("polly.stream", _matched(quota("input-stream-timeout"), "Lea"))
