@@ -52,6 +52,7 @@ class Knobs:
     transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
     polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout
     task_steps: int = 2  # GetSpeechSynthesisTask polls per state (scheduled, inProgress) before completing
+    any_engine: bool = False  # benchmarks: every voice accepts every engine (so 32 languages can stream)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def latency_of(self, operation: str) -> Latency:
@@ -79,7 +80,7 @@ class Knobs:
         fresh = Knobs()
         with self._lock:
             for name in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
-                         "polly_stream_idle_timeout", "task_steps"):
+                         "polly_stream_idle_timeout", "task_steps", "any_engine"):
                 setattr(self, name, getattr(fresh, name))
             self.faults.clear()
             self.latency.clear()

@@ -53,10 +53,14 @@ async def _describe_voices(state: State, request: Request, response: Response) -
         return
     extra = q.get("IncludeAdditionalLanguageCodes") == "true"
     voices = [v for v in VOICES
-              if ("Engine" not in q or q["Engine"] in v.engines)
+              if ("Engine" not in q or q["Engine"] in v.engines or state.knobs.any_engine)
               and ("LanguageCode" not in q or q["LanguageCode"] == v.language_code
                    or (extra and q["LanguageCode"] in v.additional_languages))]
-    await _json(response, {"Voices": [v.describe() for v in voices]})
+    described = [v.describe() for v in voices]
+    if state.knobs.any_engine:
+        for d in described:
+            d["SupportedEngines"] = ["standard", "neural", "long-form", "generative"]
+    await _json(response, {"Voices": described})
 
 
 async def _lexicon(state: State, name: str, request: Request, response: Response) -> None:
@@ -96,7 +100,7 @@ def _check_request(state: State, body: dict[str, Any]) -> tuple[str, str, str] |
     fmt = body.get("OutputFormat", "")
     if voice is None:
         return "InvalidParameterValue", f"voice {body.get('VoiceId')!r} does not exist", "VoiceId"
-    if engine not in voice.engines:
+    if engine not in voice.engines and not state.knobs.any_engine:
         return "EngineNotSupportedException", f"voice {voice.id} does not support the {engine} engine", "Engine"
     if fmt == "json":
         if not body.get("SpeechMarkTypes"):

@@ -94,7 +94,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
         problems.append(("Engine", "only the generative engine is supported for streaming"))
     if voice is None:
         problems.append(("VoiceId", f"voice {voice_id!r} does not exist"))
-    elif engine not in voice.engines:
+    elif engine not in voice.engines and not state.knobs.any_engine:
         problems.append(("VoiceId", f"voice {voice_id} does not support the {engine} engine"))
     if fmt not in SAMPLE_RATES:
         problems.append(("OutputFormat", f"{fmt!r} is not supported for streaming"))

@@ -12,7 +12,9 @@ TARGET_PREFIX = "AWSShineFrontendService_20170701."
 MAX_TEXT_BYTES = 10_000
 LANGUAGES = {"en": "English", "es": "Spanish", "ca": "Catalan", "gl": "Galician", "fr": "French", "de": "German",
              "it": "Italian", "pt": "Portuguese", "zh": "Chinese (Simplified)", "ja": "Japanese", "ko": "Korean",
-             "hi": "Hindi", "eo": "Esperanto"}
+             "hi": "Hindi", "eo": "Esperanto", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+             "nb": "Norwegian", "fi": "Finnish", "pl": "Polish", "tr": "Turkish", "ar": "Arabic", "cs": "Czech",
+             "ro": "Romanian", "is": "Icelandic", "cy": "Welsh", "ru": "Russian", "yue": "Cantonese"}
 
 
 async def handle(state: State, request: Request, response: Response) -> None:

@@ -50,13 +50,39 @@ VOICES = [
     Voice("Seoyeon", "ko-KR", "Korean", "Female", (S, N, G)),
     Voice("Aditi", "hi-IN", "Hindi", "Female", (S,), ("en-IN",)),
     Voice("Kajal", "en-IN", "Indian English", "Female", (N, G), ("hi-IN",)),
+    Voice("Olivia", "en-AU", "Australian English", "Female", (N, G)),
+    Voice("Aria", "en-NZ", "New Zealand English", "Female", (N,)),
+    Voice("Ayanda", "en-ZA", "South African English", "Female", (N, G)),
+    Voice("Niamh", "en-IE", "Irish English", "Female", (N,)),
+    Voice("Gabrielle", "fr-CA", "Canadian French", "Female", (N, G)),
+    Voice("Hannelore", "de-AT", "Austrian German", "Female", (N,)),
+    Voice("Sabrina", "de-CH", "Swiss German", "Female", (N,)),
+    Voice("Laura", "nl-NL", "Dutch", "Female", (N,)),
+    Voice("Lisa", "nl-BE", "Belgian Dutch", "Female", (N,)),
+    Voice("Elin", "sv-SE", "Swedish", "Female", (N,)),
+    Voice("Sofie", "da-DK", "Danish", "Female", (N,)),
+    Voice("Ida", "nb-NO", "Norwegian", "Female", (N,)),
+    Voice("Suvi", "fi-FI", "Finnish", "Female", (N,)),
+    Voice("Ola", "pl-PL", "Polish", "Female", (N,)),
+    Voice("Burcu", "tr-TR", "Turkish", "Female", (N,)),
+    Voice("Hala", "ar-AE", "Gulf Arabic", "Female", (N,)),
+    Voice("Kazuha", "ja-JP", "Japanese", "Female", (N,)),
+    Voice("Hiujin", "yue-CN", "Cantonese", "Female", (N,)),
+    Voice("Jitka", "cs-CZ", "Czech", "Female", (N,)),
+    Voice("Carmen", "ro-RO", "Romanian", "Female", (S,)),
+    Voice("Dora", "is-IS", "Icelandic", "Female", (S,)),
+    Voice("Gwyneth", "cy-GB", "Welsh", "Female", (S,)),
+    Voice("Tatyana", "ru-RU", "Russian", "Female", (S,)),
+    Voice("Zeina", "arb", "Arabic", "Female", (S,)),
 ]
 
 BY_ID = {v.id: v for v in VOICES}
 
 # espeak-ng voice that speaks each Polly language (by primary subtag).
 ESPEAK_FOR = {"en": "en-us", "es": "es", "ca": "ca", "fr": "fr", "de": "de", "it": "it", "pt": "pt", "cmn": "cmn",
-              "ja": "ja", "ko": "ko", "hi": "hi", "gl": "pt", "eo": "eo"}
+              "ja": "ja", "ko": "ko", "hi": "hi", "gl": "pt", "eo": "eo", "nl": "nl", "sv": "sv", "da": "da",
+              "nb": "nb", "fi": "fi", "pl": "pl", "tr": "tr", "ar": "ar", "yue": "yue", "cs": "cs", "ro": "ro",
+              "is": "is", "cy": "cy", "ru": "ru"}
 
 
 def espeak_voice(language_code: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from runner.engines.base import Engine
@@ -47,6 +48,10 @@ class Session:
     async def run(self, stop: asyncio.Event | None = None, hard_stop: asyncio.Event | None = None) -> SessionStatus:
         self._loop = asyncio.get_running_loop()
         self._started_at = self._loop.time()
+        # Blocking SDK calls (boto3 Translate and Polly, espeak, pocketsphinx) run on threads: enough of them that
+        # every target can have its translation and its speech in flight at once (the default is cpu_count + 4).
+        self._loop.set_default_executor(ThreadPoolExecutor(max_workers=8 + 3 * len(self.pipeline.targets),
+                                                           thread_name_prefix="polyglot-io"))
         stop = stop or asyncio.Event()
         hard_stop = hard_stop or asyncio.Event()
         p = self.pipeline

@@ -9,6 +9,7 @@ from typing import Any, Self
 from runner.engines.aws.context import AwsContext, context_for
 from runner.engines.aws.errors import from_botocore
 from runner.engines.base import EngineRequest, Problem, Translator
+from runner.engines.languages import base_language
 from runner.engines.registry import register
 from runner.errors import EngineUnavailable, TransientEngineError
 
@@ -18,12 +19,12 @@ SERVICE = "Amazon Translate"
 
 
 def translate_code(tag: str) -> str:
-    """A BCP 47 tag as Amazon Translate spells it: en-US -> en, cmn-CN -> zh, zh-TW -> zh-TW, pt-BR -> pt."""
+    """A BCP 47 tag as Amazon Translate spells it: en-US -> en, cmn-CN -> zh, zh-TW -> zh-TW, pt-BR -> pt,
+    arb -> ar."""
     parts = tag.split("-")
-    primary = parts[0].lower()
+    primary = base_language(tag)
     region = parts[1].upper() if len(parts) > 1 else ""
-    if primary == "cmn":
-        primary = "zh"
+    primary = {"nb": "no", "nn": "no"}.get(primary, primary)  # Translate has one Norwegian
     if f"{primary}-{region}" in REGIONAL:
         return f"{primary}-{region}"
     return primary

@@ -1,0 +1,138 @@
+"""Fan-out scaling: one speaker, N target languages, each with its own Amazon Polly stream, against the emulator
+with realistic service latencies (Translate 150 ms, Polly 200 ms to the first byte). Measures, per utterance and
+target, the time from the final transcript to the first audio byte written at the target's sink; then runs the
+same work through a sequential baseline in the style of the original sample (for each language in turn:
+translate, synthesize the whole audio, write it).
+
+    .venv/bin/python -m bench.fanout --targets 1 4 16 32 --utterances 15
+
+The last line is machine-readable: fanout_ratio_n32=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+
+from bench.common import SyntheticSpeaker, percentile
+from runner.config.load import load
+from runner.emulator import Emulator
+from runner.emulator.voices import VOICES
+from runner.engines.aws.translate import translate_code
+from runner.events import AudioEvent, Event
+from runner.runtime.build import build
+from runner.runtime.session import Session
+
+TRANSLATE_LATENCY = 0.150
+POLLY_FIRST_BYTE = 0.200
+POLLY_PER_CHUNK = 0.005
+TEXT = "this is sentence number {n} of the fan out benchmark"
+
+
+def targets(n: int) -> list[tuple[str, str]]:
+    """N (language, voice) pairs, one voice per language, English left out (the speaker's language)."""
+    seen: dict[str, str] = {}
+    for v in VOICES:
+        if not v.language_code.startswith("en") and v.language_code not in seen:
+            seen[v.language_code] = v.id
+    pairs = list(seen.items())
+    if n > len(pairs):
+        raise SystemExit(f"the emulator has {len(pairs)} target languages, not {n}")
+    return pairs[:n]
+
+
+def configure(emulator: Emulator, utterances: int) -> None:
+    k = emulator.knobs
+    k.reset()
+    k.any_engine = True  # every voice streams, so 32 languages can each hold a generative stream
+    k.set_latency("translate", first_byte=TRANSLATE_LATENCY)
+    k.set_latency("polly.stream", first_byte=POLLY_FIRST_BYTE, per_chunk=POLLY_PER_CHUNK)
+    k.set_latency("polly.synthesize", first_byte=POLLY_FIRST_BYTE, per_chunk=POLLY_PER_CHUNK)
+    emulator.state.reset()
+
+
+def polyglot_run(emulator: Emulator, n: int, utterances: int, workdir: Path) -> list[float]:
+    """First-audio latencies (seconds) of every (utterance, target) through polyglot's fan-out."""
+    configure(emulator, utterances)
+    script = ", ".join(repr(TEXT.format(n=i)) for i in range(utterances))
+    lines = ["version: 1", "language: en-US", "source: {type: microphone}",
+             f"speech_to_text: {{provider: fake, script: [{script}]}}",
+             "translation: {provider: translate}", "text_to_speech: {provider: polly, stream_gap: 0.05}", "targets:"]
+    for language, voice in targets(n):
+        lines.append(f"  - {{language: {language}, voice: {voice}, engine: generative, "
+                     f"sinks: [{{type: audio_file, path: out/{language}.pcm}}]}}")
+    path = workdir / f"fanout-{n}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    loaded = load(path)
+    assert loaded.ok and loaded.config is not None, loaded.diagnostics
+    pipeline = build(loaded.config, output_dir=workdir)
+    # an utterance every 2.5 s of wall time: every target has finished the last one by then
+    pipeline.source = SyntheticSpeaker(utterances, burst=1.0, pause=4.0, speed=2.0)
+    latencies: list[float] = []
+
+    def observe(event: Event) -> None:
+        if isinstance(event, AudioEvent) and event.first:
+            latencies.append(event.at - event.utterance.final_at)
+
+    status = asyncio.run(Session(pipeline, observers=[observe]).run())
+    assert status.ok, {t: s.last_error for t, s in status.targets.items()}
+    assert len(latencies) == n * utterances, (len(latencies), n * utterances)
+    return latencies
+
+
+def sequential_run(emulator: Emulator, n: int, utterances: int, workdir: Path) -> list[float]:
+    """The original sample's way: per utterance, for each language in turn, translate, synthesize the whole
+    audio, write it. Latency for each language counts from the final transcript."""
+    configure(emulator, utterances)
+    translate = boto3.client("translate")
+    polly = boto3.client("polly")
+    latencies: list[float] = []
+    for i in range(utterances):
+        final_at = time.monotonic()
+        for language, voice in targets(n):
+            text = translate.translate_text(Text=TEXT.format(n=i), SourceLanguageCode="en",
+                                            TargetLanguageCode=translate_code(language))["TranslatedText"]
+            audio = polly.synthesize_speech(Text=text, VoiceId=voice, Engine="neural", OutputFormat="pcm",
+                                            SampleRate="16000")["AudioStream"].read()
+            with open(workdir / f"seq-{language}.pcm", "ab") as f:
+                f.write(audio)
+                latencies.append(time.monotonic() - final_at)  # first byte written: after the whole audio
+    return latencies
+
+
+def summary(latencies: list[float]) -> tuple[float, float, float]:
+    return percentile(latencies, 0.5), percentile(latencies, 0.95), max(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, nargs="+", default=[1, 4, 16, 32])
+    parser.add_argument("--utterances", type=int, default=15)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    with Emulator() as emulator, tempfile.TemporaryDirectory() as folder:
+        os.environ.update(emulator.env())
+        for n in args.targets:
+            p50, p95, worst = summary(polyglot_run(emulator, n, args.utterances, Path(folder)))
+            base = summary(sequential_run(emulator, n, min(args.utterances, 5), Path(folder))) \
+                if not args.no_baseline else (float("nan"),) * 3
+            rows.append((n, p50, p95, worst, *base))
+            print(f"N={n:3}  polyglot p50 {p50 * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  max {worst * 1000:6.0f} ms"
+                  f"   sequential p50 {base[0] * 1000:7.0f} ms  p95 {base[1] * 1000:7.0f} ms  max "
+                  f"{base[2] * 1000:7.0f} ms", flush=True)
+    one = rows[0][1]
+    ratios = {n: p50 / one for n, p50, *_ in rows}
+    print("ratios (p50 / p50 at N=1): " + ", ".join(f"N={n}: {r:.3f}" for n, r in ratios.items()))
+    last = rows[-1][0]
+    print(f"fanout_ratio_n{last}={ratios[last]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
