@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import math
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from runner.frames import AudioFrame
 from runner.io.sources.base import AudioSource
@@ -78,3 +86,37 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     xs = sorted(values)
     return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
+
+
+class EmulatorProcess:
+    """The AWS emulator in its own process, as a real service would be: its CPU work (TLS, HTTP/2, espeak-ng)
+    does not share the runner's interpreter. ``env`` points the SDKs at it."""
+
+    def __init__(self, knobs: dict[str, object]) -> None:
+        self.knobs = knobs
+        self.env: dict[str, str] = {}
+        self._folder = tempfile.TemporaryDirectory()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> EmulatorProcess:
+        folder = Path(self._folder.name)
+        (folder / "knobs.yaml").write_text(yaml.safe_dump(self.knobs))
+        env_file = folder / "env"
+        self._proc = subprocess.Popen([sys.executable, "-m", "runner", "emulator", "--port", "0", "--knobs",
+                                       str(folder / "knobs.yaml"), "--env-file", str(env_file)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not env_file.exists():
+            if time.monotonic() > deadline or self._proc.poll() is not None:
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.05)
+        for line in env_file.read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            self.env[name] = shlex.split(value)[0] if value else ""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGINT)
+            self._proc.wait(10)
+        self._folder.cleanup()

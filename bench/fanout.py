@@ -20,12 +20,11 @@ from pathlib import Path
 
 import boto3
 
-from bench.common import SyntheticSpeaker, percentile
+from bench.common import EmulatorProcess, SyntheticSpeaker, percentile
 from runner.config.load import load
-from runner.emulator import Emulator
 from runner.emulator.voices import VOICES
 from runner.engines.aws.translate import translate_code
-from runner.events import AudioEvent, Event
+from runner.events import AudioEvent, Event, SpokenEvent
 from runner.runtime.build import build
 from runner.runtime.session import Session
 
@@ -47,20 +46,19 @@ def targets(n: int) -> list[tuple[str, str]]:
     return pairs[:n]
 
 
-def configure(emulator: Emulator, utterances: int) -> None:
-    k = emulator.knobs
-    k.reset()
-    k.any_engine = True  # every voice streams, so 32 languages can each hold a generative stream
-    k.set_latency("translate", first_byte=TRANSLATE_LATENCY)
-    k.set_latency("polly.stream", first_byte=POLLY_FIRST_BYTE, per_chunk=POLLY_PER_CHUNK)
-    k.set_latency("polly.synthesize", first_byte=POLLY_FIRST_BYTE, per_chunk=POLLY_PER_CHUNK)
-    emulator.state.reset()
+def knobs(per_chunk: float = POLLY_PER_CHUNK) -> dict[str, object]:
+    """Realistic latencies; every voice streams, so 32 languages can each hold a generative stream."""
+    return {"any_engine": True, "latency": {
+        "translate": {"first_byte": TRANSLATE_LATENCY},
+        "polly.stream": {"first_byte": POLLY_FIRST_BYTE, "per_chunk": per_chunk},
+        "polly.synthesize": {"first_byte": POLLY_FIRST_BYTE, "per_chunk": per_chunk}}}
 
 
-def polyglot_run(emulator: Emulator, n: int, utterances: int, workdir: Path) -> list[float]:
-    """First-audio latencies (seconds) of every (utterance, target) through polyglot's fan-out."""
-    configure(emulator, utterances)
-    script = ", ".join(repr(TEXT.format(n=i)) for i in range(utterances))
+def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT,
+                 ends: list[float] | None = None) -> list[float]:
+    """First-audio latencies (seconds) of every (utterance, target) through polyglot's fan-out; ``ends`` gets
+    the time from the final transcript to the end of each utterance's audio."""
+    script = ", ".join(repr(text.format(n=i)) for i in range(utterances))
     lines = ["version: 1", "language: en-US", "source: {type: microphone}",
              f"speech_to_text: {{provider: fake, script: [{script}]}}",
              "translation: {provider: translate}", "text_to_speech: {provider: polly, stream_gap: 0.05}", "targets:"]
@@ -79,6 +77,8 @@ def polyglot_run(emulator: Emulator, n: int, utterances: int, workdir: Path) -> 
     def observe(event: Event) -> None:
         if isinstance(event, AudioEvent) and event.first:
             latencies.append(event.at - event.utterance.final_at)
+        elif isinstance(event, SpokenEvent) and ends is not None:
+            ends.append(event.at - event.utterance.final_at)
 
     status = asyncio.run(Session(pipeline, observers=[observe]).run())
     assert status.ok, {t: s.last_error for t, s in status.targets.items()}
@@ -86,10 +86,9 @@ def polyglot_run(emulator: Emulator, n: int, utterances: int, workdir: Path) -> 
     return latencies
 
 
-def sequential_run(emulator: Emulator, n: int, utterances: int, workdir: Path) -> list[float]:
+def sequential_run(n: int, utterances: int, workdir: Path) -> list[float]:
     """The original sample's way: per utterance, for each language in turn, translate, synthesize the whole
     audio, write it. Latency for each language counts from the final transcript."""
-    configure(emulator, utterances)
     translate = boto3.client("translate")
     polly = boto3.client("polly")
     latencies: list[float] = []
@@ -117,11 +116,11 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     rows = []
-    with Emulator() as emulator, tempfile.TemporaryDirectory() as folder:
-        os.environ.update(emulator.env())
+    with EmulatorProcess(knobs()) as emulator, tempfile.TemporaryDirectory() as folder:
+        os.environ.update(emulator.env)
         for n in args.targets:
-            p50, p95, worst = summary(polyglot_run(emulator, n, args.utterances, Path(folder)))
-            base = summary(sequential_run(emulator, n, min(args.utterances, 5), Path(folder))) \
+            p50, p95, worst = summary(polyglot_run(n, args.utterances, Path(folder)))
+            base = summary(sequential_run(n, min(args.utterances, 5), Path(folder))) \
                 if not args.no_baseline else (float("nan"),) * 3
             rows.append((n, p50, p95, worst, *base))
             print(f"N={n:3}  polyglot p50 {p50 * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  max {worst * 1000:6.0f} ms"

@@ -68,3 +68,10 @@ async def http_fault(response: Response, fault: Fault) -> bool:
 async def pause(seconds: float) -> None:
     if seconds > 0:
         await asyncio.sleep(seconds)
+
+
+async def pause_until(began: float, seconds: float) -> None:
+    """Wait until ``seconds`` after ``began`` (loop time): a latency knob is the time the client sees, however
+    long the emulator's own work (Apertium, espeak-ng) took."""
+    loop = asyncio.get_running_loop()
+    await pause(began + seconds - loop.time())

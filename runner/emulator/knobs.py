@@ -94,7 +94,7 @@ class Knobs:
             for spec in faults:
                 knobs.inject(op, Fault(**spec))
         for key in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
-                    "polly_stream_idle_timeout", "task_steps"):
+                    "polly_stream_idle_timeout", "task_steps", "any_engine"):
             if key in data:
                 setattr(knobs, key, data[key])
         return knobs

@@ -9,11 +9,12 @@ import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
 from runner.emulator.backend import CONTENT_TYPES
-from runner.emulator.common import State, error, http_fault, pause, request_id
+from runner.emulator.common import State, error, http_fault, pause, pause_until, request_id
 from runner.emulator.http import Request, Response
 from runner.emulator.polly_stream import plain_text
 from runner.emulator.voices import BY_ID, VOICES
@@ -137,11 +138,21 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     fmt = body["OutputFormat"]
     rate = int(body.get("SampleRate") or default_sample_rate(fmt, body.get("Engine", "standard")))
     latency = state.knobs.latency_of("polly.synthesize")
-    await pause(latency.first_byte)
+    began = asyncio.get_running_loop().time()
+    speech = state.backend.speak(text, body.get("LanguageCode") or voice.language_code, fmt, rate)
+    first_chunk = await anext(speech, b"")
+    await pause_until(began, latency.first_byte)
     await response.start(200, [("content-type", CONTENT_TYPES[fmt]), ("x-amzn-requestcharacters", str(len(text))),
                                ("x-amzn-requestid", request_id())])
     sent = 0
-    async for chunk in state.backend.speak(text, body.get("LanguageCode") or voice.language_code, fmt, rate):
+
+    async def chunks() -> AsyncIterator[bytes]:
+        if first_chunk:
+            yield first_chunk
+        async for chunk in speech:
+            yield chunk
+
+    async for chunk in chunks():
         if fault is not None and fault.kind == "drop" and sent >= fault.after:
             await response.drop()
         await response.send(chunk)

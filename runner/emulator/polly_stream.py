@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
 from runner.emulator import eventstream
-from runner.emulator.common import State, error, http_fault, pause, request_id
+from runner.emulator.common import State, error, http_fault, pause, pause_until, request_id
 from runner.emulator.eventstream import InboundEvent
 from runner.emulator.http import Request, Response
 from runner.emulator.knobs import Fault
@@ -56,8 +56,12 @@ class _Stream:
         """Send the audio for ``text``; False once a fault ended the stream."""
         if not text.strip():
             return True
-        await pause(self.latency.first_byte)
+        began = asyncio.get_running_loop().time()
+        first = True
         async for chunk in self.state.backend.speak(text, self.language, self.fmt, self.rate):
+            if first:
+                await pause_until(began, self.latency.first_byte)
+                first = False
             if self.fault is not None and self.fault.kind in ("exception", "throttle", "drop") \
                     and self.sent >= self.fault.after:
                 await self.fail(self.fault)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
-from runner.emulator.common import State, error, http_fault, pause
+from runner.emulator.common import State, error, http_fault, pause_until
 from runner.emulator.http import Request, Response
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
@@ -48,8 +49,9 @@ async def _translate(state: State, body: dict[str, Any], response: Response) -> 
                         f"unsupported language pair: {source} to {target}", SourceLanguageCode=source,
                         TargetLanguageCode=target)
             return
-    await pause(state.knobs.latency_of("translate").first_byte)
+    began = asyncio.get_running_loop().time()
     translated = await state.backend.translate(text, source, target)
+    await pause_until(began, state.knobs.latency_of("translate").first_byte)
     reply: dict[str, Any] = {"TranslatedText": translated, "SourceLanguageCode": source,
                              "TargetLanguageCode": target}
     if body.get("TerminologyNames"):

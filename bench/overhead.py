@@ -1,0 +1,65 @@
+"""Runner overhead: with engines that answer at once (the fake ones), the time polyglot itself adds between a
+final transcript and the first audio byte written at each target's sinks: queueing, fan-out, sentence split,
+events, sink writes (WAV, SRT, JSONL).
+
+    .venv/bin/python -m bench.overhead --targets 4 --utterances 300
+
+The last line is machine-readable: runner_overhead_p99_ms=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from bench.common import SyntheticSpeaker, percentile
+from runner.config.load import load
+from runner.events import AudioEvent, Event
+from runner.runtime.build import build
+from runner.runtime.session import Session
+
+LANGUAGES = ["es", "ca", "eo", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "tr", "cs", "fi"]
+
+
+def measure(targets: int, utterances: int, workdir: Path, speed: float = 20.0) -> list[float]:
+    lines = ["version: 1", "language: en-US", "source: {type: microphone}",
+             "speech_to_text: {provider: fake}",
+             "translation: {provider: fake}",
+             "text_to_speech: {provider: fake, seconds_per_character: 0.01}",
+             "runtime: {health_interval: 1}", "event_log: out/events.jsonl", "targets:"]
+    for language in LANGUAGES[:targets]:
+        lines.append(f"  - {{language: {language}, sinks: [{{type: wav, path: out/{language}.wav}}, "
+                     f"{{type: srt, path: out/{language}.srt}}, {{type: jsonl, path: out/{language}.jsonl}}]}}")
+    path = workdir / "overhead.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    loaded = load(path)
+    assert loaded.ok and loaded.config is not None, loaded.diagnostics
+    pipeline = build(loaded.config, output_dir=workdir)
+    pipeline.source = SyntheticSpeaker(utterances, burst=0.6, pause=1.4, speed=speed)
+    latencies: list[float] = []
+
+    def observe(event: Event) -> None:
+        if isinstance(event, AudioEvent) and event.first:
+            latencies.append(event.at - event.utterance.final_at)
+
+    status = asyncio.run(Session(pipeline, observers=[observe]).run())
+    assert status.ok and len(latencies) == targets * utterances, (status.ok, len(latencies))
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, default=4)
+    parser.add_argument("--utterances", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        xs = [x * 1000 for x in measure(args.targets, args.utterances, Path(folder))]
+    print(f"{args.targets} targets x {args.utterances} utterances: p50 {percentile(xs, 0.5):.3f} ms, "
+          f"p99 {percentile(xs, 0.99):.3f} ms, max {max(xs):.3f} ms")
+    print(f"runner_overhead_p99_ms={percentile(xs, 0.99):.3f}")
+
+
+if __name__ == "__main__":
+    main()
