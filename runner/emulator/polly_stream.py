@@ -32,6 +32,22 @@ def plain_text(text: str, text_type: str) -> str:
     return re.sub(r"\s+", " ", "".join(root.itertext())).strip()
 
 
+EVENT_BYTES = 8192  # audio per AudioEvent after the first, which goes out as soon as it exists
+
+
+async def _coalesced(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The synthesizer's small chunks gathered into events of about EVENT_BYTES, as a service sends them."""
+    pending = b""
+    first = True
+    async for chunk in chunks:
+        pending += chunk
+        if first or len(pending) >= EVENT_BYTES:
+            yield pending
+            pending, first = b"", False
+    if pending:
+        yield pending
+
+
 async def _next(events: AsyncIterator[InboundEvent], timeout: float) -> InboundEvent | None:
     try:
         return await asyncio.wait_for(anext(events), timeout)
@@ -58,7 +74,7 @@ class _Stream:
             return True
         began = asyncio.get_running_loop().time()
         first = True
-        async for chunk in self.state.backend.speak(text, self.language, self.fmt, self.rate):
+        async for chunk in _coalesced(self.state.backend.speak(text, self.language, self.fmt, self.rate)):
             if first:
                 await pause_until(began, self.latency.first_byte)
                 first = False
