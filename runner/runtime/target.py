@@ -9,6 +9,7 @@ error marks the target failed and abandons its lane, so the fan-out and the othe
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from runner.config.model import TargetConfig
@@ -95,6 +96,9 @@ class TargetStage:
                 total += len(chunk)
                 await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
                                                   format=fmt, first=total == len(chunk)), self.sinks)
+                # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait for)
+                # would otherwise keep the event loop for its whole utterance while the others wait.
+                await asyncio.sleep(0)
 
         for sentence in sentences(text, self.config.language):
             await retrying(lambda s=sentence: speak(s), self.retry,  # type: ignore[misc]
