@@ -18,6 +18,7 @@ from typing import Any
 
 from runner.engines.aws.context import AwsContext
 from runner.engines.aws.errors import describe_fields, from_smithy
+from runner.engines.aws.polly_batch import SpeechRequest
 from runner.errors import PermanentEngineError, TransientEngineError
 
 SERVICE = "Amazon Polly stream"
@@ -26,17 +27,10 @@ _CLOSED = object()
 
 
 @dataclass(frozen=True)
-class StreamRequest:
-    voice: str
-    engine: str
-    output_format: str
-    sample_rate: int
-    language_code: str | None
-    lexicons: tuple[str, ...]
-    text_type: str
-    endpoint_url: str | None
-    timeout: float
-    gap: float
+class StreamRequest(SpeechRequest):
+    """A SynthesizeSpeech request's fields, and how the stream finds the end of a sentence and idles."""
+
+    gap: float = 0.35
     idle_close: float = 8.0
 
 
