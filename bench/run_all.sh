@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Every benchmark once, in one go, as docs/benchmarks.md reports them. About 15 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+echo "### fanout";      $py -m bench.fanout --targets 1 4 16 32 --utterances 15
+echo "### overhead";    $py -m bench.overhead --targets 4 --utterances 300
+echo "### first_audio"; $py -m bench.first_audio
+echo "### offline_rtf"; $py -m bench.offline_rtf
+echo "### soak";        $py -m bench.soak --minutes 60 --targets 8 --speed 12
