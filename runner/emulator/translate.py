@@ -24,7 +24,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     if operation == "ListLanguages":
         await _reply(response, {"Languages": [{"LanguageCode": c, "LanguageName": n} for c, n in LANGUAGES.items()]})
     elif operation == "TranslateText":
-        await _translate(state, body, response)
+        await _translate(state, body, response, request.headers.get("user-agent", ""))
     else:
         await error(response, 400, "UnknownOperationException", f"unknown operation {operation!r}")
 
@@ -33,10 +33,10 @@ async def _reply(response: Response, body: dict[str, Any]) -> None:
     await response.respond(200, json.dumps(body).encode(), content_type="application/x-amz-json-1.1")
 
 
-async def _translate(state: State, body: dict[str, Any], response: Response) -> None:
+async def _translate(state: State, body: dict[str, Any], response: Response, user_agent: str) -> None:
     text, source, target = body.get("Text", ""), body.get("SourceLanguageCode", ""), body.get("TargetLanguageCode", "")
     state.record("translate", text=text, source=source, target=target, terminology=body.get("TerminologyNames"),
-                 settings=body.get("Settings"))
+                 settings=body.get("Settings"), user_agent=user_agent)
     fault = state.knobs.take_fault("translate", target=target)
     if fault is not None and await http_fault(response, fault):
         return

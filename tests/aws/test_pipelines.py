@@ -39,6 +39,7 @@ def test_en_to_zh(emulator, tmp_path):
     assert abs(stream["audio_bytes"] - soundfile.info(str(THREE_UTTERANCES)).frames * 2) < 3200
     chinese = [FIXTURES[line]["zh"] for line in reference_script()]
     assert [c["target"] for c in state.calls("translate")] == ["zh"] * 3
+    assert all(c["user_agent"].startswith("polyglot/") for c in state.calls("translate"))
     speech = state.calls("polly.synthesize")
     assert [c["Text"] for c in speech] == chinese
     assert {(c["VoiceId"], c["Engine"], c["OutputFormat"], c["SampleRate"]) for c in speech} == \
