@@ -11,7 +11,7 @@ started) and builds itself from it (``create``); see :mod:`runner.engines.regist
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Self
 
@@ -108,6 +108,12 @@ class Translator(Engine):
 
     @abstractmethod
     async def translate(self, text: str) -> str: ...
+
+    def sharing_key(self) -> Hashable | None:
+        """Equal keys promise equal output for equal input (same service and options, same language as the
+        engine spells it: es-ES and es-US are both Amazon Translate's "es"). Targets whose translators have
+        equal keys share one translation per utterance. None: never shared."""
+        return None
 
 
 class Synthesizer(Engine):

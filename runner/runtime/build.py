@@ -14,6 +14,7 @@ from runner.io import sources
 from runner.io.sinks import Sink, SinkContext
 from runner.io.sources.file import FileAudioSource
 from runner.plan.checks import event_log_path, sink_path
+from runner.runtime.sharing import share
 
 
 @dataclass
@@ -40,13 +41,17 @@ def build(config: PipelineConfig, *, input_override: Path | None = None, output_
         EngineRequest(config, config.speech_to_text))
     assert isinstance(stt, SpeechToText)
     source = _source(config, stt.input_rate, stt.input_channels, input_override, realtime)
-    targets = []
+    translators = []
     for t in config.targets:
         translator = lookup("translation", t.translation.provider).engine.create(
             EngineRequest(config, t.translation, t))
+        assert isinstance(translator, Translator)
+        translators.append(translator)
+    targets = []
+    for t, translator in zip(config.targets, share(translators), strict=True):
         synthesizer = lookup("text_to_speech", t.text_to_speech.provider).engine.create(
             EngineRequest(config, t.text_to_speech, t))
-        assert isinstance(translator, Translator) and isinstance(synthesizer, Synthesizer)
+        assert isinstance(synthesizer, Synthesizer)
         targets.append(TargetParts(
             t.index, translator, synthesizer,
             [_sink(s, output_dir, t.label, synthesizer.output) for s in t.sinks],

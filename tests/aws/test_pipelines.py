@@ -86,3 +86,34 @@ def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
     assert rate == 24000 and len(mp3) / rate > 3
     [zh] = [c for c in state.calls("polly.synthesize")][:1]
     assert zh["VoiceId"] == "Zhiyu" and len(state.calls("polly.synthesize")) == 3
+
+
+def test_voices_of_one_language_share_its_translation(emulator, tmp_path, write_config):
+    """es-ES and es-US both read Amazon Translate's "es": one call per utterance serves both; a throttled
+    call is retried once for both of them."""
+    from runner.emulator.knobs import Fault
+    from tests.conftest import tone_bursts
+    from tests.runtime.helpers import run_session
+
+    emulator.knobs.transcribe_script = ["good morning", "thank you"]
+    emulator.knobs.inject("translate", Fault("throttle", match={"target": "es"}))
+    rec = tone_bursts(tmp_path / "in.wav", [0.5] * 2, gap=0.8)
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: file, path: {rec}, realtime: false}}
+        speech_to_text: {{provider: transcribe}}
+        translation: {{provider: translate}}
+        text_to_speech: {{provider: fake}}
+        runtime: {{retry: {{attempts: 3, initial_backoff: 0.05}}}}
+        targets:
+          - {{language: es-ES}}
+          - {{language: es-US}}
+          - {{language: fr-FR}}
+        """)
+    run = run_session(config, tmp_path)
+    assert run.status.ok
+    calls = [(c["target"], c["text"]) for c in emulator.state.calls("translate")]
+    assert sorted(calls) == sorted([("es", "good morning")] * 2 + [("es", "thank you"), ("fr", "good morning"),
+                                                                   ("fr", "thank you")])  # es twice: the throttle
+    assert run.translations("es-ES") == run.translations("es-US") == ["buenos días.", "gracias."]

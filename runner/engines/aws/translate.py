@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import json
+from collections.abc import Hashable, Iterable
 from typing import Any, Self
 
 from runner.engines.aws.context import AwsContext, context_for
@@ -69,6 +70,10 @@ class AmazonTranslate(Translator):
         except Exception as exc:
             error = from_botocore(exc, SERVICE)
             raise (EngineUnavailable(str(error)) if isinstance(error, TransientEngineError) else error) from exc
+
+    def sharing_key(self) -> Hashable:
+        return ("translate", id(self.context), self.endpoint_url, self.timeout, self.source, self.target,
+                json.dumps(self.extra, sort_keys=True))
 
     async def translate(self, text: str) -> str:
         if not text.strip():

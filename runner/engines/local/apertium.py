@@ -12,7 +12,7 @@ import os
 import re
 import signal
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
@@ -133,6 +133,9 @@ class ApertiumTranslator(Translator):
         except (OSError, subprocess.SubprocessError) as exc:
             raise EngineUnavailable(f"cannot start Apertium ({self.mode}): {exc}") from exc
         self._stderr_task = asyncio.create_task(self._collect_stderr(self._proc))
+
+    def sharing_key(self) -> Hashable:
+        return ("apertium", self.mode, self.mark_unknown, self.timeout)
 
     async def translate(self, text: str) -> str:
         if not text.strip():

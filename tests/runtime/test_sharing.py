@@ -1,0 +1,99 @@
+"""Targets that would get the same translation share one call per utterance."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+
+import pytest
+
+from runner.engines.base import EngineRequest, Translator
+from runner.errors import TransientEngineError
+from runner.runtime.sharing import SharedTranslator, share
+
+
+class CountingTranslator(Translator):
+    """Answers after a moment, counting calls; fails the first ``failures`` of them."""
+
+    provider = "counting"
+
+    def __init__(self, key: Hashable | None, failures: int = 0) -> None:
+        self.key = key
+        self.failures = failures
+        self.calls: list[str] = []
+        self.starts = 0
+        self.closes = 0
+
+    @classmethod
+    def create(cls, request: EngineRequest) -> CountingTranslator:
+        raise NotImplementedError
+
+    def sharing_key(self) -> Hashable | None:
+        return self.key
+
+    async def start(self) -> None:
+        self.starts += 1
+        await asyncio.sleep(0.01)
+
+    async def translate(self, text: str) -> str:
+        self.calls.append(text)
+        await asyncio.sleep(0.02)
+        if len(self.calls) <= self.failures:
+            raise TransientEngineError("throttled")
+        return f"<{text}>"
+
+    async def aclose(self) -> None:
+        self.closes += 1
+
+
+def test_equal_keys_share_one_translator_and_none_never_does():
+    es_es, es_us, fr, own_a, own_b = (CountingTranslator("es"), CountingTranslator("es"), CountingTranslator("fr"),
+                                      CountingTranslator(None), CountingTranslator(None))
+    out = share([es_es, fr, es_us, own_a, own_b])
+    assert isinstance(out[0], SharedTranslator) and out[0] is out[2] and out[0].inner is es_es
+    assert out[1] is fr and out[3] is own_a and out[4] is own_b
+
+
+def test_every_target_gets_the_text_from_one_call():
+    inner = CountingTranslator("es")
+    shared = SharedTranslator(inner)
+
+    async def main() -> list[str]:
+        await asyncio.gather(shared.start(), shared.start(), shared.start())
+        texts = await asyncio.gather(*(shared.translate("hello") for _ in range(3)))
+        texts += await asyncio.gather(*(shared.translate("again") for _ in range(3)))
+        await asyncio.gather(shared.aclose(), shared.aclose(), shared.aclose())
+        return texts
+
+    assert asyncio.run(main()) == ["<hello>"] * 3 + ["<again>"] * 3
+    assert inner.calls == ["hello", "again"]
+    assert inner.starts == 1 and inner.closes == 1
+
+
+def test_a_failed_call_is_asked_again_by_the_retry():
+    inner = CountingTranslator("es", failures=1)
+    shared = SharedTranslator(inner)
+
+    async def main() -> tuple[list[object], list[str]]:
+        first = await asyncio.gather(shared.translate("hi"), shared.translate("hi"), return_exceptions=True)
+        retried = await asyncio.gather(shared.translate("hi"), shared.translate("hi"))
+        return first, retried
+
+    first, retried = asyncio.run(main())
+    assert all(isinstance(r, TransientEngineError) for r in first)  # both targets saw the failure
+    assert retried == ["<hi>", "<hi>"] and inner.calls == ["hi", "hi"]  # and their retries made one new call
+
+
+def test_a_cancelled_target_does_not_cancel_the_others():
+    shared = SharedTranslator(CountingTranslator("es"))
+
+    async def main() -> str:
+        cut = asyncio.create_task(shared.translate("hello"))
+        kept = asyncio.create_task(shared.translate("hello"))
+        await asyncio.sleep(0.005)
+        cut.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cut
+        return await kept
+
+    assert asyncio.run(main()) == "<hello>"
