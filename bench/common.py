@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import shlex
 import signal
 import subprocess
@@ -88,6 +89,24 @@ def percentile(values: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of process ``pid`` (and the threads it starts later) onto ``cpus``."""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(task), cpus)
+
+
+def isolate(emulator: EmulatorProcess) -> str:
+    """Give the emulator a core of its own and the runner the others, as a remote service would be: the
+    emulator's own CPU (TLS, HTTP/2, espeak-ng synthesis for every voice) then does not compete with the
+    runner, which in turn gets no help from that core. Says what it did."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or emulator.pid is None:
+        return f"shared: {len(cpus)} core(s), runner and emulator compete for them"
+    pin(emulator.pid, {cpus[-1]})
+    pin(os.getpid(), set(cpus[:-1]))
+    return f"isolated: emulator on core {cpus[-1]}, runner on core(s) {', '.join(map(str, cpus[:-1]))}"
+
+
 class EmulatorProcess:
     """The AWS emulator in its own process, as a real service would be: its CPU work (TLS, HTTP/2, espeak-ng)
     does not share the runner's interpreter. ``env`` points the SDKs at it."""
@@ -114,6 +133,10 @@ class EmulatorProcess:
             name, _, value = line.removeprefix("export ").partition("=")
             self.env[name] = shlex.split(value)[0] if value else ""
         return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     def __exit__(self, *exc: object) -> None:
         if self._proc is not None:

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import boto3
 
-from bench.common import EmulatorProcess, SyntheticSpeaker, percentile
+from bench.common import EmulatorProcess, SyntheticSpeaker, isolate, percentile
 from runner.config.load import load
 from runner.emulator.voices import VOICES
 from runner.engines.aws.translate import translate_code
-from runner.events import AudioEvent, Event, SpokenEvent
+from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
 from runner.runtime.build import build
 from runner.runtime.session import Session
 
@@ -54,10 +54,12 @@ def knobs(per_chunk: float = POLLY_PER_CHUNK) -> dict[str, object]:
         "polly.synthesize": {"first_byte": POLLY_FIRST_BYTE, "per_chunk": per_chunk}}}
 
 
-def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT,
-                 ends: list[float] | None = None) -> list[float]:
+def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends: list[float] | None = None,
+                 translated: list[float] | None = None) -> list[float]:
     """First-audio latencies (seconds) of every (utterance, target) through polyglot's fan-out; ``ends`` gets
-    the time from the final transcript to the end of each utterance's audio."""
+    the time from the final transcript to the end of each utterance's audio, ``translated`` to its
+    translation. A first, warm-up utterance (connections and streams opening) is spoken and not counted."""
+    utterances += 1
     script = ", ".join(repr(text.format(n=i)) for i in range(utterances))
     lines = ["version: 1", "language: en-US", "source: {type: microphone}",
              f"speech_to_text: {{provider: fake, script: [{script}]}}",
@@ -75,14 +77,18 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT,
     latencies: list[float] = []
 
     def observe(event: Event) -> None:
+        if not isinstance(event, AudioEvent | SpokenEvent | TranslationEvent) or event.utterance.id == "u0001":
+            return  # the warm-up
         if isinstance(event, AudioEvent) and event.first:
             latencies.append(event.at - event.utterance.final_at)
         elif isinstance(event, SpokenEvent) and ends is not None:
             ends.append(event.at - event.utterance.final_at)
+        elif isinstance(event, TranslationEvent) and translated is not None:
+            translated.append(event.at - event.utterance.final_at)
 
     status = asyncio.run(Session(pipeline, observers=[observe]).run())
     assert status.ok, {t: s.last_error for t, s in status.targets.items()}
-    assert len(latencies) == n * utterances, (len(latencies), n * utterances)
+    assert len(latencies) == n * (utterances - 1), (len(latencies), n * (utterances - 1))
     return latencies
 
 
@@ -92,7 +98,7 @@ def sequential_run(n: int, utterances: int, workdir: Path) -> list[float]:
     translate = boto3.client("translate")
     polly = boto3.client("polly")
     latencies: list[float] = []
-    for i in range(utterances):
+    for i in range(utterances + 1):  # the first one warms the connections up and is not counted
         final_at = time.monotonic()
         for language, voice in targets(n):
             text = translate.translate_text(Text=TEXT.format(n=i), SourceLanguageCode="en",
@@ -101,7 +107,8 @@ def sequential_run(n: int, utterances: int, workdir: Path) -> list[float]:
                                             SampleRate="16000")["AudioStream"].read()
             with open(workdir / f"seq-{language}.pcm", "ab") as f:
                 f.write(audio)
-                latencies.append(time.monotonic() - final_at)  # first byte written: after the whole audio
+                if i:
+                    latencies.append(time.monotonic() - final_at)  # first byte written: after the whole audio
     return latencies
 
 
@@ -114,10 +121,13 @@ def main() -> None:
     parser.add_argument("--targets", type=int, nargs="+", default=[1, 4, 16, 32])
     parser.add_argument("--utterances", type=int, default=15)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--shared-cores", action="store_true",
+                        help="let the runner and the emulator share every core (default: a core for the emulator)")
     args = parser.parse_args()
     rows = []
     with EmulatorProcess(knobs()) as emulator, tempfile.TemporaryDirectory() as folder:
         os.environ.update(emulator.env)
+        print("cores: " + ("shared (as asked)" if args.shared_cores else isolate(emulator)), flush=True)
         for n in args.targets:
             p50, p95, worst = summary(polyglot_run(n, args.utterances, Path(folder)))
             base = summary(sequential_run(n, min(args.utterances, 5), Path(folder))) \

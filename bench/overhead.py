@@ -4,7 +4,10 @@ events, sink writes (WAV, SRT, JSONL).
 
     .venv/bin/python -m bench.overhead --targets 4 --utterances 300
 
-The last line is machine-readable: runner_overhead_p99_ms=...
+A p99 from one run rests on its dozen slowest samples, which this shared 2-core machine moves by a millisecond
+from run to run; the benchmark makes ``--runs`` runs and reports each, and their median.
+
+The last line is machine-readable: runner_overhead_p99_ms=... (the median of the runs' p99)
 """
 
 from __future__ import annotations
@@ -53,12 +56,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", type=int, default=4)
     parser.add_argument("--utterances", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        xs = [x * 1000 for x in measure(args.targets, args.utterances, Path(folder))]
-    print(f"{args.targets} targets x {args.utterances} utterances: p50 {percentile(xs, 0.5):.3f} ms, "
-          f"p99 {percentile(xs, 0.99):.3f} ms, max {max(xs):.3f} ms")
-    print(f"runner_overhead_p99_ms={percentile(xs, 0.99):.3f}")
+    p99s = []
+    for run in range(1, args.runs + 1):
+        with tempfile.TemporaryDirectory() as folder:
+            xs = [x * 1000 for x in measure(args.targets, args.utterances, Path(folder))]
+        p99s.append(percentile(xs, 0.99))
+        print(f"run {run}: {args.targets} targets x {args.utterances} utterances: p50 {percentile(xs, 0.5):.3f} ms, "
+              f"p99 {p99s[-1]:.3f} ms, max {max(xs):.3f} ms", flush=True)
+    print(f"runner_overhead_p99_ms={percentile(p99s, 0.5):.3f} runs_p99_ms={','.join(f'{p:.3f}' for p in p99s)}")
 
 
 if __name__ == "__main__":
