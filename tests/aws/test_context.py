@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from runner.config.model import AwsConfig
-from runner.engines.aws.context import AwsContext
+from runner.engines.aws.context import AwsContext, context_for
 
 
 def test_lanes_asking_at_once_share_one_client(emulator, monkeypatch):
@@ -25,3 +25,14 @@ def test_requests_say_they_come_from_polyglot(emulator):
     client.translate_text(Text="hello", SourceLanguageCode="en", TargetLanguageCode="fr")
     [call] = emulator.state.calls("translate")
     assert call["user_agent"].startswith("polyglot/0.1.0 Boto3/")
+
+
+def test_a_changed_environment_gets_new_clients(emulator, monkeypatch):
+    """A process that runs a second session after pointing the SDKs elsewhere (another endpoint) must not reach
+    the first endpoint through a client it built before."""
+    before = context_for(AwsConfig()).client("translate")
+    assert context_for(AwsConfig()).client("translate") is before
+    elsewhere = emulator.endpoint.replace("localhost", "127.0.0.1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_TRANSLATE", elsewhere)
+    after = context_for(AwsConfig()).client("translate")
+    assert after is not before and after.meta.endpoint_url == elsewhere

@@ -8,6 +8,7 @@ Endpoints follow the SDKs' own overrides (``AWS_ENDPOINT_URL_POLLY``, ``AWS_ENDP
 from __future__ import annotations
 
 import asyncio
+import os
 import platform
 import threading
 from dataclasses import dataclass
@@ -137,12 +138,16 @@ def ignore_completed_stream_writes(loop: asyncio.AbstractEventLoop) -> None:
     loop._polyglot_crt_filter = True  # type: ignore[attr-defined]
 
 
-_contexts: dict[tuple[str | None, str | None], AwsContext] = {}
+_contexts: dict[tuple[object, ...], AwsContext] = {}
 
 
 def context_for(settings: AwsConfig) -> AwsContext:
-    """One context per (profile, region) in a process, so every engine shares its session and clients."""
-    key = (settings.profile, settings.region)
+    """One context per (profile, region, AWS environment) in a process, so every engine shares its session and
+    clients. The environment is part of the key because the SDKs read endpoints, CA bundles and credentials
+    from it when a client is built: a process that runs another session after changing them (tests, embedding
+    applications) must not reach the old endpoint through a cached client."""
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_") or k == "SSL_CERT_FILE"))
+    key = (settings.profile, settings.region, environment)
     if key not in _contexts:
         _contexts[key] = AwsContext(settings)
     return _contexts[key]
