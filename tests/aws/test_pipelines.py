@@ -9,9 +9,11 @@ import soundfile
 import srt
 
 from runner.emulator.backend import FIXTURES
+from runner.emulator.knobs import Fault
 from tests.aws.conftest import reference_script
-from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot
+from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot, tone_bursts
 from tests.io.test_alsa_devices import alsa_home
+from tests.runtime.helpers import run_session
 
 
 def events_of(path):
@@ -91,10 +93,6 @@ def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
 def test_voices_of_one_language_share_its_translation(emulator, tmp_path, write_config):
     """es-ES and es-US both read Amazon Translate's "es": one call per utterance serves both; a throttled
     call is retried once for both of them."""
-    from runner.emulator.knobs import Fault
-    from tests.conftest import tone_bursts
-    from tests.runtime.helpers import run_session
-
     emulator.knobs.transcribe_script = ["good morning", "thank you"]
     emulator.knobs.inject("translate", Fault("throttle", match={"target": "es"}))
     rec = tone_bursts(tmp_path / "in.wav", [0.5] * 2, gap=0.8)
