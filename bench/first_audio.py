@@ -19,22 +19,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import boto3
-
 from bench.common import EmulatorProcess, isolate, percentile
 from bench.fanout import POLLY_FIRST_BYTE, TRANSLATE_LATENCY, knobs, polyglot_run
-from runner.engines.aws.context import USER_AGENT
+from runner.config.model import AwsConfig
+from runner.engines.aws.context import AwsContext
 
 LONG = ("this is sentence number {n}, and it goes on for a while so that speaking it takes several seconds "
         "of audio which the voice produces chunk by chunk")
 
 
 def bare_translate_call(calls: int = 15) -> float:
-    """p50 seconds of one TranslateText call made by boto3 alone (warm client), as polyglot's client is set up."""
-    from botocore.config import Config
-
-    client = boto3.client("translate", config=Config(user_agent=USER_AGENT,
-                                                     retries={"total_max_attempts": 1, "mode": "standard"}))
+    """p50 seconds of one TranslateText call made by boto3 alone (warm client), with polyglot's client."""
+    client = AwsContext(AwsConfig()).client("translate")
     times = []
     for i in range(calls + 2):
         began = time.perf_counter()
