@@ -159,7 +159,8 @@ class Session:
         count = 0
         try:
             speech = SpeechToTextStage(p.stt, p.config.retry, router)
-            async with contextlib.aclosing(speech.transcripts(p.source.frames())) as transcripts:
+            transcripts_of_source = speech.transcripts(p.source.frames(), paced=p.source.paced)
+            async with contextlib.aclosing(transcripts_of_source) as transcripts:
                 async for t in transcripts:
                     if t.seq not in ids:
                         count += 1

@@ -106,6 +106,10 @@ class SessionStatus:
             target.errors += 1
             target.last_error = event.message
 
+    def source_progress(self, end: float) -> None:
+        """The source has delivered audio up to ``end`` (stream seconds), heard as speech or not."""
+        self.stream_seconds = max(self.stream_seconds, end)
+
     def track_queue(self, label: str, queued: int, oldest: Utterance | None) -> None:
         target = self.targets[label]
         target.queued = queued

@@ -109,7 +109,7 @@ TRANSCRIBE_FAULTS = [  # (fault, message, transient: reconnected and nothing los
     (Fault("exception", "ConflictException", message="session in use", after=1),
      "Amazon Transcribe: ConflictException: session in use", True),
     (Fault("throttle", message="slow", after=1), "Amazon Transcribe: LimitExceededException: slow", True),
-    (Fault("drop", after=1), "Amazon Transcribe: the stream ended before the audio did (connection lost?)", True),
+    (Fault("drop", after=1), "Amazon Transcribe: connection lost (AWS_ERROR_HTTP_CONNECTION_CLOSED", True),
 ]
 
 

@@ -103,12 +103,12 @@ class AwsContext:
 
     async def smithy_config(self, config_class: Any, endpoint_url: str | None) -> Any:
         """Resolved config for a smithy client: this context's region and credentials, the awscrt transport."""
-        from smithy_http.aio.crt import AWSCRTHTTPClient
+        from runner.engines.aws.transport import CheckedCRTClient
 
         ignore_completed_stream_writes(asyncio.get_running_loop())
         overrides: dict[str, Any] = {
             "region": self.region,
-            "transport": AWSCRTHTTPClient(),
+            "transport": CheckedCRTClient(),
             "aws_credentials_identity_resolver": BotocoreCredentials(self.credentials()),
         }
         if endpoint_url:

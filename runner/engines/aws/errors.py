@@ -63,7 +63,13 @@ def from_smithy(exc: BaseException, service: str) -> Exception:
         return TransientEngineError(f"{service}: {name}: {message}")
     if name.endswith("Exception") and hasattr(exc, "fault"):  # a modeled error the service sent
         return PermanentEngineError(f"{service}: {name}: {message}")
-    # transport: awscrt errors, closed connections, TLS failures
+    # transport: awscrt errors, closed connections, TLS failures. The event-stream reader wraps the awscrt error
+    # (e.g. AWS_ERROR_HTTP_CONNECTION_CLOSED) in a bare OSError: name the cause, which says what happened.
+    cause = exc.__cause__
+    if isinstance(exc, OSError) and cause is not None:
+        code = getattr(cause, "name", "") or type(cause).__name__
+        detail = getattr(cause, "message", "") or _short(cause)
+        return TransientEngineError(f"{service}: connection lost ({code}: {detail})")
     return TransientEngineError(f"{service}: connection failed ({name}: {_short(exc)})")
 
 

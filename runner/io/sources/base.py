@@ -17,6 +17,12 @@ class AudioSource(ABC):
         self.rate = rate
         self.channels = channels
 
+    @property
+    def paced(self) -> bool:
+        """Delivers audio no faster than real time (a microphone, a file played at its own pace). A source
+        that runs faster may be held back until speech-to-text catches up."""
+        return True
+
     @abstractmethod
     def describe(self) -> str: ...
 

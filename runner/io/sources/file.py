@@ -45,6 +45,10 @@ class FileAudioSource(AudioSource):
     def describe(self) -> str:
         return f"file {self.path} ({'real time' if self.realtime else 'as fast as possible'})"
 
+    @property
+    def paced(self) -> bool:
+        return self.realtime
+
     async def check(self) -> None:
         await asyncio.to_thread(lambda: open_audio(self.path).close())
 

@@ -1,0 +1,55 @@
+"""The awscrt HTTP/2 transport of the smithy-based streaming clients, with one correction: a response stream
+that the connection cut short ends with an error instead of looking like a clean end.
+
+smithy-http's ``AWSCRTHTTPResponse.chunks`` stops at the first empty read, whether awscrt completed the
+stream normally or because the connection was lost. An event stream then just ends, and a Transcribe session
+whose audio had all been handed to awscrt (a file read faster than real time) would take a dropped
+connection for the service's normal end of stream and lose every utterance it had not answered yet. Here the
+end of the body says why it ended, and raises awscrt's error when the connection failed.
+
+Written against smithy-http 0.6 (pinned in pyproject.toml); ``tests/aws/test_transport.py`` fails if a new
+version changes what this relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from concurrent.futures import Future
+from typing import Any
+
+from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPResponse
+
+
+class CheckedCRTResponse(AWSCRTHTTPResponse):
+    def __init__(self, *, status: int, fields: Any, stream: Any) -> None:
+        super().__init__(status=status, fields=fields, stream=stream)
+        self._crt_stream = stream
+
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
+        async for chunk in super().chunks():
+            yield chunk
+        error = stream_error(self._crt_stream)
+        if error is not None:
+            raise error
+
+
+class CheckedCRTClient(AWSCRTHTTPClient):
+    async def _await_response(self, stream: Any) -> AWSCRTHTTPResponse:
+        response = await super()._await_response(stream)
+        return CheckedCRTResponse(status=response.status, fields=response.fields, stream=stream)
+
+
+def stream_error(stream: Any) -> BaseException | None:
+    """Why awscrt stopped giving a response's body, if not because the service finished it.
+
+    The body ends when the service ends its side of the stream (HTTP/2 END_STREAM: a clean end, even while
+    our request body is still open) or when awscrt completes the stream, which it does with an error when the
+    connection is lost. Both are awscrt's concurrent futures, already resolved here: nothing is awaited (an
+    awaited awscrt future that gets cancelled breaks awscrt)."""
+    remote_end: Future[None] | None = getattr(stream, "_remote_completion_future", None)
+    completion: Future[int] | None = getattr(stream, "_completion_future", None)
+    if remote_end is not None and remote_end.done() and not remote_end.cancelled():
+        return None
+    if completion is not None and completion.done() and not completion.cancelled():
+        return completion.exception()
+    return None

@@ -1,0 +1,52 @@
+"""The streaming clients' transport tells a connection cut short from the service's end of a stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+
+from runner.config.model import AwsConfig
+from runner.emulator import Fault
+from runner.engines.aws.context import context_for
+from runner.engines.aws.transcribe import AmazonTranscribe
+from runner.errors import TransientEngineError
+from runner.frames import AudioFrame
+
+RATE = 16000
+
+
+async def bursts(n: int) -> AsyncIterator[AudioFrame]:
+    """``n`` tone bursts with pauses, as fast as they can be sent (a file read faster than real time)."""
+    t = np.arange(int(0.6 * RATE)) / RATE
+    position = 0.0
+    for i in range(n):
+        tone = (0.4 * np.sin(2 * np.pi * (300 + 20 * i) * t) * 32767).astype("<i2").tobytes()
+        for pcm in (tone, b"\0" * RATE * 2):
+            frame = AudioFrame(pcm, RATE, 1, position)
+            position = frame.end
+            yield frame
+
+
+def transcribe(engine: AmazonTranscribe, frames: AsyncIterator[AudioFrame]) -> list[str]:
+    async def collect() -> list[str]:
+        return [t.text async for t in engine.transcribe(frames) if t.final]
+
+    return asyncio.run(collect())
+
+
+def test_a_connection_dropped_after_all_audio_was_sent_is_an_error(emulator):
+    emulator.knobs.transcribe_script = [f"line {n}" for n in range(12)]
+    emulator.knobs.set_latency("transcribe.stream", first_byte=0.2)  # answers lag far behind the audio sent
+    emulator.knobs.inject("transcribe.stream", Fault("drop", after=2))
+    engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", {})
+    with pytest.raises(TransientEngineError, match="connection lost"):
+        transcribe(engine, bursts(12))
+
+
+def test_a_stream_the_service_ends_is_a_clean_end(emulator):
+    emulator.knobs.transcribe_script = [f"line {n}" for n in range(3)]
+    engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", {})
+    assert transcribe(engine, bursts(3)) == ["line 0", "line 1", "line 2"]
