@@ -34,6 +34,10 @@ class Lane(Generic[T]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def items(self) -> list[T]:
+        """What is queued, oldest first."""
+        return list(self._items)
+
     def peek(self) -> T | None:
         return self._items[0] if self._items else None
 

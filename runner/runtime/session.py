@@ -40,6 +40,7 @@ class Session:
         self._observers = observers or []
         self._started_at = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._hearing: str | None = None  # id of the utterance speech-to-text is hearing (partials, no final)
 
     def clock(self) -> float:
         """Session seconds: wall time since the session started."""
@@ -139,17 +140,25 @@ class Session:
 
     async def _cut(self, router: Router, stages: list[TargetStage], pending: set[asyncio.Task[None]],
                    why: str) -> None:
-        """Cancel what is still running, and say what it cost."""
+        """Cancel what is still running, and say what it cost. What is lost is counted before the cancel: a
+        cancelled target lets go of the utterance it was speaking."""
         self.pipeline.source.stop()
+        lost = {stage.label: stage.unfinished() for stage in stages}
+        cut_short = self._hearing if any(t.get_name() == "speech-to-text" for t in pending) else None
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        if cut_short is not None:
+            self.status.unfinished[SOURCE_SCOPE] = 1
+            await router.notice(SOURCE_SCOPE, "error", "unfinished",
+                                f"speech-to-text: utterance {cut_short} was cut before its final transcript ({why})")
         for stage in stages:
-            left = stage.pending()
-            if left:
-                self.status.unfinished[stage.label] = left
+            ids = lost[stage.label]
+            if ids:
+                self.status.unfinished[stage.label] = len(ids)
                 await router.notice(stage.label, "error", "unfinished",
-                                    f"{stage.label}: {left} utterance(s) not spoken ({why})", stage.sinks)
+                                    f"{stage.label}: {len(ids)} utterance(s) not spoken ({why}): {', '.join(ids)}",
+                                    stage.sinks)
         running = ", ".join(sorted(t.get_name() for t in pending))
         await router.notice(SESSION_SCOPE, "warning", "cancelled", f"stopped at the {why}; cancelled: {running}")
 
@@ -166,6 +175,7 @@ class Session:
                         count += 1
                         ids = {t.seq: f"u{count:04d}"}  # only the current utterance needs remembering
                     uid = ids[t.seq]
+                    self._hearing = None if t.final else uid
                     await router.emit(TranscriptEvent(scope=SOURCE_SCOPE, at=self.clock(), utterance_id=uid,
                                                       text=t.text, final=t.final, start=t.start, end=t.end),
                                       transcript)

@@ -42,7 +42,12 @@ class TargetStage:
         return self.in_flight or self.lane.peek()
 
     def pending(self) -> int:
-        return len(self.lane) + (1 if self.in_flight else 0)
+        return len(self.unfinished())
+
+    def unfinished(self) -> list[str]:
+        """Ids of the utterances not yet spoken: the one in flight, then the queued ones."""
+        queued = [u.id for u in self.lane.items()]
+        return ([self.in_flight.id] if self.in_flight else []) + queued
 
     def track(self) -> None:
         self.router.status.track_queue(self.label, len(self.lane), self.oldest_pending())

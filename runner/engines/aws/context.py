@@ -103,9 +103,10 @@ class AwsContext:
 
     async def smithy_config(self, config_class: Any, endpoint_url: str | None) -> Any:
         """Resolved config for a smithy client: this context's region and credentials, the awscrt transport."""
-        from runner.engines.aws.transport import CheckedCRTClient
+        from runner.engines.aws.transport import CheckedCRTClient, ignore_cancelled_future_errors
 
         ignore_completed_stream_writes(asyncio.get_running_loop())
+        ignore_cancelled_future_errors()
         overrides: dict[str, Any] = {
             "region": self.region,
             "transport": CheckedCRTClient(),
