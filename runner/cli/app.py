@@ -92,7 +92,7 @@ def run(
     """Run a pipeline until its source ends (a file) or Ctrl-C (drains, then exits)."""
     from runner.cli.runner import run_pipeline
 
-    if input is not None and not input.is_file():
+    if input is not None and (input.is_dir() or not input.exists()):  # a FIFO is fine: another program's stream
         raise InputError(f"{input}: {'is a directory' if input.is_dir() else 'no such audio file'}")
     loaded = _require_valid(file, input_override=input, output_dir=output_dir, online=True, profile=profile,
                             region=region)

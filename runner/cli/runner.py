@@ -11,6 +11,7 @@ from pathlib import Path
 from runner.cli import stderr
 from runner.cli.display import EventLines, LiveStatus, summary
 from runner.config.model import PipelineConfig
+from runner.errors import SinkError
 from runner.runtime.build import build
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
@@ -21,6 +22,8 @@ EXIT_INTERRUPTED = 130
 
 def run_pipeline(config: PipelineConfig, *, input_override: Path | None, output_dir: Path,
                  realtime: bool | None, drain_timeout: float | None, quiet: bool) -> int:
+    if output_dir.exists() and not output_dir.is_dir():
+        raise SinkError(f"--output-dir {output_dir} is a file, not a folder: no output could be created there")
     if drain_timeout is not None:
         config = dataclasses.replace(config, drain_timeout=drain_timeout)
     pipeline = build(config, input_override=input_override, output_dir=output_dir, realtime=realtime)

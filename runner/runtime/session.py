@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from runner.engines.base import Engine
 from runner.engines.languages import display_name
-from runner.errors import EngineUnavailable, PolyglotError
+from runner.errors import DeviceError, EngineUnavailable, PolyglotError, SinkError
 from runner.events import SESSION_SCOPE, SOURCE_SCOPE, HealthEvent, SessionEvent, TranscriptEvent, Utterance
 from runner.io.sinks import SinkGroup
 from runner.runtime.build import Pipeline
@@ -72,12 +72,19 @@ class Session:
         for stage in stages:
             engines += [(stage.label, stage.translator), (stage.label, stage.synthesizer)]
         opened: list[SinkGroup] = []
-        try:
+
+        async def start() -> None:
             await p.source.check()
             await _start_all(engines)
             for group in groups:
                 opened.append(group)
                 await group.open()
+            _require_an_output(groups)
+
+        try:
+            if not await _unless_stopped(start(), stop, hard_stop):
+                self.status.interrupted = True  # stopped while starting: nothing was heard, nothing is lost
+                return self.status
             router.event_log = event_log
             await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="started",
                                            detail={"pipeline": self.status.name, "source": p.source.describe()}))
@@ -211,6 +218,34 @@ class Session:
         finally:
             if on_crash is not None and scope in self.status.targets and self.status.targets[scope].failed:
                 on_crash()
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], *stops: asyncio.Event) -> bool:
+    """Run ``work`` unless one of ``stops`` is set first (then cancel it): False if it was stopped. Startup
+    (opening a FIFO that has no writer yet, warming engines up) must not keep Ctrl-C or SIGTERM waiting."""
+    task = asyncio.ensure_future(work)
+    waiters = {asyncio.ensure_future(stop.wait()) for stop in stops}
+    try:
+        await asyncio.wait({task, *waiters}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    if task.done():
+        task.result()
+        return True
+    task.cancel()
+    await asyncio.wait({task})
+    return False
+
+
+def _require_an_output(groups: list[SinkGroup]) -> None:
+    """A run whose every output failed to open would do all its work for nothing: stop before audio flows."""
+    sinks = [s for g in groups for s in g.sinks]
+    if sinks and all(s in g.failed for g in groups for s in g.sinks):
+        reasons = "; ".join(dict.fromkeys(m for g in groups for m in g.failed.values()))
+        if all(s in g.device_failures for g in groups for s in g.sinks):
+            raise DeviceError(f"no output could be opened: {reasons}")
+        raise SinkError(f"no output could be created: {reasons}")
 
 
 async def _start_all(engines: list[tuple[str, Engine]]) -> None:

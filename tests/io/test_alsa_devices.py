@@ -76,12 +76,33 @@ def test_unknown_speaker_device_is_reported_and_the_run_goes_on(tmp_path, write_
         text_to_speech: {{provider: fake}}
         targets:
           - language: es
-            sinks: [{{type: speaker, device: headphones}}]
+            sinks: [{{type: speaker, device: headphones}}, {{type: srt, path: es.srt}}]
         """)
     result = polyglot("run", config, "-o", tmp_path, env={"HOME": str(home)})
     assert result.returncode == 1  # the run goes on without that sink, and its exit code says something failed
     assert_no_traceback(result)
     assert result.stderr.count("no audio output device 'headphones' (available outputs: 0: speaker") >= 1
+    assert (tmp_path / "es.srt").read_text().count(" --> ") == 1
+
+
+def test_a_run_whose_only_output_is_a_missing_speaker_stops_before_audio(tmp_path, write_config):
+    home = alsa_home(tmp_path)
+    rec = tone_bursts(tmp_path / "in.wav", [0.3])
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: file, path: {rec}}}
+        speech_to_text: {{provider: fake}}
+        translation: {{provider: fake}}
+        text_to_speech: {{provider: fake}}
+        targets:
+          - language: es
+            sinks: [{{type: speaker, device: headphones}}]
+        """)
+    result = polyglot("run", config, "-o", tmp_path, env={"HOME": str(home)})
+    assert result.returncode == 69, result.stderr  # device unavailable
+    assert_no_traceback(result)
+    assert "no output could be opened: speaker: no audio output device 'headphones'" in result.stderr
 
 
 def test_microphone_source_captures_the_device(tmp_path):

@@ -76,3 +76,38 @@ def test_silent_recording_has_no_audio_error(tmp_path):
     soundfile.write(str(path), np.zeros(0, dtype=np.int16), 16000)
     with pytest.raises(InputError, match="holds no audio"):
         read_all(path)
+
+
+@pytest.mark.parametrize("claimed", [1, 100, 999, 2_000_000])
+def test_a_header_with_an_implausible_rate_is_a_damaged_file(tmp_path, claimed):
+    """30 s at a claimed 1 Hz would last 133 hours: the run would never end."""
+    path = tone_bursts(tmp_path / "in.wav", [0.5], gap=0.5)
+    data = bytearray(path.read_bytes())
+    fmt = data.index(b"fmt ") + 8
+    data[fmt + 4:fmt + 8] = claimed.to_bytes(4, "little")  # nSamplesPerSec
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=f"its header says {claimed} Hz"):
+        read_all(path)
+
+
+def test_an_implausible_rate_is_exit_66_before_anything_runs(tmp_path, write_config):
+    from tests.conftest import assert_no_traceback, polyglot
+
+    path = tone_bursts(tmp_path / "in.wav", [0.5], gap=0.5)
+    data = bytearray(path.read_bytes())
+    fmt = data.index(b"fmt ") + 8
+    data[fmt + 4:fmt + 8] = (1).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: file, path: {path}, realtime: false}}
+        speech_to_text: {{provider: fake}}
+        translation: {{provider: fake}}
+        text_to_speech: {{provider: fake}}
+        targets: [{{language: es, sinks: [{{type: wav, path: es.wav}}]}}]
+        """)
+    result = polyglot("run", config, "-o", tmp_path / "out", timeout=30)
+    assert result.returncode == 66, result.stderr
+    assert_no_traceback(result)
+    assert "header says 1 Hz" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from runner.config.model import SinkConfig
-from runner.errors import SinkError
+from runner.errors import DeviceError, SinkError
 from runner.events import Event
 from runner.frames import AudioFormat
 
@@ -80,6 +80,7 @@ class SinkGroup:
     def __init__(self, sinks: list[Sink], on_failure: Report) -> None:
         self.sinks = sinks
         self.failed: dict[Sink, str] = {}
+        self.device_failures: set[Sink] = set()  # failed because an audio device is missing or broke
         self._on_failure = on_failure
 
     async def open(self) -> None:
@@ -109,6 +110,8 @@ class SinkGroup:
                     await self._fail(s, exc)
 
     async def _fail(self, s: Sink, exc: Exception) -> None:
+        if isinstance(exc, DeviceError) or isinstance(exc.__cause__, DeviceError):
+            self.device_failures.add(s)
         if isinstance(exc, SinkError):
             message = str(exc)
         elif isinstance(exc, OSError):

@@ -1,25 +1,34 @@
 """A recording as the source: any format libsndfile reads (WAV of any rate, width and channel count, FLAC,
-OGG), in real time or as fast as the engines go."""
+OGG), in real time or as fast as the engines go. A FIFO works too (another program writing a WAV stream).
+
+Every open and read runs on a daemon thread of its own (runner.io.threads): a FIFO with no writer, or a
+read that hangs, never keeps Ctrl-C or SIGTERM from stopping the run.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import stat
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import numpy as np
 import soundfile
 
 from runner.config.model import FileSource, SourceConfig
 from runner.errors import InputError
 from runner.frames import AudioFrame
+from runner.io import threads
 from runner.io.audio import Conformer
 from runner.io.sources.base import AudioSource, source
 
 BLOCK_SECONDS = 0.1
+MIN_SAMPLE_RATE = 1000  # below this a header is damaged, not a recording: 30 s at 1 Hz would last 133 hours
+MAX_SAMPLE_RATE = 768_000
 
 
 def open_audio(path: Path) -> soundfile.SoundFile:
-    """Open a recording or raise InputError saying what is wrong with it."""
+    """Open a recording or raise InputError saying what is wrong with it. Blocks: call it on a thread."""
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not an audio file")
     if not path.exists():
@@ -29,10 +38,23 @@ def open_audio(path: Path) -> soundfile.SoundFile:
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
         detail = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
         raise InputError(f"{path}: not a readable audio file ({detail})") from exc
+    if not MIN_SAMPLE_RATE <= audio.samplerate <= MAX_SAMPLE_RATE:
+        audio.close()
+        raise InputError(f"{path}: its header says {audio.samplerate} Hz, which no recording has (expected "
+                         f"{MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz): the file is damaged")
     if audio.frames == 0:
         audio.close()
         raise InputError(f"{path}: the recording holds no audio")
     return audio
+
+
+def is_stream(path: Path) -> bool:
+    """A FIFO or a device: opening it may wait for a writer, and it can be read only once."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 class FileAudioSource(AudioSource):
@@ -41,6 +63,7 @@ class FileAudioSource(AudioSource):
         self.path = path
         self.realtime = realtime
         self._stopped = False
+        self._reader: threads.ThreadedIterator[bytes] | None = None
 
     def describe(self) -> str:
         return f"file {self.path} ({'real time' if self.realtime else 'as fast as possible'})"
@@ -50,40 +73,57 @@ class FileAudioSource(AudioSource):
         return self.realtime
 
     async def check(self) -> None:
-        await asyncio.to_thread(lambda: open_audio(self.path).close())
+        if is_stream(self.path):
+            return  # opening a FIFO to look at it would take the writer's stream: it is checked when read
+        await threads.call(lambda: open_audio(self.path).close(), name=f"check {self.path.name}")
 
     def stop(self) -> None:
         self._stopped = True
+        if self._reader is not None:
+            self._reader.close()  # ends a read in progress at once, even one that waits for a writer
 
-    async def frames(self) -> AsyncIterator[AudioFrame]:
-        audio = await asyncio.to_thread(open_audio, self.path)
-        loop = asyncio.get_running_loop()
-        conformer = Conformer(audio.samplerate, self.rate, self.channels)
-        frame_bytes = 2 * self.channels
-        block = max(1, int(audio.samplerate * BLOCK_SECONDS))
-        sent = 0  # samples at self.rate already yielded
-        began = loop.time()
+    def _blocks(self) -> Iterator[bytes]:
+        """The recording as PCM at the engine's rate and channels, a block at a time. Runs on the reader's
+        thread: opening, reading, resampling."""
+        audio = open_audio(self.path)
         try:
+            conformer = Conformer(audio.samplerate, self.rate, self.channels)
+            block = max(1, int(audio.samplerate * BLOCK_SECONDS))
+            position = 0.0
             while not self._stopped:
                 try:
-                    data = await asyncio.to_thread(audio.read, block, "float32", True)
+                    data: np.ndarray = audio.read(block, "float32", True)
                 except (soundfile.LibsndfileError, RuntimeError) as exc:
-                    raise InputError(f"{self.path}: unreadable at {sent / self.rate:.1f}s ({exc})") from exc
+                    raise InputError(f"{self.path}: unreadable at {position:.1f}s ({exc})") from exc
                 last = len(data) < block
                 pcm = conformer.push(data, last=last)
+                position += len(data) / audio.samplerate
                 if pcm:
-                    start = sent / self.rate
-                    if self.realtime:
-                        # Pace by the audio clock: frame n goes out when its audio would have been captured.
-                        delay = began + start + len(pcm) / frame_bytes / self.rate - loop.time()
-                        if delay > 0:
-                            await asyncio.sleep(delay)
-                    yield AudioFrame(pcm, self.rate, self.channels, start)
-                    sent += len(pcm) // frame_bytes
+                    yield pcm
                 if last:
-                    break
+                    return
         finally:
             audio.close()
+
+    async def frames(self) -> AsyncIterator[AudioFrame]:
+        loop = asyncio.get_running_loop()
+        frame_bytes = 2 * self.channels
+        sent = 0  # samples at self.rate already yielded
+        began = loop.time()
+        self._reader = threads.ThreadedIterator(self._blocks, name=f"read {self.path.name}")
+        if self._stopped:
+            return
+        async for pcm in self._reader:
+            start = sent / self.rate
+            if self.realtime:
+                # Pace by the audio clock: frame n goes out when its audio would have been captured.
+                delay = began + start + len(pcm) / frame_bytes / self.rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if self._stopped:
+                return
+            yield AudioFrame(pcm, self.rate, self.channels, start)
+            sent += len(pcm) // frame_bytes
 
 
 @source("file")
