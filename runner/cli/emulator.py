@@ -9,18 +9,21 @@ from pathlib import Path
 
 import yaml
 
+from runner.bounded_read import TooLarge, read_at_most
 from runner.cli import stderr
 from runner.emulator import Emulator, Knobs
 from runner.errors import InputError
+
+MAX_KNOBS_BYTES = 1 << 20
 
 
 def load_knobs(path: Path | None) -> Knobs:
     if path is None:
         return Knobs()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(read_at_most(path, MAX_KNOBS_BYTES).decode("utf-8")) or {}
         return Knobs.from_dict(data)
-    except (OSError, yaml.YAMLError, TypeError, ValueError) as exc:
+    except (OSError, yaml.YAMLError, TooLarge, TypeError, ValueError) as exc:
         raise InputError(f"{path}: not a knobs file: {' '.join(str(exc).split())}") from exc
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.bounded_read import TooLarge, read_at_most
 from runner.config import model, schema
 from runner.config.envsubst import InterpolationError, interpolate
 from runner.config.yaml12 import SourceMap, parse
@@ -84,10 +85,9 @@ def _read_text(path: Path, name: str) -> tuple[str, Diagnostic | None]:
             return problem("io", "is a directory, not a pipeline file")
         if not path.exists():
             return problem("io", "no such file")
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            return problem("io", f"file is {size} bytes; a pipeline config is at most {MAX_CONFIG_BYTES}")
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_CONFIG_BYTES)
+    except TooLarge as exc:
+        return problem("too-large", f"{exc}, too much for a pipeline config")
     except OSError as exc:
         return problem("io", f"cannot read: {exc.strerror or exc}")
     if not raw.strip():
