@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import sys
 from enum import Enum
 from pathlib import Path
@@ -47,6 +48,13 @@ ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (
 RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: the config, then the chain).")]
 
 
+def _finite(value: float | None) -> float | None:
+    """Refuse inf (nan is refused by the range check): a drain that never ends is no drain timeout."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter("must be a finite number of seconds")
+    return value
+
+
 def check_config(file: Path, *, input_override: Path | None = None, output_dir: Path = Path("."),
                  online: bool = False, profile: str | None = None, region: str | None = None) \
         -> tuple[Loaded, list[Diagnostic]]:
@@ -84,7 +92,7 @@ def run(
         "--realtime/--fast", help="Play a file source at its own pace, or as fast as the engines go.")] = None,
     drain_timeout: Annotated[float | None, typer.Option(
         help="Seconds to finish queued speech after Ctrl-C (default: the config's runtime.drain_timeout).",
-        min=0.0)] = None,
+        min=0.0, callback=_finite)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status, only the summary.")] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,

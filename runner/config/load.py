@@ -11,6 +11,7 @@ from typing import Any
 from runner.bounded_read import TooLarge, read_at_most
 from runner.config import model, schema
 from runner.config.envsubst import InterpolationError, interpolate
+from runner.config.finite import non_finite_numbers
 from runner.config.yaml12 import SourceMap, parse
 from runner.diagnostics import Diagnostic, errors_in
 from runner.redact import SECRET_NAME, redact
@@ -67,6 +68,7 @@ def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None
         diagnostics.append(doc.source_map.diagnostic("", "type", f"the top level must be a mapping, not a {kind}"))
         return Loaded(name, None, doc.source_map, diagnostics)
 
+    diagnostics += non_finite_numbers(doc.data, doc.source_map)
     diagnostics += schema.validate(doc.data, doc.source_map)
     diagnostics += _check_target_overrides(doc.data, doc.source_map, diagnostics)
     diagnostics.sort()
@@ -102,10 +104,7 @@ def _read_text(path: Path, name: str) -> tuple[str, Diagnostic | None]:
 
 def _with_path(d: Diagnostic, source_map: SourceMap) -> Diagnostic:
     """Give an environment problem the JSON pointer of the value at its position."""
-    for pointer, position in source_map.values.items():
-        if position == (d.line, d.column):
-            return Diagnostic(d.file, d.line, d.column, pointer, d.code, d.message)
-    return d
+    return Diagnostic(d.file, d.line, d.column, source_map.pointer_at(d.line, d.column), d.code, d.message)
 
 
 def _check_target_overrides(data: dict[str, Any], source_map: SourceMap,

@@ -36,13 +36,21 @@ _CORE_RESOLVERS: list[tuple[str, str, list[str]]] = [
 ]
 
 
+class NumberTooLarge(ConstructorError):
+    """A decimal integer longer than Python converts (4300 digits): far beyond any finite float anyway."""
+
+
 def _construct_core_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if text.startswith("0o"):
         return int(text[2:], 8)
     if text.startswith("0x"):
         return int(text[2:], 16)
-    return int(text, 10)
+    try:
+        return int(text, 10)
+    except ValueError:  # the resolver matched the form, so only the digit limit is left
+        raise NumberTooLarge(None, None, f"an integer of {len(text)} digits is too large: numbers must be finite",
+                             node.start_mark) from None
 
 
 def json_pointer(parts: tuple[str | int, ...]) -> str:
@@ -68,6 +76,10 @@ class SourceMap:
             if not pointer:
                 return (1, 1)
             pointer = pointer.rsplit("/", 1)[0]
+
+    def pointer_at(self, line: int, column: int) -> str:
+        """The JSON pointer of the value that starts at ``line:column`` ("" if none does)."""
+        return next((p for p, position in self.values.items() if position == (line, column)), "")
 
     def forget(self, pointer: str) -> None:
         """Drop the positions of ``pointer`` and everything below it."""
@@ -133,9 +145,12 @@ def parse(text: str, file: str, rewrite_scalar: ScalarRewriter | None = None) ->
         return ParsedDocument(None, source_map, problems, interpolated)
     try:
         data = loader.construct_document(node)
+    except NumberTooLarge as exc:
+        d = _syntax_diagnostic(file, exc, "not-finite")
+        located = Diagnostic(file, d.line, d.column, source_map.pointer_at(d.line, d.column), d.code, d.message)
+        return ParsedDocument(None, source_map, problems + [located], interpolated)
     except ConstructorError as exc:
-        return ParsedDocument(None, source_map, problems + [_syntax_diagnostic(file, exc)],
-                              interpolated)
+        return ParsedDocument(None, source_map, problems + [_syntax_diagnostic(file, exc)], interpolated)
     finally:
         loader.dispose()
     return ParsedDocument(data, source_map, problems, interpolated)
@@ -215,10 +230,10 @@ def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Di
                       f"character {chr(code)!r} is not allowed in YAML (code point {code:#x})")
 
 
-def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError, code: str = "syntax") -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
     if exc.context and exc.problem:
         what = f"{exc.problem} ({exc.context})"
-    return Diagnostic(file, line, col, "", "syntax", " ".join(str(what).split()))
+    return Diagnostic(file, line, col, "", code, " ".join(str(what).split()))
