@@ -73,6 +73,16 @@ def check_config(file: Path, *, input_override: Path | None = None, output_dir: 
     return loaded, sorted(diagnostics)
 
 
+def _require_recording(path: Path) -> None:
+    try:
+        if path.is_file():
+            return
+        problem = "is a directory" if path.is_dir() else "no such audio file"
+    except OSError as exc:  # e.g. a name too long for the file system
+        problem = f"cannot use it: {exc.strerror or exc}"
+    raise InputError(f"{path}: {problem}")
+
+
 def _require_valid(file: Path, **kwargs: object) -> Loaded:
     loaded, diagnostics = check_config(file, **kwargs)  # type: ignore[arg-type]
     if errors_in(diagnostics):
@@ -100,8 +110,8 @@ def run(
     """Run a pipeline until its source ends (a file) or Ctrl-C (drains, then exits)."""
     from runner.cli.runner import run_pipeline
 
-    if input is not None and not input.is_file():
-        raise InputError(f"{input}: {'is a directory' if input.is_dir() else 'no such audio file'}")
+    if input is not None:
+        _require_recording(input)
     loaded = _require_valid(file, input_override=input, output_dir=output_dir, online=True, profile=profile,
                             region=region)
     assert loaded.config is not None
