@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -22,6 +23,9 @@ from runner.diagnostics import Diagnostic
 
 # Guards against alias bombs ("billion laughs") and absurd documents: a pipeline config is small.
 MAX_NODES = 50_000
+# PyYAML composes, and every later phase walks, documents recursively: nesting is bounded far below Python's
+# stack, with room for whoever calls. A pipeline config nests about 6 levels deep.
+MAX_DEPTH = 64
 
 _CORE_RESOLVERS: list[tuple[str, str, list[str]]] = [
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
@@ -93,10 +97,28 @@ class SourceMap:
         return Diagnostic(self.file, line, col, pointer, code, message, severity)  # type: ignore[arg-type]
 
 
+class TooDeep(ComposerError):
+    """The text nests collections more than MAX_DEPTH levels deep."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with the YAML 1.2 core schema's scalars."""
+    """SafeLoader with the YAML 1.2 core schema's scalars and a bound on nesting."""
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        if self._depth >= MAX_DEPTH:
+            raise TooDeep(None, None, _too_deep_message(), self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def _too_deep_message() -> str:
+    return f"nested more than {MAX_DEPTH} levels deep (counting aliases and merge keys)"
 
 
 for _tag, _pattern, _first in _CORE_RESOLVERS:
@@ -130,6 +152,8 @@ def parse(text: str, file: str, rewrite_scalar: ScalarRewriter | None = None) ->
         node = loader.get_single_node()
     except yaml.reader.ReaderError as exc:
         return ParsedDocument(None, source_map, [_reader_diagnostic(file, text, exc)], set())
+    except TooDeep as exc:
+        return ParsedDocument(None, source_map, [_syntax_diagnostic(file, exc, "too-deep")], set())
     except yaml.MarkedYAMLError as exc:
         return ParsedDocument(None, source_map, [_syntax_diagnostic(file, exc)], set())
     except yaml.YAMLError as exc:
@@ -165,11 +189,13 @@ def _index(root: Node, path: tuple[str | int, ...], source_map: SourceMap, probl
     def walk(node: Node, path: tuple[str | int, ...], ancestors: frozenset[int]) -> bool:
         budget[0] -= 1
         if budget[0] < 0:
-            problems.append(source_map.diagnostic("", "too-large",
-                                                  f"document expands to more than {MAX_NODES} nodes"))
-            return False
+            raise _Abandon(source_map.diagnostic("", "too-large", f"document expands to more than {MAX_NODES} "
+                                                 f"nodes"))
         pointer = json_pointer(path)
         mark = node.start_mark
+        if len(ancestors) >= MAX_DEPTH:  # aliases and merges nest deeper than the text shows
+            raise _Abandon(Diagnostic(source_map.file, mark.line + 1, mark.column + 1, pointer, "too-deep",
+                                      _too_deep_message()))
         source_map.values.setdefault(pointer, (mark.line + 1, mark.column + 1))
         if id(node) in ancestors:
             problems.append(source_map.diagnostic(pointer, "recursive-alias", "an alias refers to itself"))
@@ -218,7 +244,17 @@ def _index(root: Node, path: tuple[str | int, ...], source_map: SourceMap, probl
             return ok
         return True
 
-    return walk(root, path, frozenset())
+    try:
+        return walk(root, path, frozenset())
+    except _Abandon as stop:  # one line says why; the rest of the document is not worth walking
+        problems.append(stop.diagnostic)
+        return False
+
+
+class _Abandon(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:

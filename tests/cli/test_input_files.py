@@ -104,3 +104,19 @@ def test_a_knobs_file_that_never_ends_is_refused():
     assert result.returncode == 66, result.stderr
     assert_no_traceback(result)
     assert result.stderr.strip() == "polyglot: error: /dev/zero: not a knobs file: holds more than 1048576 bytes"
+
+
+def test_knobs_files_of_any_shape_are_input_errors(tmp_path):
+    cases = {
+        # the list at level 65 (the root mapping is level 1, the latency list level 2) starts at column 73
+        "deep.yaml": ("latency: " + "[" * 600 + "]" * 600 + "\n", "deep.yaml:1:73: not a knobs file: nested more "
+                      "than 64 levels deep"),
+        "list.yaml": ("- 1\n", "list.yaml: not a knobs file: the top level must be a mapping"),
+        "shape.yaml": ("latency: [1]\n", "shape.yaml: not a knobs file: 'list' object has no attribute 'items'"),
+    }
+    for name, (text, expected) in cases.items():
+        (tmp_path / name).write_text(text)
+        result = polyglot_limited("emulator", "--port", "0", "--knobs", tmp_path / name)
+        assert result.returncode == 66, (name, result.stderr)
+        assert_no_traceback(result)
+        assert result.stderr.startswith(f"polyglot: error: {tmp_path}/{expected}"), result.stderr
