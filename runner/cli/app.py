@@ -20,7 +20,7 @@ from runner.diagnostics import Diagnostic, errors_in, render_json, render_text
 from runner.errors import ConfigError, InputError
 from runner.plan.checks import plan
 from runner.plan.verify import verify
-from runner.redact import redact
+from runner.redact import masked, redact
 
 app = typer.Typer(
     name="polyglot",
@@ -161,7 +161,7 @@ def graph(
     loaded = _require_valid(file, input_override=input, output_dir=output_dir)
     assert loaded.config is not None
     root = stage_graph(loaded.config, input_override=input, output_dir=output_dir)
-    typer.echo(redact(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root)))
+    typer.echo(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root))
 
 
 @app.command("config")
@@ -170,7 +170,7 @@ def show_config(file: ConfigArg) -> None:
     import yaml
 
     loaded = _require_valid(file)
-    typer.echo(redact(yaml.safe_dump(loaded.data, sort_keys=False, allow_unicode=True)).rstrip())
+    typer.echo(yaml.safe_dump(masked(loaded.data), sort_keys=False, allow_unicode=True).rstrip())
 
 
 @app.command()
@@ -272,4 +272,4 @@ def lexicons_sync(
         stderr.print(f"{file}: defines no lexicons", markup=False)
         return
     for line in asyncio.run(sync(loaded, dry_run)):
-        typer.echo(line)
+        typer.echo(redact(line))
