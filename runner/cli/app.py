@@ -177,10 +177,10 @@ def graph(
 @app.command("config", cls=PlainHelp)
 def show_config(file: ConfigArg) -> None:
     """Print the config as polyglot reads it: environment substituted, secrets masked."""
-    import yaml
+    from runner.config.yaml12 import dump
 
     loaded = _require_valid(file)
-    typer.echo(yaml.safe_dump(masked(loaded.data), sort_keys=False, allow_unicode=True).rstrip())
+    typer.echo(dump(masked(loaded.data)).rstrip())
 
 
 @app.command(cls=PlainHelp)

@@ -121,9 +121,28 @@ def _too_deep_message() -> str:
     return f"nested more than {MAX_DEPTH} levels deep (counting aliases and merge keys)"
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that also knows the YAML 1.2 core scalars, so that it quotes every string a 1.1 reader (PyYAML)
+    or a 1.2 one (polyglot) would read as something else: '0o17', '1e3', 'no', 'null'."""
+
+
+def _represent_str(dumper: _Dumper, value: str) -> ScalarNode:
+    # PyYAML writes NEL and the Unicode line separators raw inside quotes, where a reader folds them into
+    # spaces: double quotes escape them (\N, \L, \P).
+    style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
 for _tag, _pattern, _first in _CORE_RESOLVERS:
     _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+    _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """``data`` as YAML that :func:`parse` reads back as the same data (``polyglot config``)."""
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True))
 
 
 @dataclass
