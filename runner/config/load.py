@@ -38,7 +38,13 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
     text, problem = _read_text(Path(path), name)
     if problem:
         return Loaded(name, None, SourceMap(name), [problem])
-    return loads(text, name, Path(path), env)
+    return loads(text, name, _anchor(Path(path)), env)
+
+
+def _anchor(path: Path) -> Path:
+    """What a config's relative input paths are relative to: its folder, or for a pipe (<(cat x.yaml) is
+    /dev/fd/63) or a device, which has no folder of its own, the current directory."""
+    return path if path.is_file() else Path.cwd() / path.name
 
 
 def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None) -> Loaded:

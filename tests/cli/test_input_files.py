@@ -15,15 +15,15 @@ from tests.conftest import THREE_UTTERANCES, assert_no_traceback
 MEMORY_LIMIT = 2 << 30  # far above what validating a config needs; an unbounded read of /dev/zero hits it
 
 
-def polyglot_limited(*args: str | Path, pass_fds: tuple[int, ...] = (), timeout: float = 60) \
-        -> subprocess.CompletedProcess[str]:
+def polyglot_limited(*args: str | Path, pass_fds: tuple[int, ...] = (), timeout: float = 60,
+                     cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI with its address space capped, so that an unbounded read fails fast instead of eating the
     machine."""
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     return subprocess.run([sys.executable, "-m", "runner", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=cap, pass_fds=pass_fds,
+                          timeout=timeout, preexec_fn=cap, pass_fds=pass_fds, cwd=cwd,
                           env={**os.environ, "COLUMNS": "200"})
 
 
@@ -71,6 +71,17 @@ def test_a_config_in_a_pipe_is_read():
         os.close(read_end)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == f"/dev/fd/{read_end}: valid"
+
+
+def test_relative_inputs_of_a_config_in_a_pipe_are_relative_to_the_current_directory():
+    """A pipe has no folder of its own (/dev/fd/63 is not where the YAML was written)."""
+    read_end = fed_pipe(PIPELINE.replace(str(THREE_UTTERANCES), THREE_UTTERANCES.name).encode())
+    try:
+        result = polyglot_limited("validate", f"/dev/fd/{read_end}", pass_fds=(read_end,),
+                                  cwd=THREE_UTTERANCES.parent)
+    finally:
+        os.close(read_end)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_pipe_larger_than_any_config_is_refused():
