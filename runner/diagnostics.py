@@ -11,6 +11,10 @@ from runner.redact import redact
 
 Severity = Literal["error", "warning"]
 
+# Control characters and line separators, as repr() escapes them: a diagnostic stays one line whatever the file
+# names and values it quotes, and a file name cannot send escape sequences to the terminal.
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -26,7 +30,7 @@ class Diagnostic:
     def format(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         path = f" {self.path}:" if self.path else ""
-        return redact(f"{where}: {self.severity}[{self.code}]{path} {self.message}")
+        return redact(f"{where}: {self.severity}[{self.code}]{path} {self.message}").translate(_ESCAPES)
 
     def to_dict(self) -> dict[str, object]:
         return {k: redact(v) if isinstance(v, str) else v for k, v in asdict(self).items()}

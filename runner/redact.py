@@ -1,6 +1,13 @@
 """Secrets never leave the process: values that came from secret-looking environment variables (and the AWS
 credentials in the environment) are replaced by ``***`` wherever polyglot writes text for people or logs:
-diagnostics, error lines, notices (and so the event log and the status), ``graph`` and ``config`` output."""
+diagnostics, error lines, notices (and so the event log and the status), ``graph`` and ``config`` output.
+
+Mask before encoding. JSON, YAML, DOT and ``repr()`` escape backslashes, quotes and control characters, and
+rich expands tabs: once encoded, a secret holding one of them no longer appears as is, and masking the encoded
+text misses it. Structured output masks its values first (:func:`masked`), then encodes; free text is masked
+before it goes to rich. Messages that other code built with ``repr()`` of a secret are covered too: the
+redactor also knows each secret's repr spelling.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import TextIO
+from typing import Any, TextIO
 
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_KEY|PRIVATE_KEY", re.I)
 AWS_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -25,7 +32,7 @@ class Redactor:
     def add(self, value: str) -> None:
         if len(value) >= MIN_LENGTH and value not in self._secrets:
             with self._lock:
-                self._secrets.add(value)
+                self._secrets.update((value, repr(value)[1:-1]))  # as is, and as repr() spells it in messages
                 ordered = sorted(self._secrets, key=len, reverse=True)  # longest first: no partial leftovers
                 self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
@@ -38,6 +45,18 @@ class Redactor:
     def __call__(self, text: str) -> str:
         pattern = self._pattern
         return pattern.sub(MASK, text) if pattern is not None else text
+
+    def values(self, value: Any) -> Any:
+        """A copy of ``value`` with every string in it masked: dict keys and values, list and tuple items."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self.values(k): self.values(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.values(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.values(v) for v in value)
+        return value
 
 
 class RedactingStream:
@@ -65,3 +84,8 @@ class RedactingStream:
 
 redact = Redactor()
 redact.add_from_environment(os.environ, AWS_CREDENTIALS)
+
+
+def masked(value: Any) -> Any:
+    """``value`` (a record, a document) with every string in it masked: call it before encoding."""
+    return redact.values(value)

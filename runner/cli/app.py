@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 
 from runner.cli import stderr
+from runner.cli.help import PlainHelp
 from runner.config.load import Loaded, load
 from runner.config.model import AwsConfig
 from runner.config.schema import schema_text
@@ -19,7 +21,7 @@ from runner.diagnostics import Diagnostic, errors_in, render_json, render_text
 from runner.errors import ConfigError, InputError
 from runner.plan.checks import plan
 from runner.plan.verify import verify
-from runner.redact import redact
+from runner.redact import masked, redact
 
 app = typer.Typer(
     name="polyglot",
@@ -29,6 +31,10 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+
+def _choices(kind: type[Enum]) -> str:
+    return "[" + "|".join(str(member.value) for member in kind) + "]"
 
 
 class ValidateFormat(str, Enum):
@@ -41,10 +47,22 @@ class GraphFormat(str, Enum):
     dot = "dot"
 
 
-ConfigArg = Annotated[Path, typer.Argument(help="Pipeline YAML file.", show_default=False)]
-OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where relative sink paths are written.")]
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: the standard chain).")]
-RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: the config, then the chain).")]
+ConfigArg = Annotated[Path, typer.Argument(help="Pipeline YAML file.", show_default=False, metavar="FILE")]
+InputOpt = Annotated[Path | None, typer.Option("--input", "-i", metavar="RECORDING",
+                                               help="A recording to use instead of the configured source.")]
+OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", metavar="DIR",
+                                            help="Where relative sink paths are written.")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", metavar="NAME",
+                                                help="AWS profile (default: the standard chain).")]
+RegionOpt = Annotated[str | None, typer.Option("--region", metavar="REGION",
+                                               help="AWS region (default: the config, then the chain).")]
+
+
+def _seconds(value: float | None) -> float | None:
+    """A duration: not negative, not NaN, and not infinite (a drain that never ends is no drain timeout)."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise typer.BadParameter("must be a finite number of seconds, 0 or more")
+    return value
 
 
 def check_config(file: Path, *, input_override: Path | None = None, output_dir: Path = Path("."),
@@ -65,6 +83,16 @@ def check_config(file: Path, *, input_override: Path | None = None, output_dir: 
     return loaded, sorted(diagnostics)
 
 
+def _require_recording(path: Path) -> None:
+    try:
+        if path.exists() and not path.is_dir():  # a FIFO is fine: another program's stream
+            return
+        problem = "is a directory" if path.is_dir() else "no such audio file"
+    except OSError as exc:  # e.g. a name too long for the file system
+        problem = f"cannot use it: {exc.strerror or exc}"
+    raise InputError(f"{path}: {problem}")
+
+
 def _require_valid(file: Path, **kwargs: object) -> Loaded:
     loaded, diagnostics = check_config(file, **kwargs)  # type: ignore[arg-type]
     if errors_in(diagnostics):
@@ -74,17 +102,16 @@ def _require_valid(file: Path, **kwargs: object) -> Loaded:
     return loaded
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def run(
     file: ConfigArg,
-    input: Annotated[Path | None, typer.Option(
-        "--input", "-i", help="Run on this recording instead of the configured source.")] = None,
+    input: InputOpt = None,
     output_dir: OutputDirOpt = Path("."),
     realtime: Annotated[bool | None, typer.Option(
         "--realtime/--fast", help="Play a file source at its own pace, or as fast as the engines go.")] = None,
     drain_timeout: Annotated[float | None, typer.Option(
         help="Seconds to finish queued speech after Ctrl-C (default: the config's runtime.drain_timeout).",
-        min=0.0)] = None,
+        metavar="SECONDS", callback=_seconds)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live status, only the summary.")] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -92,8 +119,8 @@ def run(
     """Run a pipeline until its source ends (a file) or Ctrl-C (drains, then exits)."""
     from runner.cli.runner import run_pipeline
 
-    if input is not None and (input.is_dir() or not input.exists()):  # a FIFO is fine: another program's stream
-        raise InputError(f"{input}: {'is a directory' if input.is_dir() else 'no such audio file'}")
+    if input is not None:
+        _require_recording(input)
     loaded = _require_valid(file, input_override=input, output_dir=output_dir, online=True, profile=profile,
                             region=region)
     assert loaded.config is not None
@@ -102,10 +129,11 @@ def run(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Pipeline YAML files.", show_default=False)],
-    format: Annotated[ValidateFormat, typer.Option("--format", "-f", help="Output format.")] = ValidateFormat.text,
+    files: Annotated[list[Path], typer.Argument(help="Pipeline YAML files.", show_default=False, metavar="FILE")],
+    format: Annotated[ValidateFormat, typer.Option("--format", "-f", metavar=_choices(ValidateFormat),
+                                                   help="Output format.")] = ValidateFormat.text,
     online: Annotated[bool, typer.Option(
         "--online", help="Also ask the services (e.g. that each Polly voice exists and supports its engine "
         "and language); needs credentials.")] = False,
@@ -129,12 +157,12 @@ def validate(
     raise typer.Exit(78 if invalid else 0)
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def graph(
     file: ConfigArg,
-    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="text tree or Graphviz DOT.")]
-    = GraphFormat.text,
-    input: Annotated[Path | None, typer.Option("--input", "-i", help="As for run.")] = None,
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", metavar=_choices(GraphFormat),
+                                                help="text tree or Graphviz DOT.")] = GraphFormat.text,
+    input: InputOpt = None,
     output_dir: OutputDirOpt = Path("."),
 ) -> None:
     """Print the stage graph a pipeline builds."""
@@ -143,25 +171,25 @@ def graph(
     loaded = _require_valid(file, input_override=input, output_dir=output_dir)
     assert loaded.config is not None
     root = stage_graph(loaded.config, input_override=input, output_dir=output_dir)
-    typer.echo(redact(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root)))
+    typer.echo(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root))
 
 
-@app.command("config")
+@app.command("config", cls=PlainHelp)
 def show_config(file: ConfigArg) -> None:
     """Print the config as polyglot reads it: environment substituted, secrets masked."""
-    import yaml
+    from runner.config.yaml12 import dump
 
     loaded = _require_valid(file)
-    typer.echo(redact(yaml.safe_dump(loaded.data, sort_keys=False, allow_unicode=True)).rstrip())
+    typer.echo(dump(masked(loaded.data)).rstrip())
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def schema() -> None:
     """Print the pipeline JSON Schema (Draft 2020-12)."""
     sys.stdout.write(schema_text())
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def engines() -> None:
     """List the engines this installation provides."""
     from runner.engines.registry import available
@@ -175,13 +203,14 @@ class VoiceProvider(str, Enum):
     espeak = "espeak"
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def voices(
-    language: Annotated[str | None, typer.Option("--language", "-l", help="Only voices for this language.")]
-    = None,
-    engine: Annotated[str | None, typer.Option("--engine", "-e", help="Polly engine: standard, neural, "
-                                               "long-form, generative.")] = None,
-    provider: Annotated[VoiceProvider, typer.Option("--provider", "-p")] = VoiceProvider.polly,
+    language: Annotated[str | None, typer.Option("--language", "-l", metavar="TAG",
+                                                 help="Only voices for this language.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", metavar="ENGINE", help="Polly engine: standard, "
+                                               "neural, long-form, generative.")] = None,
+    provider: Annotated[VoiceProvider, typer.Option("--provider", "-p", metavar=_choices(VoiceProvider),
+                                                    help="Whose voices.")] = VoiceProvider.polly,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
@@ -206,7 +235,7 @@ def voices(
                    f"{', '.join(voice.get('SupportedEngines', []))}")
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def devices() -> None:
     """List audio devices PortAudio sees (for source.device and speaker sinks)."""
     from runner.io.portaudio import devices as list_devices
@@ -219,11 +248,13 @@ def devices() -> None:
         typer.echo(f"{d.index:3}  {d.name:40} {kinds:7} {d.default_sample_rate:.0f} Hz")
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def emulator(
-    port: Annotated[int, typer.Option(help="TLS port to listen on (0: any free port).")] = 4566,
-    knobs: Annotated[Path | None, typer.Option(help="YAML file of latency and fault knobs.")] = None,
-    env_file: Annotated[Path | None, typer.Option(help="Also write the environment to this file.")] = None,
+    port: Annotated[int, typer.Option(metavar="PORT", help="TLS port to listen on (0: any free port).")] = 4566,
+    knobs: Annotated[Path | None, typer.Option(metavar="FILE", help="YAML file of latency and fault knobs.")]
+    = None,
+    env_file: Annotated[Path | None, typer.Option(metavar="FILE", help="Also write the environment to this file.")]
+    = None,
 ) -> None:
     """Serve a local AWS emulator (Polly, Transcribe streaming, Translate, S3) until Ctrl-C.
 
@@ -239,7 +270,7 @@ lexicons_app = typer.Typer(help="Pronunciation lexicons (Polly PLS).", no_args_i
 app.add_typer(lexicons_app, name="lexicons")
 
 
-@lexicons_app.command("sync")
+@lexicons_app.command("sync", cls=PlainHelp)
 def lexicons_sync(
     file: ConfigArg,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check, but upload nothing.")] = False,
@@ -254,4 +285,4 @@ def lexicons_sync(
         stderr.print(f"{file}: defines no lexicons", markup=False)
         return
     for line in asyncio.run(sync(loaded, dry_run)):
-        typer.echo(line)
+        typer.echo(redact(line))

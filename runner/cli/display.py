@@ -1,4 +1,8 @@
-"""What a person sees while a session runs: a live table on a terminal, plain lines otherwise; then a summary."""
+"""What a person sees while a session runs: a live table on a terminal, plain lines otherwise; then a summary.
+
+Every text from the session is masked before rich sees it: rich expands tabs and folds or cuts long cells, after
+which a secret no longer appears as is on the way out.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runner.events import Event, NoticeEvent, SessionEvent, TranscriptEvent, TranslationEvent
+from runner.redact import redact
 from runner.runtime.status import SessionStatus, TargetStatus
 
 
@@ -19,10 +24,10 @@ def _ms(seconds: float | None) -> str:
 
 def live_table(status: SessionStatus, now: float) -> Group:
     head = Text.assemble(
-        (f"{status.name}", "bold"), f"  {status.state}  ", f"{status.elapsed:6.1f}s  ",
+        (redact(status.name), "bold"), f"  {status.state}  ", f"{status.elapsed:6.1f}s  ",
         f"audio {status.stream_seconds:6.1f}s  ", f"utterances {status.utterances}",
     )
-    heard = Text.assemble(("heard: ", "dim"), status.partial or status.last_final or "…")
+    heard = Text.assemble(("heard: ", "dim"), redact(status.partial or status.last_final or "…"))
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("target", "spoken", "queued", "lag", "first audio p50", "retries", "errors", "last"):
         table.add_column(column, no_wrap=column != "last", overflow="ellipsis")
@@ -30,7 +35,7 @@ def live_table(status: SessionStatus, now: float) -> Group:
         state = Text("FAILED", "bold red") if t.failed else Text(str(t.spoken))
         errors = t.errors + t.sink_errors
         table.add_row(t.label, state, str(t.queued), f"{t.lag(now):.1f}s", _ms(t.latency(0.5)), str(t.retries),
-                      Text(str(errors), "red" if errors else ""), t.last_text)
+                      Text(str(errors), "red" if errors else ""), redact(t.last_text))
     health = Text.assemble(("speech-to-text: ", "dim"), f"{status.reconnects} reconnect(s), "
                            f"{status.rotations} rotation(s)") if status.reconnects or status.rotations else Text("")
     return Group(head, heard, table, health)
@@ -60,12 +65,13 @@ class EventLines:
     def __call__(self, event: Event) -> None:
         at = f"[{event.at:7.2f}s]"
         if isinstance(event, TranscriptEvent) and event.final and event.text:
-            self.console.print(f"{at} {event.utterance_id} heard: {event.text}", markup=False, highlight=False)
+            self.console.print(redact(f"{at} {event.utterance_id} heard: {event.text}"), markup=False,
+                               highlight=False)
         elif isinstance(event, TranslationEvent):
-            self.console.print(f"{at} {event.utterance.id} {event.scope}: {event.text}", markup=False,
+            self.console.print(redact(f"{at} {event.utterance.id} {event.scope}: {event.text}"), markup=False,
                                highlight=False)
         elif isinstance(event, NoticeEvent) and event.level != "info":
-            self.console.print(f"{at} {event.level}: {event.message}", markup=False, highlight=False,
+            self.console.print(redact(f"{at} {event.level}: {event.message}"), markup=False, highlight=False,
                                style="red" if event.level == "error" else "yellow")
         elif isinstance(event, SessionEvent) and event.state == "draining":
             self.console.print(f"{at} draining (deadline {event.detail.get('deadline')}s)", markup=False)
@@ -77,14 +83,14 @@ def summary(status: SessionStatus) -> Group:
     if status.reconnects or status.rotations:
         parts.append(Text(f"speech-to-text: {status.reconnects} reconnect(s), {status.rotations} rotation(s)"))
     for error in status.source_errors:
-        parts.append(Text(f"speech-to-text failed: {error}", "red"))
+        parts.append(Text(redact(f"speech-to-text failed: {error}"), "red"))
     for error in status.sink_errors:
-        parts.append(Text(f"sink failed: {error}", "red"))
+        parts.append(Text(redact(f"sink failed: {error}"), "red"))
     return Group(*parts)
 
 
 def target_table(status: SessionStatus) -> Table:
-    title = (f"{status.name}: {'interrupted, drained' if status.interrupted else 'finished'} in "
+    title = (f"{redact(status.name)}: {'interrupted, drained' if status.interrupted else 'finished'} in "
              f"{status.elapsed:.1f}s; {status.utterances} utterance(s) from {status.stream_seconds:.1f}s of audio")
     table = Table(title=title, title_justify="left", box=None, padding=(0, 1), show_edge=False)
     for column in ("target", "language", "spoken", "dropped", "retries", "errors", "1st audio p50/max", "audio",
@@ -105,7 +111,7 @@ def target_table(status: SessionStatus) -> Table:
 
 def _verdict(t: TargetStatus) -> Text:
     if t.failed:
-        return Text(f"failed: {t.failed}", "red")
+        return Text(redact(f"failed: {t.failed}"), "red")
     if t.errors or t.sink_errors:
-        return Text(f"errors: {t.last_error}", "red")
+        return Text(redact(f"errors: {t.last_error}"), "red")
     return Text("ok", "green")

@@ -7,20 +7,28 @@ import shlex
 import signal
 from pathlib import Path
 
-import yaml
-
+from runner.bounded_read import TooLarge, read_at_most
 from runner.cli import stderr
+from runner.config.yaml12 import parse
 from runner.emulator import Emulator, Knobs
 from runner.errors import InputError
+
+MAX_KNOBS_BYTES = 1 << 20
 
 
 def load_knobs(path: Path | None) -> Knobs:
     if path is None:
         return Knobs()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = parse(read_at_most(path, MAX_KNOBS_BYTES).decode("utf-8"), str(path))
+        if doc.problems:  # the config's strict loader: bounded depth and size, located problems
+            first = doc.problems[0]
+            raise InputError(f"{path}:{first.line}:{first.column}: not a knobs file: {first.message}")
+        data = doc.data or {}
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: not a knobs file: the top level must be a mapping")
         return Knobs.from_dict(data)
-    except (OSError, yaml.YAMLError, TypeError, ValueError) as exc:
+    except (OSError, TooLarge, AttributeError, TypeError, ValueError) as exc:  # ValueError: not UTF-8, too large
         raise InputError(f"{path}: not a knobs file: {' '.join(str(exc).split())}") from exc
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_NESTING = 16  # ${A:-${B:-...}}: defaults are expanded recursively, so their nesting is bounded
 
 
 class InterpolationError(ValueError):
@@ -31,8 +32,10 @@ class Interpolated:
     variables: tuple[str, ...]
 
 
-def interpolate(text: str, env: Mapping[str, str]) -> Interpolated:
+def interpolate(text: str, env: Mapping[str, str], _nesting: int = 0) -> Interpolated:
     """Substitute every ``${...}`` in ``text``. Raises :class:`InterpolationError` on the first bad one."""
+    if _nesting > MAX_NESTING:
+        raise InterpolationError(f"defaults nested more than {MAX_NESTING} levels deep")
     out: list[str] = []
     used: list[str] = []
     i = 0
@@ -54,7 +57,7 @@ def interpolate(text: str, env: Mapping[str, str]) -> Interpolated:
             i += 1
             continue
         end = _matching_brace(text, i + 1)
-        out.append(_expand(text[i + 2:end], env, used))
+        out.append(_expand(text[i + 2:end], env, used, _nesting))
         changed = True
         i = end + 1
     return Interpolated("".join(out), changed, tuple(used))
@@ -72,7 +75,7 @@ def _matching_brace(text: str, open_at: int) -> int:
     raise InterpolationError(f"unterminated '${{' in {text!r}")
 
 
-def _expand(expr: str, env: Mapping[str, str], used: list[str]) -> str:
+def _expand(expr: str, env: Mapping[str, str], used: list[str], nesting: int) -> str:
     match = _NAME.match(expr)
     if not match:
         raise InterpolationError(f"invalid variable name in '${{{expr}}}'")
@@ -92,7 +95,7 @@ def _expand(expr: str, env: Mapping[str, str], used: list[str]) -> str:
             if not missing:
                 return value  # type: ignore[return-value]
             if op.endswith("-"):
-                return interpolate(arg, env).text
-            raise InterpolationError(f"{name}: {interpolate(arg, env).text or 'required but not set'}")
+                return interpolate(arg, env, nesting + 1).text
+            raise InterpolationError(f"{name}: {interpolate(arg, env, nesting + 1).text or 'required but not set'}")
     raise InterpolationError(f"invalid expression '${{{expr}}}' (expected ${{{name}}}, ${{{name}:-default}} "
                              f"or ${{{name}:?message}})")

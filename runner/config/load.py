@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.bounded_read import TooLarge, read_at_most
 from runner.config import model, schema
 from runner.config.envsubst import InterpolationError, interpolate
+from runner.config.finite import non_finite_numbers
 from runner.config.yaml12 import SourceMap, parse
 from runner.diagnostics import Diagnostic, errors_in
 from runner.redact import SECRET_NAME, redact
@@ -36,7 +38,13 @@ def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
     text, problem = _read_text(Path(path), name)
     if problem:
         return Loaded(name, None, SourceMap(name), [problem])
-    return loads(text, name, Path(path), env)
+    return loads(text, name, _anchor(Path(path)), env)
+
+
+def _anchor(path: Path) -> Path:
+    """What a config's relative input paths are relative to: its folder, or for a pipe (<(cat x.yaml) is
+    /dev/fd/63) or a device, which has no folder of its own, the current directory."""
+    return path if path.is_file() else Path.cwd() / path.name
 
 
 def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None) -> Loaded:
@@ -66,6 +74,7 @@ def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None
         diagnostics.append(doc.source_map.diagnostic("", "type", f"the top level must be a mapping, not a {kind}"))
         return Loaded(name, None, doc.source_map, diagnostics)
 
+    diagnostics += non_finite_numbers(doc.data, doc.source_map)
     diagnostics += schema.validate(doc.data, doc.source_map)
     diagnostics += _check_target_overrides(doc.data, doc.source_map, diagnostics)
     diagnostics.sort()
@@ -84,10 +93,9 @@ def _read_text(path: Path, name: str) -> tuple[str, Diagnostic | None]:
             return problem("io", "is a directory, not a pipeline file")
         if not path.exists():
             return problem("io", "no such file")
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            return problem("io", f"file is {size} bytes; a pipeline config is at most {MAX_CONFIG_BYTES}")
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_CONFIG_BYTES)
+    except TooLarge as exc:
+        return problem("too-large", f"{exc}, too much for a pipeline config")
     except OSError as exc:
         return problem("io", f"cannot read: {exc.strerror or exc}")
     if not raw.strip():
@@ -102,10 +110,7 @@ def _read_text(path: Path, name: str) -> tuple[str, Diagnostic | None]:
 
 def _with_path(d: Diagnostic, source_map: SourceMap) -> Diagnostic:
     """Give an environment problem the JSON pointer of the value at its position."""
-    for pointer, position in source_map.values.items():
-        if position == (d.line, d.column):
-            return Diagnostic(d.file, d.line, d.column, pointer, d.code, d.message)
-    return d
+    return Diagnostic(d.file, d.line, d.column, source_map.pointer_at(d.line, d.column), d.code, d.message)
 
 
 def _check_target_overrides(data: dict[str, Any], source_map: SourceMap,

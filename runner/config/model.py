@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +201,12 @@ def _sinks(items: list[Mapping[str, Any]], pointer: str) -> tuple[SinkConfig, ..
     )
 
 
+def user_path(path: str) -> Path:
+    """``path`` with ``~`` and ``~user`` expanded as a shell does: an unknown user (or no home) leaves it as
+    written, where ``Path.expanduser`` would raise."""
+    return Path(os.path.expanduser(path))
+
+
 def _resolve(base_dir: Path, path: str) -> Path:
-    p = Path(path).expanduser()
+    p = user_path(path)
     return p if p.is_absolute() else base_dir / p

@@ -16,6 +16,7 @@ from runner.config.yaml12 import SourceMap, json_pointer
 from runner.diagnostics import Diagnostic
 
 SCHEMA_FILE = "pipeline.schema.json"
+NUL_FREE = "^[^\\u0000]*$"  # the schema's pattern for text that reaches file names and C libraries
 
 
 def schema_text() -> str:
@@ -77,6 +78,8 @@ def _message(error: ValidationError) -> str:
     if error.validator in ("oneOf", "anyOf"):
         kinds = sorted({str(s.get("type")) for s in error.validator_value if isinstance(s, dict)})
         return f"{error.instance!r} must be one of these types: {', '.join(kinds)}"
+    if error.validator == "pattern" and error.validator_value == NUL_FREE:
+        return "contains a NUL character (\\0), which no file name, device, voice or model name can hold"
     if error.validator == "pattern" and isinstance(error.validator_value, str):
         return f"{error.instance!r} does not match the expected form {error.validator_value}"
     return error.message

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -22,6 +23,9 @@ from runner.diagnostics import Diagnostic
 
 # Guards against alias bombs ("billion laughs") and absurd documents: a pipeline config is small.
 MAX_NODES = 50_000
+# PyYAML composes, and every later phase walks, documents recursively: nesting is bounded far below Python's
+# stack, with room for whoever calls. A pipeline config nests about 6 levels deep.
+MAX_DEPTH = 64
 
 _CORE_RESOLVERS: list[tuple[str, str, list[str]]] = [
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
@@ -36,13 +40,21 @@ _CORE_RESOLVERS: list[tuple[str, str, list[str]]] = [
 ]
 
 
+class NumberTooLarge(ConstructorError):
+    """A decimal integer longer than Python converts (4300 digits): far beyond any finite float anyway."""
+
+
 def _construct_core_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if text.startswith("0o"):
         return int(text[2:], 8)
     if text.startswith("0x"):
         return int(text[2:], 16)
-    return int(text, 10)
+    try:
+        return int(text, 10)
+    except ValueError:  # the resolver matched the form, so only the digit limit is left
+        raise NumberTooLarge(None, None, f"an integer of {len(text)} digits is too large: numbers must be finite",
+                             node.start_mark) from None
 
 
 def json_pointer(parts: tuple[str | int, ...]) -> str:
@@ -69,6 +81,10 @@ class SourceMap:
                 return (1, 1)
             pointer = pointer.rsplit("/", 1)[0]
 
+    def pointer_at(self, line: int, column: int) -> str:
+        """The JSON pointer of the value that starts at ``line:column`` ("" if none does)."""
+        return next((p for p, position in self.values.items() if position == (line, column)), "")
+
     def forget(self, pointer: str) -> None:
         """Drop the positions of ``pointer`` and everything below it."""
         for table in (self.values, self.keys):
@@ -81,15 +97,52 @@ class SourceMap:
         return Diagnostic(self.file, line, col, pointer, code, message, severity)  # type: ignore[arg-type]
 
 
+class TooDeep(ComposerError):
+    """The text nests collections more than MAX_DEPTH levels deep."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with the YAML 1.2 core schema's scalars."""
+    """SafeLoader with the YAML 1.2 core schema's scalars and a bound on nesting."""
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        if self._depth >= MAX_DEPTH:
+            raise TooDeep(None, None, _too_deep_message(), self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def _too_deep_message() -> str:
+    return f"nested more than {MAX_DEPTH} levels deep (counting aliases and merge keys)"
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that also knows the YAML 1.2 core scalars, so that it quotes every string a 1.1 reader (PyYAML)
+    or a 1.2 one (polyglot) would read as something else: '0o17', '1e3', 'no', 'null'."""
+
+
+def _represent_str(dumper: _Dumper, value: str) -> ScalarNode:
+    # PyYAML writes NEL and the Unicode line separators raw inside quotes, where a reader folds them into
+    # spaces: double quotes escape them (\N, \L, \P).
+    style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 for _tag, _pattern, _first in _CORE_RESOLVERS:
     _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+    _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """``data`` as YAML that :func:`parse` reads back as the same data (``polyglot config``)."""
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True))
 
 
 @dataclass
@@ -118,6 +171,8 @@ def parse(text: str, file: str, rewrite_scalar: ScalarRewriter | None = None) ->
         node = loader.get_single_node()
     except yaml.reader.ReaderError as exc:
         return ParsedDocument(None, source_map, [_reader_diagnostic(file, text, exc)], set())
+    except TooDeep as exc:
+        return ParsedDocument(None, source_map, [_syntax_diagnostic(file, exc, "too-deep")], set())
     except yaml.MarkedYAMLError as exc:
         return ParsedDocument(None, source_map, [_syntax_diagnostic(file, exc)], set())
     except yaml.YAMLError as exc:
@@ -133,9 +188,12 @@ def parse(text: str, file: str, rewrite_scalar: ScalarRewriter | None = None) ->
         return ParsedDocument(None, source_map, problems, interpolated)
     try:
         data = loader.construct_document(node)
+    except NumberTooLarge as exc:
+        d = _syntax_diagnostic(file, exc, "not-finite")
+        located = Diagnostic(file, d.line, d.column, source_map.pointer_at(d.line, d.column), d.code, d.message)
+        return ParsedDocument(None, source_map, problems + [located], interpolated)
     except ConstructorError as exc:
-        return ParsedDocument(None, source_map, problems + [_syntax_diagnostic(file, exc)],
-                              interpolated)
+        return ParsedDocument(None, source_map, problems + [_syntax_diagnostic(file, exc)], interpolated)
     finally:
         loader.dispose()
     return ParsedDocument(data, source_map, problems, interpolated)
@@ -150,11 +208,13 @@ def _index(root: Node, path: tuple[str | int, ...], source_map: SourceMap, probl
     def walk(node: Node, path: tuple[str | int, ...], ancestors: frozenset[int]) -> bool:
         budget[0] -= 1
         if budget[0] < 0:
-            problems.append(source_map.diagnostic("", "too-large",
-                                                  f"document expands to more than {MAX_NODES} nodes"))
-            return False
+            raise _Abandon(source_map.diagnostic("", "too-large", f"document expands to more than {MAX_NODES} "
+                                                 f"nodes"))
         pointer = json_pointer(path)
         mark = node.start_mark
+        if len(ancestors) >= MAX_DEPTH:  # aliases and merges nest deeper than the text shows
+            raise _Abandon(Diagnostic(source_map.file, mark.line + 1, mark.column + 1, pointer, "too-deep",
+                                      _too_deep_message()))
         source_map.values.setdefault(pointer, (mark.line + 1, mark.column + 1))
         if id(node) in ancestors:
             problems.append(source_map.diagnostic(pointer, "recursive-alias", "an alias refers to itself"))
@@ -203,7 +263,17 @@ def _index(root: Node, path: tuple[str | int, ...], source_map: SourceMap, probl
             return ok
         return True
 
-    return walk(root, path, frozenset())
+    try:
+        return walk(root, path, frozenset())
+    except _Abandon as stop:  # one line says why; the rest of the document is not worth walking
+        problems.append(stop.diagnostic)
+        return False
+
+
+class _Abandon(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
@@ -215,10 +285,10 @@ def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Di
                       f"character {chr(code)!r} is not allowed in YAML (code point {code:#x})")
 
 
-def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError, code: str = "syntax") -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
     if exc.context and exc.problem:
         what = f"{exc.problem} ({exc.context})"
-    return Diagnostic(file, line, col, "", "syntax", " ".join(str(what).split()))
+    return Diagnostic(file, line, col, "", code, " ".join(str(what).split()))

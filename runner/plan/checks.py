@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from runner.config.load import Loaded
-from runner.config.model import FileSource, PipelineConfig, SinkConfig
+from runner.config.model import FileSource, PipelineConfig, SinkConfig, user_path
 from runner.diagnostics import Diagnostic
 from runner.engines.base import EngineRequest, Problem
 from runner.engines.registry import Kind, family_of, family_unavailable, lookup
@@ -43,14 +43,14 @@ def sink_path(sink: SinkConfig, output_dir: Path) -> Path | None:
     """Where a sink writes: relative paths land under ``output_dir``; '-' is standard output."""
     if sink.path is None or sink.path == "-":
         return None
-    path = Path(sink.path).expanduser()
+    path = user_path(sink.path)
     return path if path.is_absolute() else output_dir / path
 
 
 def event_log_path(config: PipelineConfig, output_dir: Path) -> Path | None:
     if config.event_log is None or config.event_log == "-":
         return None
-    path = Path(config.event_log).expanduser()
+    path = user_path(config.event_log)
     return path if path.is_absolute() else output_dir / path
 
 
@@ -109,10 +109,13 @@ def _source(config: PipelineConfig, input_override: Path | None) -> Iterable[Pro
     if input_override is not None or not isinstance(config.source, FileSource):
         return
     path = config.source.path
-    if path.is_dir():
-        yield Problem("/source/path", f"{path} is a directory, not a recording", code="input")
-    elif not path.exists():
-        yield Problem("/source/path", f"no such recording: {path}", code="input")
+    try:
+        if path.is_dir():
+            yield Problem("/source/path", f"{path} is a directory, not a recording", code="input")
+        elif not path.exists():
+            yield Problem("/source/path", f"no such recording: {path}", code="input")
+    except OSError as exc:  # e.g. a name too long for the file system
+        yield Problem("/source/path", f"cannot use {path}: {exc.strerror or exc}", code="input")
 
 
 def engine_requests(config: PipelineConfig) -> list[tuple[Kind, EngineRequest]]:

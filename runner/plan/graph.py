@@ -1,6 +1,7 @@
 """The stage graph a config describes, as ``polyglot graph`` shows it (text tree or Graphviz DOT).
 
 The runtime is built from the same config by :mod:`runner.runtime.build`; this module only describes it.
+Secrets are masked in each label before it is quoted (DOT escapes backslashes and quotes, repr() more).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from runner.config.model import FileSource, PipelineConfig, SinkConfig, TargetCo
 from runner.engines.languages import display_name
 from runner.formats import default_sample_rate
 from runner.plan.checks import event_log_path, sink_path
+from runner.redact import masked, redact
 
 
 @dataclass
@@ -31,7 +33,7 @@ def stage_graph(config: PipelineConfig, *, input_override: Path | None = None,
         source_label = f"source: file {config.source.path} ({pace})"
     else:
         s = config.source
-        source_label = f"source: microphone {s.device!r} ({s.sample_rate} Hz, {s.channels} ch)"
+        source_label = f"source: microphone {masked(s.device)!r} ({s.sample_rate} Hz, {s.channels} ch)"
     stt = Node("stt", f"speech-to-text: {config.speech_to_text.provider} ({config.language})", "stt")
     root = Node("source", source_label, "source", [stt])
     stt.children += [_sink(s, "transcript", i, output_dir) for i, s in enumerate(config.transcript_sinks)]
@@ -60,19 +62,19 @@ def _lane(t: TargetConfig, output_dir: Path) -> Node:
 def _sink(s: SinkConfig, owner: str, i: int, output_dir: Path) -> Node:
     where = sink_path(s, output_dir)
     if s.type == "speaker":
-        detail = f"device {s.device!r}"
+        detail = f"device {masked(s.device)!r}"
     else:
         detail = str(where) if where is not None else "stdout"
     return Node(f"{owner}_sink{i}", f"{s.type} {detail}", "sink")
 
 
 def to_text(root: Node) -> str:
-    lines = [root.label]
+    lines = [redact(root.label)]
 
     def walk(node: Node, prefix: str) -> None:
         for i, child in enumerate(node.children):
             last = i == len(node.children) - 1
-            lines.append(f"{prefix}{'└── ' if last else '├── '}{child.label}")
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{redact(child.label)}")
             walk(child, prefix + ("    " if last else "│   "))
 
     walk(root, "")
@@ -84,10 +86,10 @@ _SHAPES = {"source": "invhouse", "stt": "box", "fanout": "diamond", "lane": "box
 
 
 def to_dot(root: Node, name: str) -> str:
-    out = [f"digraph {_quote(name)} {{", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
+    out = [f"digraph {_quote(redact(name))} {{", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
 
     def walk(node: Node) -> None:
-        out.append(f"  {node.id} [label={_quote(node.label)}, shape={_SHAPES[node.kind]}];")
+        out.append(f"  {node.id} [label={_quote(redact(node.label))}, shape={_SHAPES[node.kind]}];")
         for child in node.children:
             walk(child)
             out.append(f"  {node.id} -> {child.id};")

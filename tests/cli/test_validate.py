@@ -98,3 +98,15 @@ def test_missing_input_recording_is_one_line(tmp_path):
     assert result.returncode == 66
     assert_no_traceback(result)
     assert result.stderr.strip() == f"polyglot: error: {tmp_path / 'none.wav'}: no such audio file"
+
+
+def test_each_problem_stays_one_line_whatever_it_quotes(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text('version: 1\nlanguage: en-US\nsource: {type: file, path: "in\\n\\u001b[2J\\u2028.wav"}\n'
+                    'targets: [{language: es}]\n')
+    result = polyglot("validate", path)
+    assert result.returncode == 78
+    [line] = result.stdout.splitlines()  # str.splitlines() also splits at U+2028
+    assert line == f"{path}:3:28: error[input] /source/path: no such recording: {tmp_path}/in\\n\\x1b[2J\\u2028.wav"
+    report = json.loads(polyglot("validate", "--format", "json", path).stdout)
+    assert report["files"][0]["diagnostics"][0]["message"].endswith("/in\n\x1b[2J\u2028.wav")  # JSON: as is

@@ -85,3 +85,14 @@ def test_characters_yaml_forbids_are_located():
     assert doc.data is None
     [d] = doc.problems
     assert (d.line, d.column, d.code) == (2, 5, "syntax") and "'\\x07' is not allowed" in d.message
+
+
+def test_dump_quotes_what_yaml_1_2_would_retype():
+    from runner.config.yaml12 import dump
+
+    data = {"name": "0o17", "script": ["0x1F", "1e3", ".5", "no", "null", "~", "True", "1_000", "2026-01-01", "1:30",
+                                       ".nan", "-.inf", "+12", "tab\there", "é🎙", "\x85", ""],
+            "numbers": [0, -3, 2.5, 1e20, True, None]}
+    text = dump(data)
+    assert "name: '0o17'" in text and "- '1e3'" in text
+    assert parse(text, "f.yaml").data == data

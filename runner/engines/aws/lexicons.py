@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.bounded_read import TooLarge, read_at_most
 from runner.config.load import Loaded
 from runner.diagnostics import Diagnostic
 from runner.engines.aws.context import context_for
@@ -19,6 +20,7 @@ from runner.errors import ConfigError
 
 PLS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MAX_LEXICON_BYTES = 1 << 20  # far above what Polly stores; only guards against devices and runaway files
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,13 @@ class Lexicon:
 def read_lexicon(name: str, path: Path) -> Lexicon | str:
     """The lexicon, or why it cannot be used."""
     try:
-        content = path.read_text(encoding="utf-8")
+        content = read_at_most(path, MAX_LEXICON_BYTES).decode("utf-8")
     except OSError as exc:
         return f"cannot read {path}: {exc.strerror or exc}"
+    except TooLarge as exc:
+        return f"{path} {exc}, too much for a lexicon"
+    except UnicodeDecodeError as exc:
+        return f"{path} is not UTF-8 text (byte {exc.start})"
     try:
         root = ET.fromstring(content)
     except ET.ParseError as exc:

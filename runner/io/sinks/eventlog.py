@@ -9,7 +9,7 @@ from typing import TextIO
 from runner.errors import SinkError
 from runner.events import AudioEvent, Event
 from runner.io.sinks.base import Sink, sink
-from runner.redact import redact
+from runner.redact import masked
 
 
 @sink("jsonl")
@@ -37,7 +37,7 @@ class JsonlSink(Sink):
     async def write(self, event: Event) -> None:
         if self._file is None or isinstance(event, AudioEvent):
             return  # per-chunk audio would drown the log; SpokenEvent summarizes it
-        self._file.write(redact(json.dumps(event.record(), ensure_ascii=False)) + "\n")
+        self._file.write(json.dumps(masked(event.record()), ensure_ascii=False) + "\n")
         self._file.flush()
 
     async def close(self) -> None:
