@@ -124,6 +124,8 @@ class AmazonTranscribe(SpeechToText):
             with contextlib.suppress(BaseException):
                 await sender
             await receiver.aclose()
+            with contextlib.suppress(Exception):  # ends awscrt's request-body writer, else pending until collected
+                await asyncio.wait_for(stream.input_stream.close(), 2)
             with contextlib.suppress(Exception):
                 await client.close()
 
