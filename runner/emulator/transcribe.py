@@ -12,8 +12,8 @@ import asyncio
 import uuid
 from collections.abc import AsyncGenerator
 
-from runner.emulator import eventstream
-from runner.emulator.common import State, error, http_fault, pause, request_id
+from runner.emulator import errors, eventstream
+from runner.emulator.common import State, http_fault, pause, request_id
 from runner.emulator.http import Request, Response
 from runner.emulator.knobs import Fault
 from runner.frames import AudioFrame, Transcript
@@ -21,6 +21,12 @@ from runner.io.audio import Conformer, from_int16
 
 OPERATION = "transcribe.stream"
 RATES = range(8000, 48001)
+
+
+def _language_codes() -> frozenset[str]:
+    from aws_sdk_transcribe_streaming.models import LanguageCode
+
+    return frozenset(code.value for code in LanguageCode)
 
 
 class StreamEnded(Exception):
@@ -58,7 +64,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
                  stability=h.get("x-amzn-transcribe-partial-results-stability"), audio_bytes=0)
     call = state.log[-1]
     fault = state.knobs.take_fault(OPERATION)
-    if fault is not None and await http_fault(response, fault):
+    if fault is not None and await http_fault(state, response, OPERATION, fault):
         return
     rate = int(h.get("x-amzn-transcribe-sample-rate") or 0)
     problem = None
@@ -70,8 +76,10 @@ async def handle(state: State, request: Request, response: Response) -> None:
         problem = "set a language code or identify-language"
     elif identify and len(options) < 2:
         problem = "identify-language needs at least two language options"
+    elif unknown := [c for c in (language, *options) if c and c not in _language_codes()]:
+        problem = f"{unknown[0]} is not a language Amazon Transcribe streaming supports"
     if problem:
-        await error(response, 400, "BadRequestException", problem)
+        await errors.reply(state, response, OPERATION, "BadRequestException", problem)
         return
     language = language or h.get("x-amzn-transcribe-preferred-language") or options[0]
     session = h.get("x-amzn-transcribe-session-id") or str(uuid.uuid4())
@@ -89,7 +97,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     try:
         async for transcript in state.backend.recognize(frames, state.knobs.transcribe_script):
             if fault is not None and sent >= fault.after and fault.kind in ("exception", "drop", "throttle"):
-                await _fail(response, fault)
+                await _fail(state, response, fault)
                 return
             result_id = ids.setdefault(transcript.seq, str(uuid.uuid4()))
             await pause(latency.first_byte)
@@ -98,13 +106,13 @@ async def handle(state: State, request: Request, response: Response) -> None:
             sent += 1
     except StreamEnded as ended:
         name, message = ended.args
-        await response.send(eventstream.exception(name, {"Message": message}))
+        await response.send(errors.event(state, OPERATION, name, message))
         await response.end()
         return
     finally:
         await frames.aclose()
     if fault is not None and fault.kind in ("exception", "drop", "throttle"):
-        await _fail(response, fault)  # a fault due after more events than the stream produced
+        await _fail(state, response, fault)  # a fault due after more events than the stream produced
         return
     await response.end()
 
@@ -138,10 +146,11 @@ async def _frames(state: State, request: Request, rate: int, channels: int,
             sent += len(pcm) // 2
 
 
-async def _fail(response: Response, fault: Fault) -> None:
+async def _fail(state: State, response: Response, fault: Fault) -> None:
     if fault.kind == "drop":
         await response.drop()
-    name = "LimitExceededException" if fault.kind == "throttle" else fault.error or "InternalFailureException"
-    await response.send(eventstream.exception(name, {"Message": fault.message}))
+    op = errors.OPERATIONS[OPERATION]
+    name = op.throttle if fault.kind == "throttle" else fault.error or op.failure
+    await response.send(errors.event(state, OPERATION, name, fault.message))
     await response.end()
 

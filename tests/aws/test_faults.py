@@ -74,7 +74,7 @@ def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, 
 
 
 def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):
-    emulator.knobs.inject("polly.stream", Fault("http", "ValidationException", status=400,
+    emulator.knobs.inject("polly.stream", Fault("http", "ValidationException",
                                                 message="voice not available", match={"voice": "Lucia"},
                                                 fields={"reason": "other"}, repeat=True))
     rec = tone_bursts(tmp_path / "in.wav", [0.3] * 2, gap=0.7)
@@ -100,7 +100,7 @@ targets:
 TRANSCRIBE_FAULTS = [  # (fault, message, transient: reconnected and nothing lost)
     (Fault("http", "BadRequestException", message="bad sample rate"),
      "Amazon Transcribe: BadRequestException: bad sample rate", False),
-    (Fault("http", "LimitExceededException", status=429, message="too many streams"),
+    (Fault("http", "LimitExceededException", message="too many streams"),
      "Amazon Transcribe: LimitExceededException: too many streams", True),
     (Fault("exception", "InternalFailureException", message="oops", after=1),
      "Amazon Transcribe: InternalFailureException: oops", True),
