@@ -84,6 +84,20 @@ def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):
     assert run.spoken("fr-FR") == ["u0001", "u0002"]
 
 
+def test_stream_refused_for_quota_at_open_is_retried(emulator, tmp_path, write_config):
+    """ServiceQuotaExceededException (HTTP 402 in Polly's model) before the stream starts: transient."""
+    emulator.knobs.inject("polly.stream", Fault("http", "ServiceQuotaExceededException", message="too many streams",
+                                                match={"voice": "Lucia"},
+                                                fields={"quotaCode": "input-stream-timeout", "serviceCode": "polly"}))
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 2, gap=0.7)
+    run = run_session(write_config(polly_pipeline(rec)), tmp_path)
+    [error] = [e for e in emulator.state.calls("error") if e["call"] == "polly.stream"]
+    assert (error["type"], error["status"]) == ("ServiceQuotaExceededException", 402)
+    [retry] = retries(run, "es-ES")
+    assert "Polly quota exceeded (input-stream-timeout): too many streams" in retry, retry
+    assert run.spoken("es-ES") == ["u0001", "u0002"] and run.status.targets["es-ES"].failed is None
+
+
 def transcribe_pipeline(rec):
     return f"""\
 version: 1
