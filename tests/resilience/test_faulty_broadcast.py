@@ -95,7 +95,7 @@ def test_every_utterance_once_per_target_through_every_fault(emulator, tmp_path,
     retries = {(e["scope"], e["message"].split(" failed (")[1].split(")")[0]) for e in notices if e["code"] == "retry"}
     messages = " | ".join(m for _, m in retries)
     for expected in ("input-stream-inbound-event-timeout", "input-stream-timeout", "Polly failed: boom",
-                     "Polly throttled the stream", "ThrottlingException: translate burst"):
+                     "Polly throttled the stream", "TooManyRequestsException: translate burst"):
         assert expected in messages, expected
     assert len(emulator.state.calls("transcribe.stream")) >= 4  # the first, after the drop, after each limit
     health = [e for e in events if e["event"] == "health"]
