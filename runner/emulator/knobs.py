@@ -71,13 +71,14 @@ class Knobs:
         self.latency[operation] = Latency(first_byte, per_chunk)
 
     def inject(self, operation: str, fault: Fault) -> None:
-        """Queue a fault; ValueError if the operation is unknown or cannot send ``fault.error``."""
+        """Queue a fault; ValueError if the operation takes no faults or cannot send ``fault.error``."""
         if fault.kind not in ("http", "exception", "drop", "throttle"):
             raise ValueError(f"fault kind {fault.kind!r} is not one of http, exception, drop, throttle")
+        faultable = [name for name, op in errors.OPERATIONS.items() if op.failure]
+        if operation not in faultable:
+            raise ValueError(f"no faults for {operation!r}: faults go to {', '.join(faultable)}")
         if fault.error:
             errors.declared(operation, fault.error)
-        elif operation not in errors.OPERATIONS:
-            raise ValueError(f"the emulator has no operation {operation!r} (known: {', '.join(errors.OPERATIONS)})")
         with self._lock:
             self.faults.setdefault(operation, deque()).append(fault)
 

@@ -68,6 +68,8 @@ def test_a_fault_the_model_does_not_have_is_refused() -> None:
         knobs.inject("translate", Fault("http", "ThrottlingException"))
     with pytest.raises(ValueError, match="cannot send InvalidParameterValue in the polly model"):
         knobs.inject("polly.synthesize", Fault("http", "InvalidParameterValue"))
+    with pytest.raises(ValueError, match="no faults for 'polly.get_lexicon'"):
+        knobs.inject("polly.get_lexicon", Fault("http"))
 
 
 # ---- every declared error, sent for real ------------------------------------------------------------------------
