@@ -22,6 +22,7 @@ import boto3
 
 from bench.common import EmulatorProcess, SyntheticSpeaker, isolate, percentile
 from runner.config.load import load
+from runner.emulator.translate import LANGUAGES
 from runner.emulator.voices import VOICES
 from runner.engines.aws.translate import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
@@ -35,11 +36,13 @@ TEXT = "this is sentence number {n} of the fan out benchmark"
 
 
 def targets(n: int) -> list[tuple[str, str]]:
-    """N (language, voice) pairs, one voice per language, English left out (the speaker's language)."""
+    """N (language, voice) pairs, one voice per language that Amazon Translate serves (a bilingual voice's second
+    language counts), English left out (the speaker's language)."""
     seen: dict[str, str] = {}
     for v in VOICES:
-        if not v.language_code.startswith("en") and v.language_code not in seen:
-            seen[v.language_code] = v.id
+        for language in (v.language_code, *v.additional_languages):
+            if not language.startswith("en") and language not in seen and translate_code(language) in LANGUAGES:
+                seen[language] = v.id
     pairs = list(seen.items())
     if n > len(pairs):
         raise SystemExit(f"the emulator has {len(pairs)} target languages, not {n}")

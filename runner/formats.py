@@ -12,6 +12,11 @@ SAMPLE_RATES: dict[str, tuple[int, ...]] = {
     "alaw": (8000,),
 }
 
+# StartSpeechSynthesisTask is narrower than SynthesizeSpeech: mp3 and ogg_vorbis up to 24 kHz (its SampleRate doc).
+TASK_SAMPLE_RATES: dict[str, tuple[int, ...]] = {
+    **SAMPLE_RATES, "mp3": (8000, 16000, 22050, 24000), "ogg_vorbis": (8000, 16000, 22050, 24000),
+}
+
 FILE_EXTENSIONS: dict[str, str] = {
     "pcm": ".raw", "mp3": ".mp3", "ogg_vorbis": ".ogg", "ogg_opus": ".opus", "mulaw": ".ulaw", "alaw": ".alaw",
 }

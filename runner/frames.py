@@ -53,4 +53,4 @@ class Transcript:
     final: bool
     start: float  # stream seconds where the speech began
     end: float  # stream seconds where it ended (so far, for a partial)
-    language: str | None = None  # the language heard, when the engine identifies it (else the pipeline's)
+    language: str | None = None  # the language the engine heard, when it says (automatic language identification)

@@ -1,16 +1,18 @@
-"""What every emulated service shares: its state, error replies, and the fault and latency knobs."""
+"""What every emulated service shares: its state, and the fault and latency knobs."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.emulator import errors
 from runner.emulator.backend import Backend
+from runner.emulator.errors import request_id
 from runner.emulator.http import Response
 from runner.emulator.knobs import Fault, Knobs
+
+__all__ = ["State", "http_fault", "pause", "pause_until", "request_id"]
 
 
 @dataclass
@@ -22,6 +24,7 @@ class State:
     region: str = "us-east-1"
     lexicons: dict[str, dict[str, Any]] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    terminologies: dict[str, dict[str, Any]] = field(default_factory=dict)
     objects: dict[tuple[str, str], tuple[bytes, str]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
 
@@ -29,6 +32,7 @@ class State:
         self.backend.script_memory.clear()
         self.lexicons.clear()
         self.tasks.clear()
+        self.terminologies.clear()
         self.objects.clear()
         self.log.clear()
 
@@ -39,30 +43,26 @@ class State:
         return [entry for entry in self.log if entry["operation"] == operation]
 
 
-def request_id() -> str:
-    return str(uuid.uuid4())
-
-
-async def error(response: Response, status: int, error_type: str, message: str, **members: Any) -> None:
-    """A rest-json / json-1.1 error: the type in x-amzn-ErrorType and in the body's __type."""
-    # Polly's model names the member "message", Transcribe's and Translate's "Message": send both.
-    body = json.dumps({"__type": error_type, "message": message, "Message": message, **members}).encode()
-    await response.respond(status, body, headers=[("x-amzn-errortype", error_type),
-                                                  ("x-amzn-requestid", request_id())])
-
-
-async def http_fault(response: Response, fault: Fault) -> bool:
-    """Answer a request-level fault (http or throttle). False if the fault is for later in a stream."""
+async def http_fault(state: State, response: Response, operation: str, fault: Fault) -> bool:
+    """Answer a request-level fault (http or throttle) as the service's model has it. False if the fault is for
+    later in a stream."""
+    op = errors.OPERATIONS[operation]
     if fault.kind == "http":
-        await error(response, fault.status, fault.error or "ServiceFailureException", fault.message, **fault.fields)
+        await errors.reply(state, response, operation, fault.error or op.failure, fault.message, **fault.fields)
         return True
-    if fault.kind == "throttle" and fault.after == 0:  # later on a stream: a ThrottlingException event
-        await error(response, 400, "ThrottlingException", fault.message,
-                    throttlingReasons=[{"reason": "RequestRateExceeded", "resource": "emulator"}])
+    if fault.kind == "throttle" and fault.after == 0:  # later on a stream: an exception event
+        await errors.reply(state, response, operation, op.throttle, fault.message, **throttle_members(op.service))
         return True
     if fault.kind == "drop" and fault.after == 0:
         await response.drop()
     return False
+
+
+def throttle_members(service: str) -> dict[str, Any]:
+    """Polly's ThrottlingException says why; Translate's TooManyRequests and Transcribe's LimitExceeded do not."""
+    if service == "polly":
+        return {"throttlingReasons": [{"reason": "RequestRateExceeded", "resource": "emulator"}]}
+    return {}
 
 
 async def pause(seconds: float) -> None:

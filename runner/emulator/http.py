@@ -96,6 +96,16 @@ class Server:
         await asyncio.gather(*self.connections, return_exceptions=True)
 
 
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close a connection and wait until it is closed (a TLS close takes a round trip), so that no transport
+    outlives the server's event loop; a peer that does not answer is cut off."""
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+    except (TimeoutError, ConnectionError, ssl.SSLError):
+        writer.transport.abort()
+
+
 async def serve(handler: Handler, host: str, port: int, ssl_context: ssl.SSLContext) -> Server:
     ssl_context.set_alpn_protocols(["h2", "http/1.1"])
     server = Server()
@@ -119,7 +129,7 @@ async def serve(handler: Handler, host: str, port: int, ssl_context: ssl.SSLCont
             pass
         finally:
             server.connections.discard(task)
-            writer.close()
+            await _close(writer)
 
     server.server = await asyncio.start_server(on_connection, host, port, ssl=ssl_context)
     return server

@@ -13,6 +13,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from runner.emulator import errors
+
 FaultKind = Literal["http", "exception", "drop", "throttle"]
 
 
@@ -26,16 +28,20 @@ class Latency:
 class Fault:
     """One injected failure.
 
-    - ``http``: the request fails with ``status`` and ``error`` (the x-amzn-ErrorType), before any event;
+    - ``http``: the request fails with ``error`` (the x-amzn-ErrorType; default the service's 500 error), with the
+      HTTP status the service's model gives that error, before any event;
     - ``exception``: a stream sends the ``error`` exception event (with ``fields`` in its body) after ``after``
-      output events, then closes;
-    - ``throttle``: ThrottlingException, as an HTTP 400 (request/response calls) or an exception event (streams);
+      output events, then closes; a synthesis task fails with ``message`` as its reason;
+    - ``throttle``: the service's own throttling error (Polly ThrottlingException 400, Translate
+      TooManyRequestsException 429, Transcribe LimitExceededException 429), as an HTTP error (request/response
+      calls) or an exception event (streams);
     - ``drop``: the connection is cut after ``after`` output events.
+
+    ``error`` must be one the operation can send in its service's model (runner/emulator/errors.py).
     """
 
     kind: FaultKind
     error: str = ""
-    status: int = 400
     message: str = "injected by the polyglot emulator"
     fields: dict[str, Any] = field(default_factory=dict)
     after: int = 0
@@ -47,7 +53,10 @@ class Fault:
 class Knobs:
     latency: dict[str, Latency] = field(default_factory=dict)
     faults: dict[str, deque[Fault]] = field(default_factory=dict)
-    transcribe_script: list[str] | None = None  # None: real recognition (pocketsphinx); else one line per burst
+    # None: real recognition (pocketsphinx, English); else one line per burst of sound. A line may start with its
+    # language in brackets, "[fr-FR] bonjour à tous": language identification then finds that language (the line is
+    # heard without the tag); a line without one is in the preferred language, or the first language option.
+    transcribe_script: list[str] | None = None
     transcribe_idle_timeout: float = 15.0  # the service ends a stream that receives no audio for this long
     transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
     polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout
@@ -62,6 +71,14 @@ class Knobs:
         self.latency[operation] = Latency(first_byte, per_chunk)
 
     def inject(self, operation: str, fault: Fault) -> None:
+        """Queue a fault; ValueError if the operation takes no faults or cannot send ``fault.error``."""
+        if fault.kind not in ("http", "exception", "drop", "throttle"):
+            raise ValueError(f"fault kind {fault.kind!r} is not one of http, exception, drop, throttle")
+        faultable = [name for name, op in errors.OPERATIONS.items() if op.failure]
+        if operation not in faultable:
+            raise ValueError(f"no faults for {operation!r}: faults go to {', '.join(faultable)}")
+        if fault.error:
+            errors.declared(operation, fault.error)
         with self._lock:
             self.faults.setdefault(operation, deque()).append(fault)
 

@@ -1,5 +1,6 @@
 """Emulated Polly request/response operations (rest-json over HTTP/1.1, as boto3 calls them):
-DescribeVoices, lexicons, SynthesizeSpeech, and synthesis tasks that write to the emulated S3."""
+DescribeVoices, lexicons, SynthesizeSpeech (audio, or speech marks as JSON lines), and synthesis tasks that write
+to the emulated S3. Requests are checked as Polly checks them (polly_checks); errors are the model's (errors)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,22 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
+from runner.emulator import errors
 from runner.emulator.backend import CONTENT_TYPES
-from runner.emulator.common import State, error, http_fault, pause, pause_until, request_id
+from runner.emulator.common import State, http_fault, pause, pause_until, request_id
 from runner.emulator.http import Request, Response
-from runner.emulator.polly_stream import plain_text
+from runner.emulator.polly_checks import plain_text, synthesis_problem
 from runner.emulator.voices import BY_ID, VOICES
-from runner.formats import FILE_EXTENSIONS, SAMPLE_RATES, default_sample_rate
+from runner.formats import FILE_EXTENSIONS, default_sample_rate
 
 PLS_NS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
+PLS_ALPHABETS = ("ipa", "x-sampa")
+# Patterns of Polly's model (LexiconName, OutputS3BucketName, SnsTopicArn, TaskId).
+LEXICON_NAME = re.compile(r"[0-9A-Za-z]{1,20}")
+BUCKET = re.compile(r"[a-z0-9][.\-a-z0-9]{1,61}[a-z0-9]")
+SNS_TOPIC_ARN = re.compile(r"arn:aws(-(cn|iso(-b)?|us-gov|eusc))?:sns:[a-z0-9_-]{1,50}:\d{12}:[a-zA-Z0-9_-]{1,251}"
+                           r"([a-zA-Z0-9_-]{0,5}|\.fifo)")
+TASK_ID = re.compile(r"[a-zA-Z0-9_-]{1,100}")
 
 
 async def handle(state: State, request: Request, response: Response) -> None:
@@ -30,16 +39,17 @@ async def handle(state: State, request: Request, response: Response) -> None:
     elif path == "/v1/lexicons" and method == "GET":
         await _json(response, {"Lexicons": [{"Name": n, "Attributes": lx["attributes"]}
                                             for n, lx in sorted(state.lexicons.items())]})
-    elif path.startswith("/v1/lexicons/"):
+    elif path.startswith("/v1/lexicons/") and method in ("GET", "PUT", "DELETE"):
         await _lexicon(state, unquote(path.rsplit("/", 1)[1]), request, response)
     elif path == "/v1/speech" and method == "POST":
         await _synthesize(state, json.loads(await request.read() or b"{}"), response)
     elif path == "/v1/synthesisTasks" and method == "POST":
         await _start_task(state, json.loads(await request.read() or b"{}"), response)
     elif path.startswith("/v1/synthesisTasks/") and method == "GET":
-        await _get_task(state, path.rsplit("/", 1)[1], response)
+        await _get_task(state, unquote(path.rsplit("/", 1)[1]), response)
     else:
-        await error(response, 404, "UnknownOperationException", f"{method} {path}")
+        await errors.reply(state, response, "polly.unknown", "ValidationException", f"no operation {method} {path}",
+                           reason="unsupportedOperation", fields=[])
 
 
 async def _json(response: Response, body: Any, status: int = 200) -> None:
@@ -50,7 +60,7 @@ async def _describe_voices(state: State, request: Request, response: Response) -
     q = {k: v[0] for k, v in request.query.items()}
     state.record("polly.voices", **q)
     fault = state.knobs.take_fault("polly.voices")
-    if fault is not None and await http_fault(response, fault):
+    if fault is not None and await http_fault(state, response, "polly.voices", fault):
         return
     extra = q.get("IncludeAdditionalLanguageCodes") == "true"
     voices = [v for v in VOICES
@@ -66,84 +76,87 @@ async def _describe_voices(state: State, request: Request, response: Response) -
 
 async def _lexicon(state: State, name: str, request: Request, response: Response) -> None:
     if request.method == "PUT":
-        content = json.loads(await request.read() or b"{}").get("Content", "")
-        try:
-            root = ET.fromstring(content)
-        except ET.ParseError as exc:
-            await error(response, 400, "InvalidLexiconException", f"not a valid PLS document: {exc}")
-            return
-        if root.tag != f"{PLS_NS}lexicon":
-            await error(response, 400, "InvalidLexiconException", "the root element must be a PLS <lexicon>")
-            return
-        language = root.get("{http://www.w3.org/XML/1998/namespace}lang", "")
-        state.lexicons[name] = {"content": content, "attributes": {
-            "Alphabet": root.get("alphabet", "ipa"), "LanguageCode": language,
-            "LexemesCount": len(root.findall(f"{PLS_NS}lexeme")), "Size": len(content.encode()),
-            "LexiconArn": f"arn:aws:polly:{state.region}:123456789012:lexicon/{name}",
-            "LastModified": time.time()}}
-        state.record("polly.put_lexicon", name=name, language=language)
-        await _json(response, {})
+        await _put_lexicon(state, name, json.loads(await request.read() or b"{}").get("Content", ""), response)
     elif name not in state.lexicons:
-        await error(response, 404, "LexiconNotFoundException", f"lexicon {name!r} not found")
+        operation = "polly.get_lexicon" if request.method == "GET" else "polly.delete_lexicon"
+        await errors.reply(state, response, operation, "LexiconNotFoundException", f"Lexicon not found: {name}")
     elif request.method == "GET":
         lx = state.lexicons[name]
         await _json(response, {"Lexicon": {"Name": name, "Content": lx["content"]},
                                "LexiconAttributes": lx["attributes"]})
-    elif request.method == "DELETE":
+    else:
         del state.lexicons[name]
         await _json(response, {})
 
 
-def _check_request(state: State, body: dict[str, Any]) -> tuple[str, str, str] | None:
-    """(error type, message, field) for an invalid synthesis request, else None."""
-    voice = BY_ID.get(body.get("VoiceId", ""))
-    engine = body.get("Engine", "standard")
-    fmt = body.get("OutputFormat", "")
-    if voice is None:
-        return "InvalidParameterValue", f"voice {body.get('VoiceId')!r} does not exist", "VoiceId"
-    if engine not in voice.engines and not state.knobs.any_engine:
-        return "EngineNotSupportedException", f"voice {voice.id} does not support the {engine} engine", "Engine"
-    if fmt == "json":
-        if not body.get("SpeechMarkTypes"):
-            return "InvalidParameterValue", "json output needs SpeechMarkTypes", "SpeechMarkTypes"
-        return None
-    if body.get("SpeechMarkTypes"):
-        return "MarksNotSupportedForFormatException", "speech marks need OutputFormat json", "SpeechMarkTypes"
-    if fmt not in SAMPLE_RATES:
-        return "InvalidParameterValue", f"output format {fmt!r} is not supported", "OutputFormat"
-    rate = int(body.get("SampleRate") or default_sample_rate(fmt, engine))
-    if rate not in SAMPLE_RATES[fmt]:
-        return "InvalidSampleRateException", f"{rate} is not a valid sample rate for {fmt}", "SampleRate"
-    for name in body.get("LexiconNames") or []:
-        if name not in state.lexicons:
-            return "LexiconNotFoundException", f"lexicon {name!r} not found", "LexiconNames"
-    return None
+async def _put_lexicon(state: State, name: str, content: str, response: Response) -> None:
+    op = "polly.put_lexicon"
+    if not LEXICON_NAME.fullmatch(name):
+        await errors.reply(state, response, op, "ValidationException", f"1 validation error detected: Value '{name}' "
+                           "at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                           "[0-9A-Za-z]{1,20}", reason="fieldValidationFailed",
+                           fields=[{"name": "Name", "message": "1 to 20 letters or digits"}])
+        return
+    try:
+        root = ET.fromstring(content)
+    except ET.ParseError as exc:
+        await errors.reply(state, response, op, "InvalidLexiconException", f"not a valid PLS document: {exc}")
+        return
+    if root.tag != f"{PLS_NS}lexicon":
+        await errors.reply(state, response, op, "InvalidLexiconException", "the root element must be a PLS <lexicon>")
+        return
+    alphabet = root.get("alphabet", "ipa")
+    if alphabet not in PLS_ALPHABETS:
+        await errors.reply(state, response, op, "UnsupportedPlsAlphabetException",
+                           f"alphabet {alphabet!r} is not supported (ipa, x-sampa)")
+        return
+    language = root.get("{http://www.w3.org/XML/1998/namespace}lang", "")
+    state.lexicons[name] = {"content": content, "attributes": {
+        "Alphabet": alphabet, "LanguageCode": language,
+        "LexemesCount": len(root.findall(f"{PLS_NS}lexeme")), "Size": len(content.encode()),
+        "LexiconArn": f"arn:aws:polly:{state.region}:123456789012:lexicon/{name}",
+        "LastModified": time.time()}}
+    state.record("polly.put_lexicon", name=name, language=language)
+    await _json(response, {})
+
+
+async def _rejected(state: State, operation: str, body: dict[str, Any], response: Response) -> bool:
+    """Answer a synthesis request that Polly would refuse; False if it is fine."""
+    problem = synthesis_problem(operation, body, set(state.lexicons), state.knobs.any_engine)
+    if problem is None:
+        return False
+    members = problem.members
+    if problem.error == "ValidationException":
+        members = {"reason": "fieldValidationFailed", "fields": [{"name": problem.member, "message": problem.message}]}
+    await errors.reply(state, response, operation, problem.error, problem.message, **members)
+    return True
 
 
 async def _synthesize(state: State, body: dict[str, Any], response: Response) -> None:
     state.record("polly.synthesize", **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate",
-                                                                "Text", "TextType", "LexiconNames", "LanguageCode")})
+                                                                "Text", "TextType", "LexiconNames", "LanguageCode",
+                                                                "SpeechMarkTypes")})
     fault = state.knobs.take_fault("polly.synthesize", voice=str(body.get("VoiceId")))
-    if fault is not None and await http_fault(response, fault):
+    if fault is not None and await http_fault(state, response, "polly.synthesize", fault):
         return
-    if (problem := _check_request(state, body)) is not None:
-        await error(response, 400, problem[0], problem[1])
+    if await _rejected(state, "polly.synthesize", body, response):
         return
-    try:
-        text = plain_text(body.get("Text", ""), body.get("TextType", "text"))
-    except ET.ParseError as exc:
-        await error(response, 400, "InvalidSsmlException", f"invalid SSML: {exc}")
-        return
-    voice = BY_ID[body["VoiceId"]]
+    text = plain_text(body.get("Text", ""), body.get("TextType") or "text")
     fmt = body["OutputFormat"]
-    rate = int(body.get("SampleRate") or default_sample_rate(fmt, body.get("Engine", "standard")))
+    headers = [("x-amzn-requestcharacters", str(len(text))), ("x-amzn-requestid", request_id())]
     latency = state.knobs.latency_of("polly.synthesize")
     began = asyncio.get_running_loop().time()
+    if fmt == "json":  # speech marks instead of audio
+        await pause_until(began, latency.first_byte)
+        await response.respond(200, speech_marks(text, body["SpeechMarkTypes"]), content_type=CONTENT_TYPES[fmt],
+                               headers=headers)
+        return
+    voice = BY_ID[body["VoiceId"]]
+    rate = int(body.get("SampleRate") or default_sample_rate(fmt, body.get("Engine") or "standard"))
     speech = state.backend.speak(text, body.get("LanguageCode") or voice.language_code, fmt, rate)
     first_chunk = await anext(speech, b"")
     await pause_until(began, latency.first_byte)
-    await response.start(200, [("content-type", CONTENT_TYPES[fmt]), ("x-amzn-requestcharacters", str(len(text))),
-                               ("x-amzn-requestid", request_id())])
+    await response.start(200, [("content-type", CONTENT_TYPES[fmt]), *headers])
     sent = 0
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -162,28 +175,32 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
 
 
 async def _start_task(state: State, body: dict[str, Any], response: Response) -> None:
-    state.record("polly.task", **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "Text",
-                                                          "OutputS3BucketName", "OutputS3KeyPrefix")})
-    fault = state.knobs.take_fault("polly.task", voice=str(body.get("VoiceId")))
-    if fault is not None and fault.kind in ("http", "throttle") and await http_fault(response, fault):
+    op = "polly.task"
+    state.record(op, **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate", "Text",
+                                                 "OutputS3BucketName", "OutputS3KeyPrefix")})
+    fault = state.knobs.take_fault(op, voice=str(body.get("VoiceId")))
+    if fault is not None and fault.kind in ("http", "throttle") and await http_fault(state, response, op, fault):
         return
-    if (problem := _check_request(state, body)) is not None:
-        await error(response, 400, problem[0], problem[1])
+    if await _rejected(state, op, body, response):
         return
     bucket = body.get("OutputS3BucketName", "")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
-        await error(response, 400, "InvalidS3BucketException", f"invalid bucket name {bucket!r}")
+    if not BUCKET.fullmatch(bucket):
+        await errors.reply(state, response, op, "InvalidS3BucketException", f"invalid bucket name {bucket!r}")
+        return
+    if body.get("SnsTopicArn") and not SNS_TOPIC_ARN.fullmatch(body["SnsTopicArn"]):
+        await errors.reply(state, response, op, "InvalidSnsTopicArnException",
+                           f"invalid SNS topic ARN {body['SnsTopicArn']!r}")
         return
     task_id = str(uuid.uuid4())
-    fmt = body["OutputFormat"]
+    fmt, engine = body["OutputFormat"], body.get("Engine") or "standard"
     extension = ".marks" if fmt == "json" else FILE_EXTENSIONS[fmt].replace(".raw", ".pcm")
     key = f"{body.get('OutputS3KeyPrefix', '')}{task_id}{extension}"
     task = {"TaskId": task_id, "TaskStatus": "scheduled", "OutputUri": f"https://s3.{state.region}.amazonaws.com/"
-            f"{bucket}/{key}", "CreationTime": time.time(), "RequestCharacters": len(body.get("Text", "")),
-            "OutputFormat": fmt, "VoiceId": body["VoiceId"], "Engine": body.get("Engine", "standard"),
-            "SampleRate": str(body.get("SampleRate") or (default_sample_rate(fmt, body.get("Engine", "standard"))
-                                                          if fmt != "json" else "")),
-            "TextType": body.get("TextType", "text"), "_polls": 0, "_fault": fault}
+            f"{bucket}/{key}", "CreationTime": time.time(),
+            "RequestCharacters": len(plain_text(body.get("Text", ""), body.get("TextType") or "text")),
+            "OutputFormat": fmt, "VoiceId": body["VoiceId"], "Engine": engine,
+            "SampleRate": str(body.get("SampleRate") or (default_sample_rate(fmt, engine) if fmt != "json" else "")),
+            "TextType": body.get("TextType") or "text", "_polls": 0, "_fault": fault}
     if body.get("SnsTopicArn"):
         task["SnsTopicArn"] = body["SnsTopicArn"]
     if body.get("SpeechMarkTypes"):
@@ -195,9 +212,9 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
 
 async def _render(state: State, task: dict[str, Any], body: dict[str, Any], bucket: str, key: str) -> None:
     voice = BY_ID[body["VoiceId"]]
-    text = plain_text(body.get("Text", ""), body.get("TextType", "text"))
+    text = plain_text(body.get("Text", ""), body.get("TextType") or "text")
     if task["OutputFormat"] == "json":
-        state.objects[(bucket, key)] = (_word_marks(text), CONTENT_TYPES["json"])
+        state.objects[(bucket, key)] = (speech_marks(text, body["SpeechMarkTypes"]), CONTENT_TYPES["json"])
         return
     audio = b"".join([c async for c in state.backend.speak(
         text, body.get("LanguageCode") or voice.language_code, task["OutputFormat"], int(task["SampleRate"]))])
@@ -205,9 +222,13 @@ async def _render(state: State, task: dict[str, Any], body: dict[str, Any], buck
 
 
 async def _get_task(state: State, task_id: str, response: Response) -> None:
+    if not TASK_ID.fullmatch(task_id):
+        await errors.reply(state, response, "polly.get_task", "InvalidTaskIdException", f"invalid task id {task_id!r}")
+        return
     task = state.tasks.get(task_id)
     if task is None:
-        await error(response, 400, "SynthesisTaskNotFoundException", f"no task {task_id}")
+        await errors.reply(state, response, "polly.get_task", "SynthesisTaskNotFoundException",
+                           f"Synthesis task not found: {task_id}")
         return
     task["_polls"] += 1
     steps = state.knobs.task_steps
@@ -225,15 +246,20 @@ async def _get_task(state: State, task_id: str, response: Response) -> None:
     await _json(response, {"SynthesisTask": _public(task)})
 
 
-def _word_marks(text: str) -> bytes:
-    """Polly-style word speech marks, one JSON object per line, at a steady emulated speaking rate."""
+def speech_marks(text: str, types: list[str]) -> bytes:
+    """Polly-style speech marks (sentence and word; one JSON object per line) at a steady emulated speaking
+    rate; viseme and ssml marks are not emulated and left out."""
     lines, offset, time_ms = [], 0, 0
+    if "sentence" in types and text.strip():
+        lines.append({"time": 0, "type": "sentence", "start": 0, "end": len(text.encode()), "value": text})
     for word in text.split():
         start = text.index(word, offset)
         offset = start + len(word)
-        lines.append(json.dumps({"time": time_ms, "type": "word", "start": start, "end": offset, "value": word}))
+        if "word" in types:  # start and end count bytes, as Polly's do
+            lines.append({"time": time_ms, "type": "word", "start": len(text[:start].encode()),
+                          "end": len(text[:offset].encode()), "value": word})
         time_ms += 80 * len(word) + 120
-    return ("\n".join(lines) + "\n").encode()
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
 
 
 def _public(task: dict[str, Any]) -> dict[str, Any]:

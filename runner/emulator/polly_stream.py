@@ -9,28 +9,19 @@ the inbound-event idle timeout.
 from __future__ import annotations
 
 import asyncio
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
-from runner.emulator import eventstream
-from runner.emulator.common import State, error, http_fault, pause, pause_until, request_id
+from runner.emulator import errors, eventstream
+from runner.emulator.common import State, http_fault, pause, pause_until, request_id, throttle_members
 from runner.emulator.eventstream import InboundEvent
 from runner.emulator.http import Request, Response
 from runner.emulator.knobs import Fault
+from runner.emulator.polly_checks import plain_text, stream_problems
 from runner.emulator.voices import BY_ID
-from runner.formats import SAMPLE_RATES, default_sample_rate
+from runner.formats import default_sample_rate
 
 OPERATION = "polly.stream"
-
-
-def plain_text(text: str, text_type: str) -> str:
-    """What is spoken (and billed) for a text: SSML markup removed."""
-    if text_type != "ssml":
-        return text
-    root = ET.fromstring(text)  # raises ParseError for invalid SSML
-    return re.sub(r"\s+", " ", "".join(root.itertext())).strip()
-
 
 EVENT_BYTES = 8192  # audio per AudioEvent after the first, which goes out as soon as it exists
 
@@ -90,11 +81,10 @@ class _Stream:
     async def fail(self, fault: Fault) -> None:
         if fault.kind == "drop":
             await self.response.drop()
-        name = "ThrottlingException" if fault.kind == "throttle" else fault.error or "ServiceFailureException"
-        body: dict[str, object] = {"message": fault.message, **fault.fields}
-        if name == "ThrottlingException":
-            body.setdefault("throttlingReasons", [{"reason": "RequestRateExceeded", "resource": "emulator"}])
-        await self.response.send(eventstream.exception(name, body))
+        op = errors.OPERATIONS[OPERATION]
+        name = op.throttle if fault.kind == "throttle" else fault.error or op.failure
+        members = {**(throttle_members(op.service) if name == op.throttle else {}), **fault.fields}
+        await self.response.send(errors.event(self.state, OPERATION, name, fault.message, **members))
         await self.response.end()
 
 
@@ -106,26 +96,16 @@ async def handle(state: State, request: Request, response: Response) -> None:
                  lexicons=h.get("x-amzn-lexiconnames"), language=h.get("x-amzn-languagecode"), texts=[])
     call = state.log[-1]
     fault = state.knobs.take_fault(OPERATION, voice=voice_id)
-    if fault is not None and await http_fault(response, fault):
+    if fault is not None and await http_fault(state, response, OPERATION, fault):
         return
-    voice = BY_ID.get(voice_id)
-    problems = []
-    if engine != "generative":
-        problems.append(("Engine", "only the generative engine is supported for streaming"))
-    if voice is None:
-        problems.append(("VoiceId", f"voice {voice_id!r} does not exist"))
-    elif engine not in voice.engines and not state.knobs.any_engine:
-        problems.append(("VoiceId", f"voice {voice_id} does not support the {engine} engine"))
-    if fmt not in SAMPLE_RATES:
-        problems.append(("OutputFormat", f"{fmt!r} is not supported for streaming"))
-    rate = int(h.get("x-amzn-samplerate") or (default_sample_rate(fmt, engine) if fmt in SAMPLE_RATES else 0))
-    if fmt in SAMPLE_RATES and rate not in SAMPLE_RATES[fmt]:
-        problems.append(("SampleRate", f"{rate} is not valid for {fmt}"))
+    problems = stream_problems(h, set(state.lexicons), state.knobs.any_engine)
     if problems:
-        await error(response, 400, "ValidationException", problems[0][1], reason="fieldValidationFailed",
-                    fields=[{"name": n, "message": m} for n, m in problems])
+        await errors.reply(state, response, OPERATION, "ValidationException", problems[0].message,
+                           reason="fieldValidationFailed", fields=[{"name": p.member, "message": p.message}
+                                                                   for p in problems])
         return
-    assert voice is not None
+    voice = BY_ID[voice_id]
+    rate = int(h.get("x-amzn-samplerate") or default_sample_rate(fmt, engine))
     await response.start(200, [("content-type", "application/vnd.amazon.eventstream"),
                                ("x-amzn-requestid", request_id())])
     stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault)

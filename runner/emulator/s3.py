@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from runner.emulator.common import State, error, request_id
+from runner.emulator import errors
+from runner.emulator.common import State
 from runner.emulator.http import Request, Response
 
 
 async def handle(state: State, request: Request, response: Response) -> None:
     parts = unquote(request.path).lstrip("/").split("/", 1)
-    if len(parts) != 2:
-        await error(response, 400, "InvalidRequest", "path-style /bucket/key expected")
+    if len(parts) != 2 or request.method not in ("GET", "HEAD", "PUT"):
+        await errors.s3_reply(state, response, "s3.unknown", "InvalidRequest",
+                              f"the emulated S3 serves GET, HEAD and PUT of path-style /bucket/key, not "
+                              f"{request.method} {request.path}")
         return
     bucket, key = parts
     if request.method == "PUT":
@@ -20,9 +23,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
         return
     found = state.objects.get((bucket, key))
     if found is None:
-        body = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code><Message>The specified key "
-                f"does not exist.</Message><Key>{key}</Key><RequestId>{request_id()}</RequestId></Error>")
-        await response.respond(404, body.encode(), content_type="application/xml")
+        await errors.s3_reply(state, response, "s3.get", "NoSuchKey", "The specified key does not exist.", key)
         return
     data, content_type = found
     state.record("s3.get", bucket=bucket, key=key)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from runner.emulator import polly_rest, polly_stream, s3, transcribe, translate
 from runner.emulator.backend import Backend
-from runner.emulator.common import State, error
+from runner.emulator.common import State
 from runner.emulator.http import Request, Response, serve
 from runner.emulator.knobs import Knobs
 from runner.emulator.tls import TestCA
@@ -62,10 +62,8 @@ class Emulator:
             await polly_stream.handle(state, request, response)
         elif request.path.startswith("/v1/"):
             await polly_rest.handle(state, request, response)
-        elif request.method in ("GET", "HEAD", "PUT"):
-            await s3.handle(state, request, response)
         else:
-            await error(response, 404, "UnknownOperationException", f"{request.method} {request.path}")
+            await s3.handle(state, request, response)
 
     async def serve_forever(self) -> None:
         """Run in the current event loop until ``stop``."""

@@ -1,9 +1,10 @@
-"""Emulated Transcribe ``StartStreamTranscription`` (POST /stream-transcription, HTTP/2, event streams).
+"""Emulated Amazon Transcribe streaming (POST /stream-transcription, HTTP/2, bidirectional events).
 
-The client's ``AudioEvent``s are recognized as they arrive (pocketsphinx, or a script) and answered with
-``TranscriptEvent``s: partial results while an utterance is spoken, then the final one. Like the real service,
-a stream that receives no audio for 15 s is ended with a BadRequestException, and none may run longer than
-its time limit.
+Audio events in, transcript events out: partial results, then the final, sharing a ResultId; with channel
+identification, one result per channel (``ChannelId`` ch_0, ch_1); with language identification, each result's
+``LanguageCode`` and ``LanguageIdentification`` among the language options (recognition.py). Recognition is
+pocketsphinx, or a script of lines (knobs). As the real service: the stream ends with a BadRequestException when no
+audio arrives for 15 seconds, and with a LimitExceededException when it runs longer than its time limit.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import asyncio
 import uuid
 from collections.abc import AsyncGenerator
 
-from runner.emulator import eventstream
-from runner.emulator.common import State, error, http_fault, pause, request_id
+from runner.emulator import errors, eventstream
+from runner.emulator.common import State, http_fault, pause, request_id
 from runner.emulator.http import Request, Response
 from runner.emulator.knobs import Fault
+from runner.emulator.recognition import Script, identify, recognize_channels, spoken_language
 from runner.frames import AudioFrame, Transcript
 from runner.io.audio import Conformer, from_int16
 
@@ -28,7 +30,15 @@ class StreamEnded(Exception):
     not finalized, as the real service does."""
 
 
-def result(transcript: Transcript, result_id: str, language: str, stabilize: bool) -> dict[str, object]:
+def _language_codes() -> frozenset[str]:
+    from aws_sdk_transcribe_streaming.models import LanguageCode
+
+    return frozenset(code.value for code in LanguageCode)
+
+
+def result(transcript: Transcript, result_id: str, channel: int, languages: list[tuple[str, float]] | None,
+           language: str | None, stabilize: bool) -> dict[str, object]:
+    """A Result: its items, channel, and language (``languages``: the identification, best first)."""
     words = transcript.text.split()
     span = max(transcript.end - transcript.start, 0.01)
     items = []
@@ -40,17 +50,57 @@ def result(transcript: Transcript, result_id: str, language: str, stabilize: boo
         if stabilize:
             item["Stable"] = transcript.final or i < len(words) - 2
         items.append(item)
-    return {"ResultId": result_id, "StartTime": transcript.start, "EndTime": transcript.end,
-            "IsPartial": not transcript.final, "ChannelId": "ch_0", "LanguageCode": language,
-            "Alternatives": [{"Transcript": transcript.text, "Items": items}]}
+    out: dict[str, object] = {"ResultId": result_id, "StartTime": transcript.start, "EndTime": transcript.end,
+                              "IsPartial": not transcript.final, "ChannelId": f"ch_{channel}",
+                              "Alternatives": [{"Transcript": transcript.text, "Items": items}]}
+    if languages:
+        out["LanguageCode"] = languages[0][0]
+        out["LanguageIdentification"] = [{"LanguageCode": code, "Score": score} for code, score in languages]
+    elif language:
+        out["LanguageCode"] = language
+    return out
+
+
+def _problem(h: dict[str, str]) -> str | None:
+    """Why the service would refuse the request (BadRequestException), or None."""
+    rate = h.get("x-amzn-transcribe-sample-rate", "")
+    language = h.get("x-amzn-transcribe-language-code")
+    identify_language = h.get("x-amzn-transcribe-identify-language") == "true"
+    options = [o for o in h.get("x-amzn-transcribe-language-options", "").split(",") if o]
+    preferred = h.get("x-amzn-transcribe-preferred-language")
+    channel_identification = h.get("x-amzn-transcribe-enable-channel-identification") == "true"
+    channels = h.get("x-amzn-transcribe-number-of-channels")
+    known = _language_codes()
+    if not rate.isdigit() or int(rate) not in RATES:
+        return f"sample rate {rate} is not between 8000 and 48000 Hz"
+    if h.get("x-amzn-transcribe-media-encoding") != "pcm":
+        return "the emulator accepts pcm media only"
+    if bool(language) == identify_language:
+        return "set either a language code or identify-language, not both" if language else \
+            "set a language code or identify-language"
+    if identify_language and len(options) < 2:
+        return "identify-language needs at least two language options"
+    if options and not identify_language:
+        return "language options need identify-language"
+    for code in [c for c in (language, preferred, *options) if c]:
+        if code not in known:
+            return f"{code} is not a language Amazon Transcribe streaming supports"
+    if preferred and preferred not in options:
+        return f"the preferred language {preferred} is not one of the language options"
+    if channel_identification != (channels is not None):
+        return "channel identification and the number of channels go together"
+    if channels is not None and channels != "2":
+        return f"the number of channels must be 2, not {channels}"
+    return None
 
 
 async def handle(state: State, request: Request, response: Response) -> None:
     h = request.headers
     language = h.get("x-amzn-transcribe-language-code") or ""
-    identify = h.get("x-amzn-transcribe-identify-language") == "true"
+    identify_language = h.get("x-amzn-transcribe-identify-language") == "true"
     options = [o for o in h.get("x-amzn-transcribe-language-options", "").split(",") if o]
-    state.record(OPERATION, language=language, identify=identify, options=options,
+    preferred = h.get("x-amzn-transcribe-preferred-language")
+    state.record(OPERATION, language=language, identify=identify_language, options=options, preferred=preferred,
                  channels=h.get("x-amzn-transcribe-number-of-channels"),
                  sample_rate=h.get("x-amzn-transcribe-sample-rate"),
                  encoding=h.get("x-amzn-transcribe-media-encoding"),
@@ -58,61 +108,63 @@ async def handle(state: State, request: Request, response: Response) -> None:
                  stability=h.get("x-amzn-transcribe-partial-results-stability"), audio_bytes=0)
     call = state.log[-1]
     fault = state.knobs.take_fault(OPERATION)
-    if fault is not None and await http_fault(response, fault):
+    if fault is not None and await http_fault(state, response, OPERATION, fault):
         return
-    rate = int(h.get("x-amzn-transcribe-sample-rate") or 0)
-    problem = None
-    if rate not in RATES:
-        problem = f"sample rate {rate} is not between 8000 and 48000 Hz"
-    elif h.get("x-amzn-transcribe-media-encoding") != "pcm":
-        problem = "the emulator accepts pcm media only"
-    elif not language and not identify:
-        problem = "set a language code or identify-language"
-    elif identify and len(options) < 2:
-        problem = "identify-language needs at least two language options"
-    if problem:
-        await error(response, 400, "BadRequestException", problem)
+    if (problem := _problem(h)) is not None:
+        await errors.reply(state, response, OPERATION, "BadRequestException", problem)
         return
-    language = language or h.get("x-amzn-transcribe-preferred-language") or options[0]
-    session = h.get("x-amzn-transcribe-session-id") or str(uuid.uuid4())
-    await response.start(200, [("content-type", "application/vnd.amazon.eventstream"),
-                               ("x-amzn-request-id", request_id()), ("x-amzn-transcribe-session-id", session),
-                               ("x-amzn-transcribe-language-code", language),
-                               ("x-amzn-transcribe-sample-rate", str(rate)),
-                               ("x-amzn-transcribe-media-encoding", "pcm")])
-    stabilize = h.get("x-amzn-transcribe-enable-partial-results-stabilization") == "true"
+    rate = int(h["x-amzn-transcribe-sample-rate"])
     channels = int(h.get("x-amzn-transcribe-number-of-channels") or 1)
-    frames = _frames(state, request, rate, channels, call)
+    headers = [("content-type", "application/vnd.amazon.eventstream"), ("x-amzn-request-id", request_id()),
+               ("x-amzn-transcribe-session-id", h.get("x-amzn-transcribe-session-id") or str(uuid.uuid4())),
+               ("x-amzn-transcribe-sample-rate", str(rate)), ("x-amzn-transcribe-media-encoding", "pcm")]
+    if identify_language:
+        headers += [("x-amzn-transcribe-identify-language", "true"),
+                    ("x-amzn-transcribe-language-options", ",".join(options))]
+        headers += [("x-amzn-transcribe-preferred-language", preferred)] if preferred else []
+    else:
+        headers.append(("x-amzn-transcribe-language-code", language))
+    if channels > 1:
+        headers += [("x-amzn-transcribe-enable-channel-identification", "true"),
+                    ("x-amzn-transcribe-number-of-channels", str(channels))]
+    await response.start(200, headers)
+    stabilize = h.get("x-amzn-transcribe-enable-partial-results-stabilization") == "true"
+    script = Script.parse(state.knobs.transcribe_script) if state.knobs.transcribe_script is not None else None
+    audio = _audio(state, request, rate, channels, call)
     sent = 0
-    ids: dict[int, str] = {}
+    ids: dict[tuple[int, int], str] = {}
     latency = state.knobs.latency_of(OPERATION)
     try:
-        async for transcript in state.backend.recognize(frames, state.knobs.transcribe_script):
+        async for channel, transcript in recognize_channels(state.backend, audio, channels, script):
             if fault is not None and sent >= fault.after and fault.kind in ("exception", "drop", "throttle"):
-                await _fail(response, fault)
+                await _fail(state, response, fault)
                 return
-            result_id = ids.setdefault(transcript.seq, str(uuid.uuid4()))
+            result_id = ids.setdefault((channel, transcript.seq), str(uuid.uuid4()))
+            spoken = spoken_language(transcript, script) if identify_language else None
+            languages = identify(spoken, options, preferred) if spoken is not None else None
             await pause(latency.first_byte)
-            payload = {"Transcript": {"Results": [result(transcript, result_id, language, stabilize)]}}
+            payload = {"Transcript": {"Results": [result(transcript, result_id, channel, languages,
+                                                         None if identify_language else language, stabilize)]}}
             await response.send(eventstream.json_event("TranscriptEvent", payload))
             sent += 1
     except StreamEnded as ended:
         name, message = ended.args
-        await response.send(eventstream.exception(name, {"Message": message}))
+        await response.send(errors.event(state, OPERATION, name, message))
         await response.end()
         return
     finally:
-        await frames.aclose()
+        await audio.aclose()
     if fault is not None and fault.kind in ("exception", "drop", "throttle"):
-        await _fail(response, fault)  # a fault due after more events than the stream produced
+        await _fail(state, response, fault)  # a fault due after more events than the stream produced
         return
     await response.end()
 
 
-async def _frames(state: State, request: Request, rate: int, channels: int,
-                  call: dict[str, object]) -> AsyncGenerator[AudioFrame, None]:
-    """The client's audio as 16 kHz frames; raises StreamEnded when the service would end the stream."""
-    conformer = Conformer(rate, 16000)
+async def _audio(state: State, request: Request, rate: int, channels: int,
+                 call: dict[str, object]) -> AsyncGenerator[list[AudioFrame], None]:
+    """The client's audio as 16 kHz frames, one per channel; raises StreamEnded when the service would end
+    the stream."""
+    conformers = [Conformer(rate, 16000) for _ in range(channels)]
     events = eventstream.inbound_events(request)
     sent = 0
     received = 0.0
@@ -132,16 +184,17 @@ async def _frames(state: State, request: Request, rate: int, channels: int,
             raise StreamEnded("LimitExceededException", "Your stream is too long: the maximum stream duration "
                               "was exceeded.")
         whole = len(event.payload) // (2 * channels) * (2 * channels)
-        pcm = conformer.push(from_int16(event.payload[:whole], channels))
-        if pcm:
-            yield AudioFrame(pcm, 16000, 1, sent / 16000)
-            sent += len(pcm) // 2
+        samples = from_int16(event.payload[:whole], channels)
+        pcm = [conformer.push(samples[:, c]) for c, conformer in enumerate(conformers)]
+        if pcm[0]:
+            yield [AudioFrame(p, 16000, 1, sent / 16000) for p in pcm]
+            sent += len(pcm[0]) // 2
 
 
-async def _fail(response: Response, fault: Fault) -> None:
+async def _fail(state: State, response: Response, fault: Fault) -> None:
     if fault.kind == "drop":
         await response.drop()
-    name = "LimitExceededException" if fault.kind == "throttle" else fault.error or "InternalFailureException"
-    await response.send(eventstream.exception(name, {"Message": fault.message}))
+    op = errors.OPERATIONS[OPERATION]
+    name = op.throttle if fault.kind == "throttle" else fault.error or op.failure
+    await response.send(errors.event(state, OPERATION, name, fault.message))
     await response.end()
-

@@ -1,21 +1,38 @@
-"""Emulated Amazon Translate (JSON 1.1 over HTTP/1.1): TranslateText and ListLanguages."""
+"""Emulated Amazon Translate (JSON 1.1 over HTTP/1.1): TranslateText, ListLanguages, and ImportTerminology
+(custom terminologies, which TranslateText then requires to exist)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import csv
+import io
 import json
 from typing import Any
 
-from runner.emulator.common import State, error, http_fault, pause_until
+from runner.emulator import errors
+from runner.emulator.common import State, http_fault, pause_until
 from runner.emulator.http import Request, Response
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
 MAX_TEXT_BYTES = 10_000
-LANGUAGES = {"en": "English", "es": "Spanish", "ca": "Catalan", "gl": "Galician", "fr": "French", "de": "German",
-             "it": "Italian", "pt": "Portuguese", "zh": "Chinese (Simplified)", "ja": "Japanese", "ko": "Korean",
-             "hi": "Hindi", "eo": "Esperanto", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
-             "nb": "Norwegian", "fi": "Finnish", "pl": "Polish", "tr": "Turkish", "ar": "Arabic", "cs": "Czech",
-             "ro": "Romanian", "is": "Icelandic", "cy": "Welsh", "ru": "Russian", "yue": "Cantonese"}
+# Every language Amazon Translate translates between (its developer guide, "Supported languages").
+LANGUAGES = {
+    "af": "Afrikaans", "sq": "Albanian", "am": "Amharic", "ar": "Arabic", "hy": "Armenian", "az": "Azerbaijani",
+    "bn": "Bengali", "bs": "Bosnian", "bg": "Bulgarian", "ca": "Catalan", "zh": "Chinese (Simplified)",
+    "zh-TW": "Chinese (Traditional)", "hr": "Croatian", "cs": "Czech", "da": "Danish", "fa-AF": "Dari",
+    "nl": "Dutch", "en": "English", "et": "Estonian", "fa": "Farsi (Persian)", "tl": "Filipino, Tagalog",
+    "fi": "Finnish", "fr": "French", "fr-CA": "French (Canada)", "ka": "Georgian", "de": "German", "el": "Greek",
+    "gu": "Gujarati", "ht": "Haitian Creole", "ha": "Hausa", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
+    "is": "Icelandic", "id": "Indonesian", "ga": "Irish", "it": "Italian", "ja": "Japanese", "kn": "Kannada",
+    "kk": "Kazakh", "ko": "Korean", "lv": "Latvian", "lt": "Lithuanian", "mk": "Macedonian", "ms": "Malay",
+    "ml": "Malayalam", "mt": "Maltese", "mr": "Marathi", "mn": "Mongolian", "no": "Norwegian (Bokmål)",
+    "ps": "Pashto", "pl": "Polish", "pt": "Portuguese (Brazil)", "pt-PT": "Portuguese (Portugal)", "pa": "Punjabi",
+    "ro": "Romanian", "ru": "Russian", "sr": "Serbian", "si": "Sinhala", "sk": "Slovak", "sl": "Slovenian",
+    "so": "Somali", "es": "Spanish", "es-MX": "Spanish (Mexico)", "sw": "Swahili", "sv": "Swedish", "ta": "Tamil",
+    "te": "Telugu", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek",
+    "vi": "Vietnamese", "cy": "Welsh",
+}
 
 
 async def handle(state: State, request: Request, response: Response) -> None:
@@ -25,8 +42,11 @@ async def handle(state: State, request: Request, response: Response) -> None:
         await _reply(response, {"Languages": [{"LanguageCode": c, "LanguageName": n} for c, n in LANGUAGES.items()]})
     elif operation == "TranslateText":
         await _translate(state, body, response, request.headers.get("user-agent", ""))
+    elif operation == "ImportTerminology":
+        await _import_terminology(state, body, response)
     else:
-        await error(response, 400, "UnknownOperationException", f"unknown operation {operation!r}")
+        await errors.reply(state, response, "translate.unknown", "InvalidRequestException",
+                           f"unknown operation {operation!r}")
 
 
 async def _reply(response: Response, body: dict[str, Any]) -> None:
@@ -35,27 +55,70 @@ async def _reply(response: Response, body: dict[str, Any]) -> None:
 
 async def _translate(state: State, body: dict[str, Any], response: Response, user_agent: str) -> None:
     text, source, target = body.get("Text", ""), body.get("SourceLanguageCode", ""), body.get("TargetLanguageCode", "")
+    names = body.get("TerminologyNames") or []
     state.record("translate", text=text, source=source, target=target, terminology=body.get("TerminologyNames"),
                  settings=body.get("Settings"), user_agent=user_agent)
     fault = state.knobs.take_fault("translate", target=target)
-    if fault is not None and await http_fault(response, fault):
+    if fault is not None and await http_fault(state, response, "translate", fault):
         return
     if len(text.encode()) > MAX_TEXT_BYTES:
-        await error(response, 400, "TextSizeLimitExceededException", "input text exceeds 10000 bytes")
+        await errors.reply(state, response, "translate", "TextSizeLimitExceededException",
+                           f"Input text size exceeds limit. Max length of request text allowed is {MAX_TEXT_BYTES} "
+                           "bytes")
         return
-    for code in (source, target):
-        if code.split("-")[0] not in LANGUAGES and code != "auto":
-            await error(response, 400, "UnsupportedLanguagePairException",
-                        f"unsupported language pair: {source} to {target}", SourceLanguageCode=source,
-                        TargetLanguageCode=target)
-            return
+    if (source not in LANGUAGES and source != "auto") or target not in LANGUAGES:
+        await errors.reply(state, response, "translate", "UnsupportedLanguagePairException",
+                           f"Unsupported language pair: {source} to {target}", SourceLanguageCode=source,
+                           TargetLanguageCode=target)
+        return
+    unknown = [n for n in names if n not in state.terminologies]
+    if unknown:
+        await errors.reply(state, response, "translate", "ResourceNotFoundException",
+                           f"The resource you are looking for has not been found: terminology {unknown[0]}")
+        return
     began = asyncio.get_running_loop().time()
     translated = await state.backend.translate(text, source, target)
     await pause_until(began, state.knobs.latency_of("translate").first_byte)
     reply: dict[str, Any] = {"TranslatedText": translated, "SourceLanguageCode": source,
                              "TargetLanguageCode": target}
-    if body.get("TerminologyNames"):
-        reply["AppliedTerminologies"] = [{"Name": n, "Terms": []} for n in body["TerminologyNames"]]
+    if names:
+        reply["AppliedTerminologies"] = [{"Name": n, "Terms": _terms_used(state.terminologies[n], text, source,
+                                                                           target)} for n in names]
     if body.get("Settings"):
         reply["AppliedSettings"] = body["Settings"]
     await _reply(response, reply)
+
+
+def _terms_used(terminology: dict[str, Any], text: str, source: str, target: str) -> list[dict[str, str]]:
+    """The terminology's entries whose source term the text contains, with their target term."""
+    rows: list[dict[str, str]] = terminology["rows"]
+    lowered = text.lower()
+    return [{"SourceText": row[source], "TargetText": row[target]} for row in rows
+            if row.get(source) and row.get(target) and row[source].lower() in lowered]
+
+
+async def _import_terminology(state: State, body: dict[str, Any], response: Response) -> None:
+    op = "translate.import_terminology"
+    name = str(body.get("Name", ""))
+    data = body.get("TerminologyData") or {}
+    try:
+        content = base64.b64decode(data.get("File", "")).decode("utf-8")
+        delimiter = {"CSV": ",", "TSV": "\t"}[data.get("Format", "")]
+        header, *rows = list(csv.reader(io.StringIO(content), delimiter=delimiter))
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        await errors.reply(state, response, op, "InvalidParameterValueException",
+                           f"The terminology file is not valid CSV or TSV ({type(exc).__name__})")
+        return
+    languages = [h.strip() for h in header]
+    unsupported = [code for code in languages if code not in LANGUAGES]
+    if len(languages) < 2 or unsupported:
+        await errors.reply(state, response, op, "InvalidParameterValueException",
+                           f"The terminology header names unsupported languages: {', '.join(unsupported) or header}")
+        return
+    state.terminologies[name] = {"languages": languages, "rows": [dict(zip(languages, r, strict=False))
+                                                                  for r in rows]}
+    state.record(op, name=name, languages=languages, terms=len(rows))
+    arn = f"arn:aws:translate:{state.region}:123456789012:terminology/{name}/LATEST"
+    await _reply(response, {"TerminologyProperties": {
+        "Name": name, "Arn": arn, "SourceLanguageCode": languages[0], "TargetLanguageCodes": languages[1:],
+        "TermCount": len(rows), "Format": data.get("Format")}})

@@ -84,7 +84,8 @@ def test_online_validation_rejects_voice_engine_and_language(emulator, write_con
     assert lines[0].startswith(f"{path}:8:") and "/targets/0/engine: Polly voice Conchita does not support the " \
         "neural engine (it supports: standard)" in lines[0]
     assert "/targets/1/voice: Polly voice Lucia speaks es-ES, not fr-FR" in lines[1]
-    assert "/targets/2/voice: Polly has no voice 'Hans2' (for de-DE: Daniel, Hannelore, Sabrina, Vicki)" \
+    assert "/targets/2/voice: Polly has no voice 'Hans2' (for de-DE: Daniel, Hannah, Hans, Marlene, Sabrina, " \
+        "Vicki)" \
         in lines[2]
 
 
@@ -132,3 +133,46 @@ def test_emulator_command_prints_its_environment(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.wait(10)
     assert proc.returncode == 0
+
+
+def test_synthesis_tasks_cap_mp3_at_24_khz(write_config, tmp_path):
+    """StartSpeechSynthesisTask takes mp3 and ogg_vorbis up to 24 kHz; SynthesizeSpeech goes up to 48 kHz."""
+    def config(mode):
+        return write_config(f"""\
+            version: 1
+            language: en-US
+            source: {{type: microphone}}
+            speech_to_text: {{provider: transcribe}}
+            translation: {{provider: translate}}
+            text_to_speech: {{provider: polly, mode: {mode}, task: {{bucket: polly-out}}}}
+            targets:
+              - {{language: es-ES, voice: Lucia, engine: neural, format: mp3, sample_rate: 44100}}
+              - {{language: fr-FR, voice: Lea, engine: neural, format: ogg_vorbis, sample_rate: 24000}}
+            """, f"{mode}.yaml")
+    task = polyglot("validate", config("task"), env={"HOME": str(tmp_path)})
+    assert task.returncode == 78, task.stdout + task.stderr
+    [line] = [line for line in task.stdout.splitlines() if "error[" in line]
+    assert line.startswith(f"{tmp_path / 'task.yaml'}:8:") and "error[sample-rate] /targets/0/sample_rate: 44100 " \
+        "Hz is not available for mp3 in a synthesis task (StartSpeechSynthesisTask allows: 8000, 16000, 22050, " \
+        "24000)" in line
+    synthesize = polyglot("validate", config("synthesize"), env={"HOME": str(tmp_path)})
+    assert synthesize.returncode == 0, synthesize.stdout + synthesize.stderr
+
+
+def test_online_validation_checks_the_language_code_against_the_voice(emulator, write_config):
+    path = write_config("""\
+        version: 1
+        language: en-US
+        source: {type: microphone}
+        speech_to_text: {provider: transcribe}
+        translation: {provider: translate}
+        text_to_speech: {provider: polly}
+        targets:
+          - {language: es-ES, voice: Lucia, engine: generative, text_to_speech: {language_code: es-MX}}
+          - {language: hi-IN, voice: Aditi, engine: standard, text_to_speech: {language_code: hi-IN}}
+        """)
+    result = polyglot("validate", "--online", path, env=emulator.env())
+    assert result.returncode == 78, result.stdout + result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "error[" in line]  # Aditi speaks hi-IN too
+    assert line.startswith(f"{path}:8:") and "error[voice] /targets/0/text_to_speech/language_code: Polly voice " \
+        "Lucia does not speak es-MX (it speaks es-ES)" in line

@@ -74,7 +74,7 @@ def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, 
 
 
 def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):
-    emulator.knobs.inject("polly.stream", Fault("http", "ValidationException", status=400,
+    emulator.knobs.inject("polly.stream", Fault("http", "ValidationException",
                                                 message="voice not available", match={"voice": "Lucia"},
                                                 fields={"reason": "other"}, repeat=True))
     rec = tone_bursts(tmp_path / "in.wav", [0.3] * 2, gap=0.7)
@@ -82,6 +82,20 @@ def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):
     assert "voice not available" in errors(run, "es-ES")[0]
     assert run.status.targets["es-ES"].failed  # a validation error is permanent
     assert run.spoken("fr-FR") == ["u0001", "u0002"]
+
+
+def test_stream_refused_for_quota_at_open_is_retried(emulator, tmp_path, write_config):
+    """ServiceQuotaExceededException (HTTP 402 in Polly's model) before the stream starts: transient."""
+    emulator.knobs.inject("polly.stream", Fault("http", "ServiceQuotaExceededException", message="too many streams",
+                                                match={"voice": "Lucia"},
+                                                fields={"quotaCode": "input-stream-timeout", "serviceCode": "polly"}))
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 2, gap=0.7)
+    run = run_session(write_config(polly_pipeline(rec)), tmp_path)
+    [error] = [e for e in emulator.state.calls("error") if e["call"] == "polly.stream"]
+    assert (error["type"], error["status"]) == ("ServiceQuotaExceededException", 402)
+    [retry] = retries(run, "es-ES")
+    assert "Polly quota exceeded (input-stream-timeout): too many streams" in retry, retry
+    assert run.spoken("es-ES") == ["u0001", "u0002"] and run.status.targets["es-ES"].failed is None
 
 
 def transcribe_pipeline(rec):
@@ -100,7 +114,7 @@ targets:
 TRANSCRIBE_FAULTS = [  # (fault, message, transient: reconnected and nothing lost)
     (Fault("http", "BadRequestException", message="bad sample rate"),
      "Amazon Transcribe: BadRequestException: bad sample rate", False),
-    (Fault("http", "LimitExceededException", status=429, message="too many streams"),
+    (Fault("http", "LimitExceededException", message="too many streams"),
      "Amazon Transcribe: LimitExceededException: too many streams", True),
     (Fault("exception", "InternalFailureException", message="oops", after=1),
      "Amazon Transcribe: InternalFailureException: oops", True),

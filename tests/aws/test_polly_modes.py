@@ -28,7 +28,7 @@ TASK = "{provider: polly, mode: task, task: {bucket: polly-out, prefix: talks/, 
 def test_synthesis_task_goes_scheduled_in_progress_completed(emulator, tmp_path, write_config):
     emulator.knobs.task_steps = 2
     rec = tone_bursts(tmp_path / "in.wav", [0.3, 0.3], gap=0.7)
-    target = "  - {language: en-US, voice: Joanna, engine: long-form, format: mp3, " \
+    target = "  - {language: en-US, voice: Danielle, engine: long-form, format: mp3, " \
              "sinks: [{type: audio_file, path: en.mp3}]}\n"
     run = run_session(write_config(pipeline(rec, target, TASK)), tmp_path)
     assert run.spoken("en-US") == ["u0001", "u0002"] and run.status.ok
@@ -49,7 +49,7 @@ def test_failed_task_reports_its_reason(emulator, tmp_path, write_config):
     emulator.knobs.task_steps = 1
     emulator.knobs.inject("polly.task", Fault("exception", message="Access Denied writing to s3://polly-out"))
     rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
-    target = "  - {language: en-US, voice: Joanna, engine: long-form, format: mp3}\n"
+    target = "  - {language: en-US, voice: Danielle, engine: long-form, format: mp3}\n"
     run = run_session(write_config(pipeline(rec, target, TASK)), tmp_path)
     [error] = [e.message for e in run.of(NoticeEvent, "en-US") if e.code == "engine-error"]
     assert "failed: Access Denied writing to s3://polly-out" in error

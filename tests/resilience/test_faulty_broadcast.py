@@ -95,7 +95,7 @@ def test_every_utterance_once_per_target_through_every_fault(emulator, tmp_path,
     retries = {(e["scope"], e["message"].split(" failed (")[1].split(")")[0]) for e in notices if e["code"] == "retry"}
     messages = " | ".join(m for _, m in retries)
     for expected in ("input-stream-inbound-event-timeout", "input-stream-timeout", "Polly failed: boom",
-                     "Polly throttled the stream", "ThrottlingException: translate burst"):
+                     "Polly throttled the stream", "TooManyRequestsException: translate burst"):
         assert expected in messages, expected
     # the first, after the drop, after the 20 s limit (32 s of audio, answered as it is sent: no read-ahead)
     assert len(emulator.state.calls("transcribe.stream")) >= 3

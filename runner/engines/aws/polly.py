@@ -22,7 +22,7 @@ from runner.engines.base import EngineRequest, Problem, Synthesizer
 from runner.engines.languages import same_language
 from runner.engines.registry import register
 from runner.errors import EngineUnavailable, TransientEngineError
-from runner.formats import default_sample_rate
+from runner.formats import SAMPLE_RATES, TASK_SAMPLE_RATES, default_sample_rate
 from runner.frames import AudioFormat
 
 STREAM_GAP = 0.35  # seconds of quiet after a flush's audio that end an utterance on a stream
@@ -84,6 +84,11 @@ class AmazonPolly(Synthesizer):
         if mode == "task" and not request.choice.get("task"):
             yield Problem(f"{request.choice.pointer}/mode", "mode task needs task.bucket (the S3 output)",
                           code="task")
+        rate = t.sample_rate
+        if mode == "task" and rate in SAMPLE_RATES[t.format] and rate not in TASK_SAMPLE_RATES[t.format]:
+            allowed = ", ".join(str(r) for r in TASK_SAMPLE_RATES[t.format])
+            yield Problem(f"{t.pointer}/sample_rate", f"{rate} Hz is not available for {t.format} in a synthesis "
+                          f"task (StartSpeechSynthesisTask allows: {allowed})", code="sample-rate")
         unknown = [n for n in t.lexicons if n not in request.pipeline.lexicons]
         if unknown and request.pipeline.lexicons:
             yield Problem(f"{t.pointer}/lexicons", f"lexicon(s) {', '.join(unknown)} are not defined under "
@@ -112,6 +117,10 @@ class AmazonPolly(Synthesizer):
         if not any(same_language(lang, t.language) for lang in languages):
             problems.append(Problem(where, f"Polly voice {t.voice} speaks {', '.join(languages)}, not "
                                     f"{t.language}", code="voice"))
+        language_code = request.choice.get("language_code")
+        if language_code and language_code not in languages:  # Polly would refuse every request
+            problems.append(Problem(f"{request.choice.pointer}/language_code", f"Polly voice {t.voice} does not "
+                                    f"speak {language_code} (it speaks {', '.join(languages)})", code="voice"))
         return problems
 
     @classmethod

@@ -1,8 +1,11 @@
 """Amazon Transcribe streaming through ``aws-sdk-transcribe-streaming`` (HTTP/2 on awscrt).
 
 Audio frames go out as ``AudioEvent``s while results come back; each result (partial, then final, sharing a
-ResultId) becomes a :class:`Transcript`. Configurable: language or automatic language identification, partial
-results stabilization, custom vocabularies and filters, sample rate, channel identification.
+ResultId) becomes a :class:`Transcript`, with the language the result says it is in (automatic language
+identification). Configurable: language or language identification, partial results stabilization, custom
+vocabularies and filters, sample rate, channel identification. With channel identification the service answers
+for each channel; only ``channel``'s results are kept (a mono microphone copied to both channels would otherwise be
+heard, translated and spoken twice).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import Any, Self
 
+from runner.config.model import MicrophoneSource
 from runner.engines.aws.context import AwsContext, context_for
 from runner.engines.aws.errors import from_smithy
 from runner.engines.base import EngineRequest, Problem, SpeechToText
@@ -34,6 +38,8 @@ class AmazonTranscribe(SpeechToText):
         self.input_rate = int(options.get("sample_rate", 16000))
         self.input_channels = int(options.get("number_of_channels", 1)) \
             if options.get("channel_identification") else 1
+        # the ChannelId whose results are kept; None: no channel identification, every result is ours
+        self.channel_id = f"ch_{int(options.get('channel', 0))}" if options.get("channel_identification") else None
         self.endpoint_url: str | None = options.get("endpoint_url")
         self.keepalive = float(options.get("keepalive", 5))
         self.max_stream_seconds = float(options.get("rotate_after", 13800))
@@ -49,6 +55,28 @@ class AmazonTranscribe(SpeechToText):
                           code="transcribe")
         if o.get("vocabulary_filter_method") and not o.get("vocabulary_filter_name"):
             yield Problem(f"{o.pointer}/vocabulary_filter_method", "needs vocabulary_filter_name", code="transcribe")
+        yield from cls._check_channels(request)
+
+    @classmethod
+    def _check_channels(cls, request: EngineRequest) -> Iterable[Problem]:
+        o = request.choice
+        channels = int(o.get("number_of_channels", 1))
+        if not o.get("channel_identification"):
+            if "channel" in o.options:
+                yield Problem(f"{o.pointer}/channel", "channel picks one channel of channel identification: set "
+                              "channel_identification: true and number_of_channels: 2", code="transcribe")
+            return
+        if channels != 2:
+            yield Problem(f"{o.pointer}/number_of_channels", f"channel identification needs number_of_channels: 2 "
+                          f"(Transcribe streaming takes two channels), not {channels}", code="transcribe")
+        elif int(o.get("channel", 0)) >= channels:
+            yield Problem(f"{o.pointer}/channel", f"channel {o.get('channel')} does not exist: number_of_channels is "
+                          f"{channels} (channels count from 0)", code="transcribe")
+        source = request.pipeline.source
+        if isinstance(source, MicrophoneSource) and source.channels < channels:
+            yield Problem(f"{o.pointer}/number_of_channels", f"the microphone gives {source.channels} channel(s) "
+                          f"but Transcribe is told of {channels}: the first is copied to the others, and only "
+                          f"channel {o.get('channel', 0)} is translated", code="transcribe", severity="warning")
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
@@ -124,6 +152,8 @@ class AmazonTranscribe(SpeechToText):
             with contextlib.suppress(BaseException):
                 await sender
             await receiver.aclose()
+            with contextlib.suppress(Exception):  # ends awscrt's request-body writer, else pending until collected
+                await asyncio.wait_for(stream.input_stream.close(), 2)
             with contextlib.suppress(Exception):
                 await client.close()
 
@@ -168,11 +198,12 @@ class AmazonTranscribe(SpeechToText):
                         raise value
                     continue
                 for result in transcript.results or []:
-                    if not result.alternatives:
+                    if not result.alternatives or (self.channel_id and result.channel_id != self.channel_id):
                         continue
                     seq = ids.setdefault(result.result_id or "", len(ids))
                     yield Transcript(seq, (result.alternatives[0].transcript or "").strip(), not result.is_partial,
-                                     timeline.stream_time(result.start_time), timeline.stream_time(result.end_time))
+                                     timeline.stream_time(result.start_time), timeline.stream_time(result.end_time),
+                                     result.language_code or None)
         except Exception as exc:
             raise from_smithy(exc, SERVICE) from exc
 
