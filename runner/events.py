@@ -72,10 +72,24 @@ class AudioEvent(Event):
     data: bytes
     format: AudioFormat
     first: bool
+    sentence: int = 0  # which sentence of the utterance's translation this audio speaks
     kind: str = field(default="audio", init=False)
 
     def record(self) -> dict[str, Any]:
         return {**Event.record(self), "utterance": self.utterance.id, "bytes": len(self.data)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioRetractedEvent(Event):
+    """The audio of one sentence written so far is void: its synthesis failed part-way and the sentence is spoken
+    again from its start. Sinks that can take audio back (files) cut it out; what a speaker played stays played."""
+
+    utterance: Utterance
+    sentence: int
+    kind: str = field(default="audio-retracted", init=False)
+
+    def record(self) -> dict[str, Any]:
+        return {**Event.record(self), "utterance": self.utterance.id, "sentence": self.sentence}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from runner.frames import AudioFormat, AudioFrame, Transcript
@@ -71,6 +72,11 @@ class Engine(ABC):
     async def verify(cls, request: EngineRequest) -> list[Problem]:
         """Checks that need the service (does the voice exist, does it speak this language with this engine).
         Run by ``polyglot validate --online`` and before every run; may raise PolyglotError when unreachable."""
+        return []
+
+    @classmethod
+    def input_files(cls, request: EngineRequest) -> list[Path]:
+        """Files of the user's this engine reads (models, dictionaries): no output may overwrite them."""
         return []
 
     @classmethod

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import soundfile
 import soxr
 
 
@@ -43,3 +46,14 @@ def from_int16(pcm: bytes, channels: int) -> np.ndarray:
     """Little-endian int16 bytes to float32 (frames, channels) in [-1, 1]."""
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
     return samples.reshape(-1, channels)
+
+
+def encoded_duration(streams: list[bytes]) -> float | None:
+    """Seconds of audio in encoded streams (mp3, ogg: one per synthesis call), None when it cannot be told."""
+    seconds = 0.0
+    for data in streams:
+        try:
+            seconds += soundfile.info(io.BytesIO(data)).duration
+        except (soundfile.LibsndfileError, RuntimeError, OSError):
+            return None
+    return seconds

@@ -31,6 +31,7 @@ def plan(loaded: Loaded, *, input_override: Path | None = None, output_dir: Path
         *_formats(config),
         *_unique_languages(config),
         *_unique_paths(config, output_dir),
+        *_outputs_not_inputs(config, input_override, output_dir),
         *_sinks_fit(config),
         *_source(config, input_override),
         *_engines(config),
@@ -73,15 +74,38 @@ def _unique_languages(config: PipelineConfig) -> Iterable[Problem]:
             seen[key] = t.index
 
 
-def _unique_paths(config: PipelineConfig, output_dir: Path) -> Iterable[Problem]:
+def output_paths(config: PipelineConfig, output_dir: Path) -> list[tuple[Path, str]]:
+    """Every file the run writes, with the JSON pointer of the config value that names it."""
     outputs: list[tuple[Path, str]] = []
     for sink in config.transcript_sinks + tuple(s for t in config.targets for s in t.sinks):
         path = sink_path(sink, output_dir)
         if path is not None:
-            outputs.append((path.resolve(), f"{sink.pointer}/path"))
+            outputs.append((path, f"{sink.pointer}/path"))
     log = event_log_path(config, output_dir)
     if log is not None:
-        outputs.append((log.resolve(), "/event_log"))
+        outputs.append((log, "/event_log"))
+    return outputs
+
+
+def input_paths(config: PipelineConfig, input_override: Path | None) -> list[tuple[Path, str]]:
+    """Every file the run reads, with what it is to the run."""
+    inputs = [(config.file, "the pipeline config")]
+    if input_override is not None:
+        inputs.append((input_override, "the source recording (--input)"))
+    elif isinstance(config.source, FileSource):
+        inputs.append((config.source.path, "the source recording"))
+    inputs += [(Path(path), f"lexicon '{name}'") for name, path in config.lexicons.items()]
+    for kind, request in engine_requests(config):
+        try:
+            engine = lookup(kind, request.choice.provider).engine
+        except PolyglotError:
+            continue  # reported by _engines
+        inputs += [(path, f"a file of the {request.choice.provider} engine") for path in engine.input_files(request)]
+    return inputs
+
+
+def _unique_paths(config: PipelineConfig, output_dir: Path) -> Iterable[Problem]:
+    outputs = [(path.resolve(), pointer) for path, pointer in output_paths(config, output_dir)]
     counts = Counter(p for p, _ in outputs)
     first: dict[Path, str] = {}
     for path, pointer in outputs:
@@ -91,6 +115,26 @@ def _unique_paths(config: PipelineConfig, output_dir: Path) -> Iterable[Problem]
                               f"path", code="duplicate-path")
             else:
                 first[path] = pointer.removesuffix("/path")
+
+
+def _outputs_not_inputs(config: PipelineConfig, input_override: Path | None, output_dir: Path) -> Iterable[Problem]:
+    """An output that is one of the run's inputs (by any path: symlinks, hard links, --output-dir) would be
+    emptied before it is read."""
+    inputs = [(path.resolve(), what) for path, what in input_paths(config, input_override)]
+    for path, pointer in output_paths(config, output_dir):
+        resolved = path.resolve()
+        for source, what in inputs:
+            if resolved == source or _same_file(resolved, source):
+                yield Problem(pointer, f"{path} is {what}: writing it would destroy it; choose another path",
+                              code="output-is-input")
+                break
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except (OSError, ValueError):
+        return False
 
 
 def _sinks_fit(config: PipelineConfig) -> Iterable[Problem]:

@@ -11,9 +11,10 @@ from runner.engines.registry import lookup
 from runner.frames import AudioFormat
 from runner.io import sinks as sink_types
 from runner.io import sources
+from runner.io.outputs import FileId, file_ids
 from runner.io.sinks import Sink, SinkContext
 from runner.io.sources.file import FileAudioSource
-from runner.plan.checks import event_log_path, sink_path
+from runner.plan.checks import event_log_path, input_paths, sink_path
 from runner.runtime.sharing import share
 
 
@@ -41,6 +42,7 @@ def build(config: PipelineConfig, *, input_override: Path | None = None, output_
         EngineRequest(config, config.speech_to_text))
     assert isinstance(stt, SpeechToText)
     source = _source(config, stt.input_rate, stt.input_channels, input_override, realtime)
+    inputs = file_ids(path for path, _ in input_paths(config, input_override))  # never written, whatever the plan
     translators = []
     for t in config.targets:
         translator = lookup("translation", t.translation.provider).engine.create(
@@ -54,13 +56,14 @@ def build(config: PipelineConfig, *, input_override: Path | None = None, output_
         assert isinstance(synthesizer, Synthesizer)
         targets.append(TargetParts(
             t.index, translator, synthesizer,
-            [_sink(s, output_dir, t.label, synthesizer.output) for s in t.sinks],
+            [_sink(s, output_dir, t.label, synthesizer.output, inputs) for s in t.sinks],
         ))
-    transcript = [_sink(s, output_dir, "source", None) for s in config.transcript_sinks]
+    transcript = [_sink(s, output_dir, "source", None, inputs) for s in config.transcript_sinks]
     event_log = None
     if config.event_log:
         log_config = SinkConfig(type="jsonl", pointer="/event_log", path=config.event_log)
-        event_log = sink_types.create(SinkContext(log_config, event_log_path(config, output_dir), "session", None))
+        event_log = sink_types.create(SinkContext(log_config, event_log_path(config, output_dir), "session", None,
+                                                  inputs))
     return Pipeline(config, source, stt, targets, transcript, event_log)
 
 
@@ -74,5 +77,6 @@ def _source(config: PipelineConfig, rate: int, channels: int, input_override: Pa
     return sources.create(config.source, rate, channels)
 
 
-def _sink(config: SinkConfig, output_dir: Path, scope: str, audio: AudioFormat | None) -> Sink:
-    return sink_types.create(SinkContext(config, sink_path(config, output_dir), scope, audio))
+def _sink(config: SinkConfig, output_dir: Path, scope: str, audio: AudioFormat | None,
+          inputs: frozenset[FileId]) -> Sink:
+    return sink_types.create(SinkContext(config, sink_path(config, output_dir), scope, audio, inputs))

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from runner.config.model import TargetConfig
 from runner.engines.base import Synthesizer, Translator
 from runner.errors import EngineError, PermanentEngineError
-from runner.events import AudioEvent, SpokenEvent, TranslationEvent, Utterance
+from runner.events import AudioEvent, AudioRetractedEvent, SpokenEvent, TranslationEvent, Utterance
+from runner.io.audio import encoded_duration
 from runner.io.sinks import SinkGroup
 from runner.retry import RetryPolicy, retrying
 from runner.runtime.lanes import Lane
@@ -88,28 +89,45 @@ class TargetStage:
             return
         fmt = self.synthesizer.output
         total = 0
+        sized = fmt.seconds(0) is not None  # pcm, mu-law, a-law: the size says the duration; mp3, ogg: decode
+        encoded: list[bytes] = []  # each sentence's mp3/ogg stream, to tell their duration at the end
         first_at: float | None = None
 
-        async def speak(sentence: str) -> None:
+        async def speak(index: int, sentence: str) -> None:
             nonlocal total, first_at
-            async for chunk in self.synthesizer.synthesize(sentence):
-                if not chunk:
-                    continue
-                now = clock()
-                if first_at is None:
-                    first_at = now
-                total += len(chunk)
-                await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
-                                                  format=fmt, first=total == len(chunk)), self.sinks)
-                # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait for)
-                # would otherwise keep the event loop for its whole utterance while the others wait.
-                await asyncio.sleep(0)
+            written = 0
+            stream = bytearray()
+            try:
+                async for chunk in self.synthesizer.synthesize(sentence):
+                    if not chunk:
+                        continue
+                    now = clock()
+                    if first_at is None:
+                        first_at = now
+                    await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
+                                                      format=fmt, first=total == 0, sentence=index), self.sinks)
+                    total += len(chunk)
+                    written += len(chunk)
+                    if not sized:
+                        stream.extend(chunk)
+                    # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait for)
+                    # would otherwise keep the event loop for its whole utterance while the others wait.
+                    await asyncio.sleep(0)
+            except EngineError:
+                if written:  # the sentence is spoken again from its start (or lost): its fragment is void
+                    total -= written
+                    await self.router.emit(AudioRetractedEvent(scope=self.label, at=clock(), utterance=utterance,
+                                                               sentence=index), self.sinks)
+                raise
+            if stream:
+                encoded.append(bytes(stream))
 
-        for sentence in sentences(text, self.config.language):
-            await retrying(lambda s=sentence: speak(s), self.retry,  # type: ignore[misc]
+        for index, sentence in enumerate(sentences(text, self.config.language)):
+            await retrying(lambda i=index, s=sentence: speak(i, s), self.retry,  # type: ignore[misc]
                            lambda n, d, e: announce("speech", n, d, e))
+        seconds = fmt.seconds(total) if sized else await asyncio.to_thread(encoded_duration, encoded)
         await self.router.emit(SpokenEvent(scope=self.label, at=clock(), utterance=utterance, bytes=total,
-                                           seconds=fmt.seconds(total), first_audio_at=first_at), self.sinks)
+                                           seconds=seconds, first_audio_at=first_at), self.sinks)
 
     async def _relay_notices(self, utterance: Utterance) -> None:
         """What the engines had to say while working on this utterance (streams reopened, task states)."""

@@ -63,7 +63,9 @@ def test_a_fifo_with_no_writer_stops_on_a_signal(tmp_path, write_config, signals
     proc = start(write_config(CONFIG.format(rec=fifo)), tmp_path)
     time.sleep(1.5)  # the run is waiting for a writer
     code, stderr, took = stop_and_wait(proc, signals, limit=10)
-    assert code == 130, stderr
+    # 130; or, when the second Ctrl-C lands as the process is already exiting, death by SIGINT (which a shell
+    # also shows as 130)
+    assert code == 130 or (len(signals) > 1 and code == -signal.SIGINT), stderr
     assert "Traceback" not in stderr
     assert took < 5
 

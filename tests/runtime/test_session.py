@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import soundfile
 
 from runner.events import NoticeEvent, SessionEvent, SpokenEvent, TranscriptEvent
@@ -186,3 +187,11 @@ def test_unwritable_sink_is_reported_and_the_others_go_on(tmp_path, write_config
     assert "srt /dev/null/cannot/es.srt: cannot create folder /dev/null/cannot" in failure.message
     assert (tmp_path / "es.vtt").read_text().count("[es]") == 2
     assert run.spoken("es") == ["u0001", "u0002"] and not run.status.ok
+
+
+def test_a_silent_recording_reports_the_audio_it_heard(tmp_path, write_config):
+    silent = tmp_path / "silent.wav"
+    soundfile.write(str(silent), np.zeros(16000 * 5, dtype=np.int16), 16000)
+    run = run_session(write_config(fake_pipeline(silent, "  - language: es\n")), tmp_path)
+    assert run.status.utterances == 0
+    assert abs(run.status.stream_seconds - 5.0) < 0.11  # not "from 0.0s of audio"

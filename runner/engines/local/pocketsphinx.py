@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from pathlib import Path
 from typing import Self
 
 import pocketsphinx
@@ -121,6 +122,10 @@ class PocketsphinxRecognizer(SpeechToText):
             path = choice.get(key)
             if path and not os.path.exists(path):
                 yield Problem(f"{choice.pointer}/{key}", f"no such file or folder: {path}", code="input")
+
+    @classmethod
+    def input_files(cls, request: EngineRequest) -> list[Path]:
+        return [Path(p) for key in ("model", "dictionary", "language_model") if (p := request.choice.get(key))]
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:

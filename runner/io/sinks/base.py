@@ -16,6 +16,7 @@ from runner.config.model import SinkConfig
 from runner.errors import DeviceError, SinkError
 from runner.events import Event
 from runner.frames import AudioFormat
+from runner.io.outputs import FileId, OutputBusy, OutputFile
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class SinkContext:
     path: Path | None  # resolved against --output-dir
     scope: str  # "source" for transcript sinks, else the target's label
     audio: AudioFormat | None  # the target's audio format; None for transcript sinks
+    inputs: frozenset[FileId] = frozenset()  # the run's input files: never to be written
 
 
 class Sink(ABC):
@@ -45,12 +47,10 @@ class Sink(ABC):
     async def close(self) -> None:
         """Finish the output so it is valid (headers, last cue) and release it. Safe to call twice."""
 
-    def _make_parent(self) -> None:
+    def _output(self) -> OutputFile:
+        """This sink's file: locked, never an input, written a whole record at a time (see runner.io.outputs)."""
         assert self.path is not None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SinkError(f"{self.describe()}: cannot create folder {self.path.parent}: {exc.strerror}") from exc
+        return OutputFile(self.path, self.describe(), self.context.inputs)
 
 
 SinkClass = type[Sink]
@@ -89,6 +89,8 @@ class SinkGroup:
         for s in self.sinks:
             try:
                 await s.open()
+            except OutputBusy:
+                raise  # another run writes it: this run must not start at all
             except Exception as exc:
                 await self._fail(s, exc)
 

@@ -1,6 +1,7 @@
 """Caption sinks: SRT and WebVTT, one cue per utterance, timed by the speech in the source (session-relative).
 
-Each cue is appended and flushed as soon as its text is known, so the file is complete and valid at any moment.
+Each cue is appended with one write as soon as its text is known, so the file is complete and valid at any
+moment; a cue that does not fit on the disk is rolled back whole.
 Target sinks caption the translation; transcript sinks caption the final transcript.
 """
 
@@ -8,14 +9,13 @@ from __future__ import annotations
 
 import textwrap
 from datetime import timedelta
-from typing import TextIO
 
 import srt
 import webvtt
 from webvtt.vtt import WebVTTCueBlock
 
-from runner.errors import SinkError
 from runner.events import Event, TranscriptEvent, TranslationEvent
+from runner.io.outputs import OutputFile
 from runner.io.sinks.base import Sink, sink
 
 LINE_LENGTH = 42  # the usual broadcast subtitle limit
@@ -23,7 +23,7 @@ MIN_CUE_SECONDS = 0.5
 
 
 class CaptionSink(Sink):
-    _file: TextIO | None = None
+    _file: OutputFile | None = None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -31,14 +31,10 @@ class CaptionSink(Sink):
         self._last_end = 0.0
 
     async def open(self) -> None:
-        assert self.path is not None
-        self._make_parent()
-        try:
-            self._file = open(self.path, "w", encoding="utf-8", newline="\n")
-        except OSError as exc:
-            raise SinkError(f"{self.describe()}: cannot create: {exc.strerror}") from exc
-        self._file.write(self.header())
-        self._file.flush()
+        file = self._output()
+        file.open()
+        self._file = file
+        file.append(self.header().encode())
 
     async def write(self, event: Event) -> None:
         if self._file is None:
@@ -53,11 +49,10 @@ class CaptionSink(Sink):
             return
         start = max(start, self._last_end)  # cues never overlap, even if timings do
         end = max(end, start + MIN_CUE_SECONDS)
-        self._last_end = end
-        self.count += 1
         lines = textwrap.wrap(text, LINE_LENGTH) or [text]
-        self._file.write(self.cue(self.count, start, end, lines))
-        self._file.flush()
+        self._file.append(self.cue(self.count + 1, start, end, lines).encode())  # the whole cue, or none of it
+        self.count += 1
+        self._last_end = end
 
     async def close(self) -> None:
         if self._file is not None:

@@ -1,20 +1,32 @@
-"""JSONL event log: one JSON object per line for every event of its scope (audio chunks summarized)."""
+"""JSONL event log: one JSON object per line for every event of its scope (audio chunks summarized).
+
+Each line is written whole with one write (rolled back if the disk fills in the middle of it), so a reader
+never meets half a line. U+2028, U+2029 and NEL are escaped: JSON allows them raw, but readers that split on
+every Unicode line break (Python's ``str.splitlines``) would cut a line in two.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
 
-from runner.errors import SinkError
 from runner.events import AudioEvent, Event
+from runner.io.outputs import OutputFile
 from runner.io.sinks.base import Sink, sink
 from runner.redact import masked
+
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(record: object) -> str:
+    """One JSON Lines line, secrets masked in its values before encoding."""
+    return json.dumps(masked(record), ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
 
 
 @sink("jsonl")
 class JsonlSink(Sink):
-    _file: TextIO | None = None
+    _file: OutputFile | None = None
+    _stdout = False
 
     def describe(self) -> str:
         return "jsonl (stdout)" if self._to_stdout else super().describe()
@@ -25,22 +37,23 @@ class JsonlSink(Sink):
 
     async def open(self) -> None:
         if self._to_stdout:
-            self._file = sys.stdout
+            self._stdout = True
             return
-        assert self.path is not None
-        self._make_parent()
-        try:
-            self._file = open(self.path, "w", encoding="utf-8", newline="\n")
-        except OSError as exc:
-            raise SinkError(f"{self.describe()}: cannot create: {exc.strerror}") from exc
+        file = self._output()
+        file.open()
+        self._file = file
 
     async def write(self, event: Event) -> None:
-        if self._file is None or isinstance(event, AudioEvent):
+        if isinstance(event, AudioEvent):
             return  # per-chunk audio would drown the log; SpokenEvent summarizes it
-        self._file.write(json.dumps(masked(event.record()), ensure_ascii=False) + "\n")
-        self._file.flush()
+        if self._file is not None:
+            self._file.append(json_line(event.record()).encode())
+        elif self._stdout:
+            sys.stdout.write(json_line(event.record()))
+            sys.stdout.flush()
 
     async def close(self) -> None:
-        if self._file is not None and not self._to_stdout:
-            self._file.close()
-        self._file = None
+        file, self._file = self._file, None
+        self._stdout = False
+        if file is not None:
+            file.close()
