@@ -107,3 +107,16 @@ def test_espeak_resamples_to_the_requested_rate():
     at_8k = sum(len(c) for c in synthesize("es", "Hola mundo.", 8000))
     at_16k = sum(len(c) for c in synthesize("es", "Hola mundo.", 16000))
     assert abs(at_16k / at_8k - 2) < 0.02
+
+
+@pytest.mark.parametrize("samples", [480 * 40, 480 * 40 + 100], ids=["on a frame boundary", "mid-frame"])
+def test_audio_that_ends_mid_utterance_gives_a_final_that_ends_where_the_audio_does(tmp_path, samples):
+    """A recording cut mid-sentence (or Ctrl-C on a microphone): the last final ends at the cut, after its
+    start, and its speech is decoded (the endpointer's last 0.3 s flushed)."""
+    data, _ = soundfile.read(str(THREE_UTTERANCES), dtype="int16")
+    cut = tmp_path / "cut.wav"
+    soundfile.write(str(cut), data[:samples], 16000, subtype="PCM_16")
+    [final] = [t for t in transcribe(cut) if t.final]
+    assert final.start < final.end <= samples / 16000 + 1e-3
+    assert abs(final.end - samples / 16000) < 0.05
+    assert "was not" in final.text

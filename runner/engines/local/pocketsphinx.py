@@ -33,12 +33,14 @@ class _Recognition:
         self.partials_every = partials_every
         self.origin = origin  # stream time of the first frame
         self.pending = bytearray()
+        self.fed = 0  # bytes of audio received
         self.seq = 0
         self.in_utterance = False
         self.since_partial = 0.0
         self.last_partial = ""
 
     def feed(self, pcm: bytes) -> list[Transcript]:
+        self.fed += len(pcm)
         self.pending += pcm
         out: list[Transcript] = []
         usable = len(self.pending) - len(self.pending) % self.frame_bytes
@@ -50,12 +52,17 @@ class _Recognition:
     def finish(self) -> list[Transcript]:
         """End of stream: flush the last, possibly unterminated, utterance."""
         out: list[Transcript] = []
+        audio_end = self.fed / 32000  # seconds of audio in the stream (16 kHz, 16-bit)
         tail = bytes(self.pending) + b"\0" * (-len(self.pending) % self.frame_bytes)
+        if not tail and self.endpointer.in_speech:
+            # The audio ends mid-utterance exactly on a frame boundary: only end_stream flushes the speech the
+            # endpointer still holds and says where it ended, and it needs a frame (of silence, then).
+            tail = b"\0" * self.frame_bytes
         speech = self.endpointer.end_stream(tail) if tail else None
         if speech is not None:
             self._speech(speech, out)
         if self.in_utterance:
-            self._final(out, end=self.endpointer.speech_end)
+            self._final(out, end=max(self.endpointer.speech_start, min(self.endpointer.speech_end, audio_end)))
         return out
 
     def _frame(self, frame: bytes, out: list[Transcript]) -> None:
