@@ -24,6 +24,7 @@ class Utterance:
     start: float
     end: float
     final_at: float
+    language: str = ""  # the language it was heard in: the speaker's, or the one speech-to-text identified
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,11 +46,15 @@ class TranscriptEvent(Event):
     final: bool
     start: float
     end: float
+    language: str | None = None  # when speech-to-text identified it
     kind: str = field(default="transcript", init=False)
 
     def record(self) -> dict[str, Any]:
-        return {**Event.record(self), "utterance": self.utterance_id, "final": self.final, "text": self.text,
-                "start": self.start, "end": self.end}
+        rec = {**Event.record(self), "utterance": self.utterance_id, "final": self.final, "text": self.text,
+               "start": self.start, "end": self.end}
+        if self.language:
+            rec["language"] = self.language
+        return rec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

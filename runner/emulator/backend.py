@@ -19,7 +19,7 @@ import soundfile
 from runner.emulator.voices import espeak_voice
 from runner.engines.fake import ScriptedRecognizer
 from runner.engines.languages import base_language
-from runner.engines.local.apertium import ApertiumTranslator, find_mode
+from runner.engines.local.apertium import ApertiumPipeline, find_mode
 from runner.engines.local.espeak import EspeakSynthesizer
 from runner.engines.local.pocketsphinx import PocketsphinxRecognizer
 from runner.frames import AudioFormat, AudioFrame, Transcript
@@ -56,7 +56,7 @@ def _key(text: str) -> str:
 
 class Backend:
     def __init__(self) -> None:
-        self._translators: dict[str, ApertiumTranslator] = {}
+        self._translators: dict[str, ApertiumPipeline] = {}
         self._synthesizers: dict[tuple[str, int], EspeakSynthesizer] = {}
         self.script_memory: dict[str, int] = {}  # scripted line of each burst heard, across every stream
 
@@ -64,7 +64,7 @@ class Backend:
         mode = find_mode(source, target)
         if mode is not None:
             if mode not in self._translators:
-                self._translators[mode] = ApertiumTranslator(mode, False, 10)
+                self._translators[mode] = ApertiumPipeline(mode, False, 10)
             return await self._translators[mode].translate(text)
         fixture = FIXTURES.get(_key(text), {}).get(base_language(target))
         return fixture if fixture is not None else f"[{target}] {text}"

@@ -39,10 +39,17 @@ class EngineRequest:
     pipeline: PipelineConfig
     choice: EngineChoice
     target: TargetConfig | None = None  # None for speech-to-text
+    heard: tuple[str, ...] = ()  # for translators: every language speech-to-text may hear (see languages())
 
     @property
     def source_language(self) -> str:
         return self.pipeline.language
+
+    @property
+    def source_languages(self) -> tuple[str, ...]:
+        """The languages a translator may be asked to translate from: the speaker's, or every language the
+        speech-to-text engine may identify."""
+        return self.heard or (self.pipeline.language,)
 
 
 class Engine(ABC):
@@ -108,12 +115,20 @@ class SpeechToText(Engine):
     def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         """Consume ``frames`` until they end; yield transcripts; finish after the last final."""
 
+    @classmethod
+    def languages(cls, request: EngineRequest) -> tuple[str, ...]:
+        """The languages its transcripts may be in: the speaker's, unless it identifies the language (then a
+        transcript says which in ``Transcript.language``)."""
+        return (request.source_language,)
+
 
 class Translator(Engine):
-    """Text in one language to text in another; the pair is fixed when the engine is created."""
+    """Text in one language to text in the target language it was created for."""
 
     @abstractmethod
-    async def translate(self, text: str) -> str: ...
+    async def translate(self, text: str, source: str | None = None) -> str:
+        """``text`` in the target language. ``source``: the language it is in, when speech-to-text identified
+        it (one of the request's ``source_languages``); None is the speaker's language."""
 
     def sharing_key(self) -> Hashable | None:
         """Equal keys promise equal output for equal input (same service and options, same language as the

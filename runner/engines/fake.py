@@ -123,7 +123,7 @@ class EchoTranslator(Translator):
         return cls(prefix, float(o.get("latency", 0)), list(o.get("fail_on", [])), list(o.get("fatal_on", [])),
                    int(o.get("fail_first", 0)))
 
-    async def translate(self, text: str) -> str:
+    async def translate(self, text: str, source: str | None = None) -> str:
         self.requests.append(text)
         if self.latency:
             await asyncio.sleep(self.latency)

@@ -14,7 +14,7 @@ from pathlib import Path
 from runner.config.load import Loaded
 from runner.config.model import FileSource, PipelineConfig, SinkConfig, user_path
 from runner.diagnostics import Diagnostic
-from runner.engines.base import EngineRequest, Problem
+from runner.engines.base import EngineRequest, Problem, SpeechToText
 from runner.engines.registry import Kind, family_of, family_unavailable, lookup
 from runner.errors import PolyglotError
 from runner.formats import SAMPLE_RATES
@@ -164,13 +164,23 @@ def _source(config: PipelineConfig, input_override: Path | None) -> Iterable[Pro
 
 def engine_requests(config: PipelineConfig) -> list[tuple[Kind, EngineRequest]]:
     """Every engine the config asks for, with what it is asked to do."""
-    requests: list[tuple[Kind, EngineRequest]] = [
-        ("speech_to_text", EngineRequest(config, config.speech_to_text)),
-    ]
+    stt = EngineRequest(config, config.speech_to_text)
+    requests: list[tuple[Kind, EngineRequest]] = [("speech_to_text", stt)]
+    heard = heard_languages(stt)
     for t in config.targets:
-        requests.append(("translation", EngineRequest(config, t.translation, t)))
+        requests.append(("translation", EngineRequest(config, t.translation, t, heard)))
         requests.append(("text_to_speech", EngineRequest(config, t.text_to_speech, t)))
     return requests
+
+
+def heard_languages(stt: EngineRequest) -> tuple[str, ...]:
+    """The languages the speech-to-text engine may hear (the speaker's, or those it identifies among)."""
+    try:
+        engine = lookup("speech_to_text", stt.choice.provider).engine
+    except PolyglotError:
+        return (stt.source_language,)
+    assert issubclass(engine, SpeechToText)
+    return engine.languages(stt)
 
 
 def _engines(config: PipelineConfig) -> Iterable[Problem]:

@@ -14,7 +14,7 @@ from runner.io import sources
 from runner.io.outputs import FileId, file_ids
 from runner.io.sinks import Sink, SinkContext
 from runner.io.sources.file import FileAudioSource
-from runner.plan.checks import event_log_path, input_paths, sink_path
+from runner.plan.checks import event_log_path, heard_languages, input_paths, sink_path
 from runner.runtime.sharing import share
 
 
@@ -38,15 +38,16 @@ class Pipeline:
 
 def build(config: PipelineConfig, *, input_override: Path | None = None, output_dir: Path = Path("."),
           realtime: bool | None = None) -> Pipeline:
-    stt = lookup("speech_to_text", config.speech_to_text.provider).engine.create(
-        EngineRequest(config, config.speech_to_text))
+    stt_request = EngineRequest(config, config.speech_to_text)
+    stt = lookup("speech_to_text", config.speech_to_text.provider).engine.create(stt_request)
+    heard = heard_languages(stt_request)
     assert isinstance(stt, SpeechToText)
     source = _source(config, stt.input_rate, stt.input_channels, input_override, realtime)
     inputs = file_ids(path for path, _ in input_paths(config, input_override))  # never written, whatever the plan
     translators = []
     for t in config.targets:
         translator = lookup("translation", t.translation.provider).engine.create(
-            EngineRequest(config, t.translation, t))
+            EngineRequest(config, t.translation, t, heard))
         assert isinstance(translator, Translator)
         translators.append(translator)
     targets = []

@@ -184,11 +184,12 @@ class Session:
                     uid = ids[t.seq]
                     self._hearing = None if t.final else uid
                     await router.emit(TranscriptEvent(scope=SOURCE_SCOPE, at=self.clock(), utterance_id=uid,
-                                                      text=t.text, final=t.final, start=t.start, end=t.end),
-                                      transcript)
+                                                      text=t.text, final=t.final, start=t.start, end=t.end,
+                                                      language=t.language), transcript)
                     if t.final and t.text.strip():
+                        language = t.language or p.config.language
                         await self._fan_out(router, stages,
-                                            Utterance(uid, t.seq, t.text, t.start, t.end, self.clock()))
+                                            Utterance(uid, t.seq, t.text, t.start, t.end, self.clock(), language))
         finally:
             for stage in stages:
                 stage.lane.close()

@@ -27,7 +27,7 @@ class SharedTranslator(Translator):
 
     def __init__(self, inner: Translator) -> None:
         self.inner = inner
-        self._flights: OrderedDict[str, asyncio.Future[str]] = OrderedDict()
+        self._flights: OrderedDict[tuple[str, str | None], asyncio.Future[str]] = OrderedDict()
         self._starting: asyncio.Future[None] | None = None
 
     @classmethod
@@ -39,13 +39,14 @@ class SharedTranslator(Translator):
             self._starting = asyncio.ensure_future(self.inner.start())
         await asyncio.shield(self._starting)
 
-    async def translate(self, text: str) -> str:
-        flight = self._flights.get(text)
+    async def translate(self, text: str, source: str | None = None) -> str:
+        key = (text, source)
+        flight = self._flights.get(key)
         if flight is None or (flight.done() and (flight.cancelled() or flight.exception() is not None)):
-            flight = asyncio.ensure_future(self.inner.translate(text))
+            flight = asyncio.ensure_future(self.inner.translate(text, source))
             flight.add_done_callback(_observe)
-            self._flights[text] = flight
-        self._flights.move_to_end(text)
+            self._flights[key] = flight
+        self._flights.move_to_end(key)
         while len(self._flights) > RECENT:
             self._flights.popitem(last=False)
         return await asyncio.shield(flight)  # one waiter cancelled (its target cut) does not cancel the others

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from runner.config.model import TargetConfig
 from runner.engines.base import Synthesizer, Translator
+from runner.engines.languages import same_language
 from runner.errors import EngineError, PermanentEngineError
 from runner.events import AudioEvent, AudioRetractedEvent, SpokenEvent, TranslationEvent, Utterance
 from runner.io.audio import encoded_duration
@@ -81,8 +82,12 @@ class TargetStage:
                                      f"retry {retry} of {self.retry.attempts - 1} in {delay:.2f}s", self.sinks,
                                      utterance.id)
 
-        text = await retrying(lambda: self.translator.translate(utterance.text), self.retry,
-                              lambda n, d, e: announce("translation", n, d, e))
+        if utterance.language and same_language(utterance.language, self.config.language):
+            text = utterance.text  # the speaker switched to this target's language: nothing to translate
+        else:
+            source = utterance.language or None
+            text = await retrying(lambda: self.translator.translate(utterance.text, source), self.retry,
+                                  lambda n, d, e: announce("translation", n, d, e))
         await self.router.emit(TranslationEvent(scope=self.label, at=clock(), utterance=utterance, text=text),
                                self.sinks)
         if not text.strip():

@@ -220,3 +220,50 @@ def test_a_mono_microphone_told_of_two_channels_is_a_warning(write_config):
     [d] = plan(loaded)
     assert (d.severity, d.path, d.line) == ("warning", "/speech_to_text/number_of_channels", 4)
     assert "the microphone gives 1 channel(s)" in d.message and "only channel 0 is translated" in d.message
+
+
+IDENTIFYING = """\
+version: 1
+language: en-US
+source: {{type: file, path: {rec}, realtime: false}}
+speech_to_text: {{provider: transcribe, identify_language: true, language_options: [en-US, es-US, fr-FR]}}
+translation: {{provider: translate}}
+text_to_speech: {{provider: fake}}
+targets:
+  - {{language: de-DE}}
+  - {{language: es-ES}}
+"""
+
+
+def test_the_language_heard_is_what_each_utterance_is_translated_from(emulator, tmp_path, write_config):
+    """A speaker who changes language: each utterance is translated from the language heard in it, and a
+    target in that very language gets the words as they were said."""
+    emulator.knobs.transcribe_script = ["good morning everyone", "[es-US] hola a todos", "[fr-FR] bonjour à tous"]
+    rec = tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=0.8)
+    run = run_session(write_config(IDENTIFYING.format(rec=rec)), tmp_path)
+    assert run.status.ok
+    calls = emulator.state.calls("translate")
+    sources = {(c["target"], c["text"]): c["source"] for c in calls}
+    assert sources == {("de", "good morning everyone"): "en", ("de", "hola a todos"): "es",
+                       ("de", "bonjour à tous"): "fr", ("es", "good morning everyone"): "en",
+                       ("es", "bonjour à tous"): "fr"}  # the Spanish line is not sent for Spanish
+    assert run.translations("es-ES")[1] == "hola a todos"
+    finals = run.finals()
+    assert [f.language for f in finals] == ["en-US", "es-US", "fr-FR"]
+
+
+def test_the_plan_checks_every_language_that_may_be_heard(write_config, tmp_path):
+    rec = tone_bursts(tmp_path / "in.wav", [0.5])
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: file, path: {rec}}}
+        speech_to_text: {{provider: transcribe, identify_language: true, language_options: [en-US, fr-FR]}}
+        translation: {{provider: apertium}}
+        text_to_speech: {{provider: espeak}}
+        targets: [{{language: es}}]
+        """)
+    loaded = load(config)
+    problems = [d for d in plan(loaded) if d.severity == "error"]
+    assert [(d.path, d.code) for d in problems] == [("/targets/0/language", "language-pair")]
+    assert "Apertium cannot translate fr-FR into es" in problems[0].message

@@ -120,3 +120,20 @@ def test_audio_that_ends_mid_utterance_gives_a_final_that_ends_where_the_audio_d
     assert final.start < final.end <= samples / 16000 + 1e-3
     assert abs(final.end - samples / 16000) < 0.05
     assert "was not" in final.text
+
+
+def test_apertium_translates_from_each_language_heard():
+    """A bilingual Spanish/Catalan speaker into English: each utterance through the pair of its own language."""
+
+    async def main():
+        translator = ApertiumTranslator("spa-eng", False, 10, speaker="es-ES", target="en")
+        try:
+            await translator.start()
+            return [await translator.translate("el gato es negro"),
+                    await translator.translate("el gat és negre", source="ca-ES")]
+        finally:
+            await translator.aclose()
+
+    spanish, catalan = asyncio.run(main())
+    assert spanish.lower().startswith("the cat is black")
+    assert catalan.lower().startswith("the cat is black")

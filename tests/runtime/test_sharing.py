@@ -35,7 +35,7 @@ class CountingTranslator(Translator):
         self.starts += 1
         await asyncio.sleep(0.01)
 
-    async def translate(self, text: str) -> str:
+    async def translate(self, text: str, source: str | None = None) -> str:
         self.calls.append(text)
         await asyncio.sleep(0.02)
         if len(self.calls) <= self.failures:

@@ -79,6 +79,13 @@ class AmazonTranscribe(SpeechToText):
                           f"channel {o.get('channel', 0)} is translated", code="transcribe", severity="warning")
 
     @classmethod
+    def languages(cls, request: EngineRequest) -> tuple[str, ...]:
+        o = request.choice
+        if o.get("identify_language") and o.get("language_options"):
+            return tuple(o.get("language_options"))
+        return (o.get("language_code") or request.source_language,)
+
+    @classmethod
     def create(cls, request: EngineRequest) -> Self:
         return cls(context_for(request.pipeline.aws), request.choice.get("language_code") or request.source_language,
                    dict(request.choice.options))

@@ -75,14 +75,15 @@ class AmazonTranslate(Translator):
         return ("translate", id(self.context), self.endpoint_url, self.timeout, self.source, self.target,
                 json.dumps(self.extra, sort_keys=True))
 
-    async def translate(self, text: str) -> str:
+    async def translate(self, text: str, source: str | None = None) -> str:
         if not text.strip():
             return ""
         if self._client is None:
             await self.start()
+        source_code = translate_code(source) if source else self.source
         try:
             reply = await asyncio.wait_for(asyncio.to_thread(
-                self._client.translate_text, Text=text, SourceLanguageCode=self.source,
+                self._client.translate_text, Text=text, SourceLanguageCode=source_code,
                 TargetLanguageCode=self.target, **self.extra), self.timeout)
         except TimeoutError as exc:
             raise TransientEngineError(f"{SERVICE}: no answer in {self.timeout:g}s") from exc

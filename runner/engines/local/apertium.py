@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Self
 
 from runner.engines.base import EngineRequest, Problem, Translator
-from runner.engines.languages import base_language, spellings
+from runner.engines.languages import base_language, same_language, spellings
 from runner.engines.registry import register
 from runner.errors import EngineUnavailable, PermanentEngineError, TransientEngineError
 
@@ -77,9 +77,9 @@ def as_sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?;:…" else text + "."
 
 
-@register("translation", "apertium", family="local",
-          summary="Apertium rule-based translation from Debian packages, one warm pipeline per language pair")
-class ApertiumTranslator(Translator):
+class ApertiumPipeline:
+    """One warm null-flush Apertium pipeline for one mode (one language pair): a process group."""
+
     def __init__(self, mode: str, mark_unknown: bool, timeout: float) -> None:
         self.mode = mode
         self.mark_unknown = mark_unknown
@@ -88,35 +88,6 @@ class ApertiumTranslator(Translator):
         self._lock = asyncio.Lock()
         self._stderr_tail: list[str] = []
         self._stderr_task: asyncio.Task[None] | None = None
-
-    @classmethod
-    def check(cls, request: EngineRequest) -> Iterable[Problem]:
-        target = request.target
-        assert target is not None
-        if not installed_modes():
-            yield Problem(f"{request.choice.pointer}/provider",
-                          f"Apertium is not installed ({INSTALL_HINT})", code="engine-unavailable")
-            return
-        mode = request.choice.get("mode")
-        if mode is not None:
-            if mode not in installed_modes():
-                yield Problem(f"{request.choice.pointer}/mode", f"Apertium mode '{mode}' is not installed "
-                              f"(installed: {', '.join(installed_modes())})", code="language-pair")
-            return
-        if find_mode(request.source_language, target.language) is None:
-            reachable = pairs_from(request.source_language)
-            have = f"installed pairs from {request.source_language}: {', '.join(reachable)}" if reachable else \
-                f"no Apertium pair from {request.source_language} is installed"
-            yield Problem(f"{target.pointer}/language", f"Apertium cannot translate {request.source_language} "
-                          f"into {target.language} ({have})", code="language-pair")
-
-    @classmethod
-    def create(cls, request: EngineRequest) -> Self:
-        assert request.target is not None
-        mode = request.choice.get("mode") or find_mode(request.source_language, request.target.language)
-        if mode is None:
-            raise EngineUnavailable(f"no Apertium mode for {request.source_language} -> {request.target.language}")
-        return cls(mode, bool(request.choice.get("mark_unknown", False)), float(request.choice.get("timeout", 10)))
 
     async def start(self) -> None:
         mode_file = installed_modes().get(self.mode)
@@ -133,9 +104,6 @@ class ApertiumTranslator(Translator):
         except (OSError, subprocess.SubprocessError) as exc:
             raise EngineUnavailable(f"cannot start Apertium ({self.mode}): {exc}") from exc
         self._stderr_task = asyncio.create_task(self._collect_stderr(self._proc))
-
-    def sharing_key(self) -> Hashable:
-        return ("apertium", self.mode, self.mark_unknown, self.timeout)
 
     async def translate(self, text: str) -> str:
         if not text.strip():
@@ -188,3 +156,73 @@ class ApertiumTranslator(Translator):
 
     def _stderr(self) -> str:
         return " / ".join(filter(None, self._stderr_tail)) or "no error output"
+
+
+@register("translation", "apertium", family="local",
+          summary="Apertium rule-based translation from Debian packages, one warm pipeline per language pair")
+class ApertiumTranslator(Translator):
+    """Into one target language from the speaker's (``mode``, or the installed pair), and from any other
+    language speech-to-text identifies, each pair its own warm pipeline, started when first needed."""
+
+    def __init__(self, mode: str, mark_unknown: bool, timeout: float, speaker: str = "", target: str = "") -> None:
+        self.mode = mode
+        self.speaker = speaker
+        self.target = target
+        self.mark_unknown = mark_unknown
+        self.timeout = timeout
+        self._pipelines: dict[str, ApertiumPipeline] = {}
+
+    @classmethod
+    def check(cls, request: EngineRequest) -> Iterable[Problem]:
+        target = request.target
+        assert target is not None
+        if not installed_modes():
+            yield Problem(f"{request.choice.pointer}/provider",
+                          f"Apertium is not installed ({INSTALL_HINT})", code="engine-unavailable")
+            return
+        mode = request.choice.get("mode")
+        if mode is not None and mode not in installed_modes():
+            yield Problem(f"{request.choice.pointer}/mode", f"Apertium mode '{mode}' is not installed "
+                          f"(installed: {', '.join(installed_modes())})", code="language-pair")
+        for source in request.source_languages:
+            if (mode is not None and same_language(source, request.source_language)) \
+                    or same_language(source, target.language) or find_mode(source, target.language) is not None:
+                continue
+            reachable = pairs_from(source)
+            have = f"installed pairs from {source}: {', '.join(reachable)}" if reachable else \
+                f"no Apertium pair from {source} is installed"
+            yield Problem(f"{target.pointer}/language", f"Apertium cannot translate {source} into {target.language} "
+                          f"({have})", code="language-pair")
+
+    @classmethod
+    def create(cls, request: EngineRequest) -> Self:
+        assert request.target is not None
+        mode = request.choice.get("mode") or find_mode(request.source_language, request.target.language)
+        if mode is None:
+            raise EngineUnavailable(f"no Apertium mode for {request.source_language} -> {request.target.language}")
+        return cls(mode, bool(request.choice.get("mark_unknown", False)), float(request.choice.get("timeout", 10)),
+                   request.source_language, request.target.language)
+
+    def _pipeline(self, mode: str) -> ApertiumPipeline:
+        if mode not in self._pipelines:
+            self._pipelines[mode] = ApertiumPipeline(mode, self.mark_unknown, self.timeout)
+        return self._pipelines[mode]
+
+    async def start(self) -> None:
+        await self._pipeline(self.mode).start()
+
+    def sharing_key(self) -> Hashable:
+        return ("apertium", self.mode, self.mark_unknown, self.timeout)
+
+    async def translate(self, text: str, source: str | None = None) -> str:
+        mode = self.mode
+        if source is not None and not same_language(source, self.speaker):
+            found = find_mode(source, self.target)
+            if found is None:
+                raise PermanentEngineError(f"Apertium has no pair from {source} into {self.target}")
+            mode = found
+        return await self._pipeline(mode).translate(text)
+
+    async def aclose(self) -> None:
+        for pipeline in self._pipelines.values():
+            await pipeline.aclose()
