@@ -50,8 +50,9 @@ class GraphFormat(str, Enum):
 ConfigArg = Annotated[Path, typer.Argument(help="Pipeline YAML file.", show_default=False, metavar="FILE")]
 InputOpt = Annotated[Path | None, typer.Option("--input", "-i", metavar="RECORDING",
                                                help="A recording to use instead of the configured source.")]
-OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-o", metavar="DIR",
-                                            help="Where relative sink paths are written.")]
+OutputDirOpt = Annotated[Path | None, typer.Option(
+    "--output-dir", "-o", metavar="DIR", show_default=False,
+    help="Folder the outputs go in: relative sink paths are written here (default: out/<config file name>).")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", metavar="NAME",
                                                 help="AWS profile (default: the standard chain).")]
 RegionOpt = Annotated[str | None, typer.Option("--region", metavar="REGION",
@@ -83,6 +84,12 @@ def check_config(file: Path, *, input_override: Path | None = None, output_dir: 
     return loaded, sorted(diagnostics)
 
 
+def default_output_dir(config_file: Path) -> Path:
+    """Where a run writes without -o: out/<config file name>, so that runs of different pipelines do not write
+    over each other's files."""
+    return Path("out") / config_file.stem
+
+
 def _require_recording(path: Path) -> None:
     try:
         if path.exists() and not path.is_dir():  # a FIFO is fine: another program's stream
@@ -106,7 +113,7 @@ def _require_valid(file: Path, **kwargs: object) -> Loaded:
 def run(
     file: ConfigArg,
     input: InputOpt = None,
-    output_dir: OutputDirOpt = Path("."),
+    output_dir: OutputDirOpt = None,
     realtime: Annotated[bool | None, typer.Option(
         "--realtime/--fast", help="Play a file source at its own pace, or as fast as the engines go.")] = None,
     drain_timeout: Annotated[float | None, typer.Option(
@@ -121,6 +128,7 @@ def run(
 
     if input is not None:
         _require_recording(input)
+    output_dir = output_dir or default_output_dir(file)
     loaded = _require_valid(file, input_override=input, output_dir=output_dir, online=True, profile=profile,
                             region=region)
     assert loaded.config is not None
@@ -163,11 +171,12 @@ def graph(
     format: Annotated[GraphFormat, typer.Option("--format", "-f", metavar=_choices(GraphFormat),
                                                 help="text tree or Graphviz DOT.")] = GraphFormat.text,
     input: InputOpt = None,
-    output_dir: OutputDirOpt = Path("."),
+    output_dir: OutputDirOpt = None,
 ) -> None:
     """Print the stage graph a pipeline builds."""
     from runner.plan.graph import stage_graph, to_dot, to_text
 
+    output_dir = output_dir or default_output_dir(file)
     loaded = _require_valid(file, input_override=input, output_dir=output_dir)
     assert loaded.config is not None
     root = stage_graph(loaded.config, input_override=input, output_dir=output_dir)

@@ -46,7 +46,7 @@ def test_en_to_zh(emulator, tmp_path):
     assert [c["Text"] for c in speech] == chinese
     assert {(c["VoiceId"], c["Engine"], c["OutputFormat"], c["SampleRate"]) for c in speech} == \
         {("Zhiyu", "neural", "pcm", "16000")}
-    out = tmp_path / "out/en-to-zh"
+    out = tmp_path
     wav = non_silent(out / "zh.wav", 16000)
     assert [c.content.replace("\n", "") for c in srt.parse((out / "zh.srt").read_text())] == chinese
     played = np.frombuffer((home / "captured.raw").read_bytes(), dtype="<i2")
@@ -62,7 +62,7 @@ def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
                       "-o", tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
-    out = tmp_path / "out/broadcast"
+    out = tmp_path
     events = events_of(out / "events.jsonl")
     translations = {}
     for e in events:

@@ -14,7 +14,7 @@ def test_offline_demo_end_to_end(tmp_path):
     result = polyglot("run", REPO / "pipelines/offline-demo.yaml", "--fast", "--output-dir", tmp_path)
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
-    out = tmp_path / "out"
+    out = tmp_path  # -o DIR puts the files in DIR
     for lang in ("es", "ca", "eo"):
         audio, rate = soundfile.read(str(out / f"{lang}.wav"))
         assert rate == 16000 and len(audio) / rate > 5
@@ -40,3 +40,11 @@ def test_offline_demo_end_to_end(tmp_path):
     assert sorted((e["scope"], e["utterance"]) for e in spoken) == sorted(
         (lang, f"u000{i}") for lang in ("es", "ca", "eo") for i in (1, 2, 3))
     assert "offline-demo: finished" in result.stderr and result.stderr.count(" ok") >= 3
+
+
+def test_without_output_dir_the_files_go_to_out_and_the_config_name(tmp_path):
+    result = polyglot("run", REPO / "pipelines/offline-demo.yaml", "--fast", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "offline-demo").iterdir()) == [
+        "ca.srt", "ca.vtt", "ca.wav", "en.jsonl", "en.srt", "eo.srt", "eo.vtt", "eo.wav", "es.srt", "es.vtt",
+        "es.wav", "events.jsonl"]
