@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import numpy as np
 import soundfile
@@ -93,7 +93,7 @@ class Backend:
                                       language_model=None)
 
     async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None) \
-            -> AsyncIterator[Transcript]:
+            -> AsyncGenerator[Transcript, None]:
         async for transcript in self.recognizer(script).transcribe(frames):
             yield transcript
 

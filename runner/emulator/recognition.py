@@ -9,8 +9,9 @@ leading tag, ``"[fr-FR] bonjour"`` (see knobs.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 from runner.emulator.backend import Backend
@@ -63,7 +64,7 @@ def identify(spoken: str, options: list[str], preferred: str | None) -> list[tup
 
 
 async def recognize_channels(backend: Backend, audio: AsyncIterator[list[AudioFrame]], channels: int,
-                             script: Script | None) -> AsyncIterator[tuple[int, Transcript]]:
+                             script: Script | None) -> AsyncGenerator[tuple[int, Transcript], None]:
     """(channel, transcript) as each channel's recognizer produces them. ``audio`` yields one frame per channel
     at a time; an exception it raises (the service ending the stream) ends this at once, dropping the speech
     under way rather than finalizing it."""
@@ -88,8 +89,9 @@ async def recognize_channels(backend: Backend, audio: AsyncIterator[list[AudioFr
 
     async def listen(channel: int) -> None:
         try:
-            async for transcript in backend.recognize(frames_of(inputs[channel]), lines):
-                output.put_nowait((channel, transcript))
+            async with contextlib.aclosing(backend.recognize(frames_of(inputs[channel]), lines)) as transcripts:
+                async for transcript in transcripts:
+                    output.put_nowait((channel, transcript))
         except Exception as exc:
             output.put_nowait(exc)
             return

@@ -10,6 +10,7 @@ audio arrives for 15 seconds, and with a LimitExceededException when it runs lon
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 
@@ -135,18 +136,19 @@ async def handle(state: State, request: Request, response: Response) -> None:
     ids: dict[tuple[int, int], str] = {}
     latency = state.knobs.latency_of(OPERATION)
     try:
-        async for channel, transcript in recognize_channels(state.backend, audio, channels, script):
-            if fault is not None and sent >= fault.after and fault.kind in ("exception", "drop", "throttle"):
-                await _fail(state, response, fault)
-                return
-            result_id = ids.setdefault((channel, transcript.seq), str(uuid.uuid4()))
-            spoken = spoken_language(transcript, script) if identify_language else None
-            languages = identify(spoken, options, preferred) if spoken is not None else None
-            await pause(latency.first_byte)
-            payload = {"Transcript": {"Results": [result(transcript, result_id, channel, languages,
-                                                         None if identify_language else language, stabilize)]}}
-            await response.send(eventstream.json_event("TranscriptEvent", payload))
-            sent += 1
+        async with contextlib.aclosing(recognize_channels(state.backend, audio, channels, script)) as recognized:
+            async for channel, transcript in recognized:
+                if fault is not None and sent >= fault.after and fault.kind in ("exception", "drop", "throttle"):
+                    await _fail(state, response, fault)
+                    return
+                result_id = ids.setdefault((channel, transcript.seq), str(uuid.uuid4()))
+                spoken = spoken_language(transcript, script) if identify_language else None
+                languages = identify(spoken, options, preferred) if spoken is not None else None
+                await pause(latency.first_byte)
+                payload = {"Transcript": {"Results": [result(transcript, result_id, channel, languages,
+                                                             None if identify_language else language, stabilize)]}}
+                await response.send(eventstream.json_event("TranscriptEvent", payload))
+                sent += 1
     except StreamEnded as ended:
         name, message = ended.args
         await response.send(errors.event(state, OPERATION, name, message))

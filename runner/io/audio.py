@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
+import av
 import numpy as np
-import soundfile
 import soxr
 
 
@@ -49,11 +49,16 @@ def from_int16(pcm: bytes, channels: int) -> np.ndarray:
 
 
 def encoded_duration(streams: list[bytes]) -> float | None:
-    """Seconds of audio in encoded streams (mp3, ogg: one per synthesis call), None when it cannot be told."""
+    """Seconds of audio in encoded streams (mp3, ogg: one per synthesis call), None when it cannot be told.
+    Decoded with FFmpeg's libraries, not estimated: a VBR mp3 without a Xing header (Polly's) has no length to
+    read, and libsndfile's guess from its first frame's bitrate was off eightfold."""
     seconds = 0.0
     for data in streams:
         try:
-            seconds += soundfile.info(io.BytesIO(data)).duration
-        except (soundfile.LibsndfileError, RuntimeError, OSError):
+            with av.open(io.BytesIO(data), mode="r") as container:
+                stream = container.streams.audio[0]
+                samples: int = sum(frame.samples for frame in container.decode(stream))
+                seconds += samples / stream.rate
+        except (av.FFmpegError, IndexError, ZeroDivisionError):
             return None
     return seconds

@@ -19,6 +19,7 @@ from typing import Any
 from runner.engines.aws.context import AwsContext
 from runner.engines.aws.errors import describe_fields, from_smithy
 from runner.engines.aws.polly_batch import SpeechRequest
+from runner.engines.aws.transport import close_input
 from runner.errors import PermanentEngineError, TransientEngineError
 
 SERVICE = "Amazon Polly stream"
@@ -198,8 +199,7 @@ class PollyStream:
         stream, reader = self._stream, self._reader
         self._stream = self._reader = self._events = None
         if stream is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(stream.input_stream.close(), 2)
+            await close_input(stream)
         if reader is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(reader), 5)

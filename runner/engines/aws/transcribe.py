@@ -19,6 +19,7 @@ from typing import Any, Self
 from runner.config.model import MicrophoneSource
 from runner.engines.aws.context import AwsContext, context_for
 from runner.engines.aws.errors import from_smithy
+from runner.engines.aws.transport import cancel_and_wait, close_input
 from runner.engines.base import EngineRequest, Problem, SpeechToText
 from runner.engines.registry import register
 from runner.errors import TransientEngineError
@@ -155,12 +156,9 @@ class AmazonTranscribe(SpeechToText):
                 raise TransientEngineError(f"{SERVICE}: the stream ended before the audio did (connection lost?)")
             sender.result()
         finally:
-            sender.cancel()
-            with contextlib.suppress(BaseException):
-                await sender
+            await cancel_and_wait(sender)
             await receiver.aclose()
-            with contextlib.suppress(Exception):  # ends awscrt's request-body writer, else pending until collected
-                await asyncio.wait_for(stream.input_stream.close(), 2)
+            await close_input(stream)  # ends awscrt's request-body writer, else pending until collected
             with contextlib.suppress(Exception):
                 await client.close()
 

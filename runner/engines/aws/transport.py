@@ -13,6 +13,7 @@ version changes what this relies on.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import AsyncGenerator
@@ -84,3 +85,27 @@ def _raised_in_awscrt(tb: TracebackType | None) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+async def close_input(stream: Any, timeout: float = 2.0) -> None:
+    """End a duplex stream's input (the client's end of stream) without ever waiting past ``timeout``.
+
+    smithy's close first flushes the request body, which waits forever once the connection is gone, and a
+    cancelled flush waits again in its own ``finally``: ``wait_for`` cannot bound it (its one cancellation is
+    spent, and the caller hangs). The close runs as a task of its own instead, cancelled until it ends."""
+    closing = asyncio.ensure_future(stream.input_stream.close())
+    await asyncio.wait({closing}, timeout=timeout)
+    await cancel_and_wait(closing)
+
+
+async def cancel_and_wait(task: asyncio.Future[Any], attempts: int = 3, grace: float = 0.5) -> None:
+    """Cancel ``task`` until it ends (a coroutine may await again in a ``finally`` after the first
+    cancellation), waiting ``grace`` seconds each time; give up after ``attempts``. Never raises what the task
+    raised, and never swallows the caller's own cancellation."""
+    for _ in range(attempts):
+        if task.done():
+            break
+        task.cancel()
+        await asyncio.wait({task}, timeout=grace)
+    if task.done() and not task.cancelled():
+        task.exception()  # seen: a failure while closing is not the caller's concern
