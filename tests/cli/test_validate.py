@@ -87,7 +87,8 @@ def test_schema_command_prints_the_schema():
 def test_graph_text_and_dot():
     text = polyglot("graph", "pipelines/offline-demo.yaml", cwd=REPO)
     assert text.returncode == 0
-    for fragment in ("speech-to-text: pocketsphinx", "fan-out: 3 lane(s)", "es (Spanish)", "wav out/offline-demo/es.wav"):
+    for fragment in ("speech-to-text: pocketsphinx", "fan-out: 3 lane(s)", "es (Spanish)",
+                     "wav out/offline-demo/es.wav"):
         assert fragment in text.stdout
     dot = polyglot("graph", "--format", "dot", "pipelines/offline-demo.yaml", cwd=REPO)
     assert dot.stdout.startswith('digraph "offline-demo" {') and "fanout -> t0;" in dot.stdout
