@@ -17,6 +17,8 @@ from pathlib import Path
 import soundfile
 
 from runner.config.load import load
+from runner.config.overrides import Overrides
+from runner.plan.plan import plan
 from runner.runtime.build import build
 from runner.runtime.session import Session
 
@@ -55,9 +57,9 @@ def timed(engine: object, method: str, totals: dict[str, float], key: str) -> No
 
 
 def run(workdir: Path) -> tuple[float, float, dict[str, float]]:
-    loaded = load(DEMO)
+    loaded = load(DEMO, overrides=Overrides(output_dir=workdir, realtime=False))
     assert loaded.ok and loaded.config is not None
-    pipeline = build(loaded.config, output_dir=workdir, realtime=False)
+    pipeline = build(plan(loaded))
     totals = {"speech-to-text": 0.0, "translation": 0.0, "text-to-speech": 0.0}
     timed(pipeline.stt, "transcribe", totals, "speech-to-text")
     for parts in pipeline.targets:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 from bench.common import SyntheticSpeaker, percentile
 from runner.config.load import load
+from runner.config.overrides import Overrides
 from runner.events import AudioEvent, Event
+from runner.plan.plan import plan
 from runner.runtime.build import build
 from runner.runtime.session import Session
 
@@ -37,9 +39,9 @@ def measure(targets: int, utterances: int, workdir: Path, speed: float = 20.0) -
                      f"{{type: srt, path: out/{language}.srt}}, {{type: jsonl, path: out/{language}.jsonl}}]}}")
     path = workdir / "overhead.yaml"
     path.write_text("\n".join(lines) + "\n")
-    loaded = load(path)
+    loaded = load(path, overrides=Overrides(output_dir=workdir))
     assert loaded.ok and loaded.config is not None, loaded.diagnostics
-    pipeline = build(loaded.config, output_dir=workdir)
+    pipeline = build(plan(loaded))
     pipeline.source = SyntheticSpeaker(utterances, burst=0.6, pause=1.4, speed=speed)
     latencies: list[float] = []
 

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from bench.common import SyntheticSpeaker, rss_mib
 from runner.config.load import load
+from runner.config.overrides import Overrides
 from runner.emulator import Emulator
 from runner.events import Event, SpokenEvent, TranscriptEvent
+from runner.plan.plan import plan
 from runner.runtime.build import build
 from runner.runtime.session import Session
 
@@ -60,9 +62,9 @@ def soak(emulator: Emulator, minutes: float, targets: int, workdir: Path, speed:
     emulator.knobs.transcribe_max_stream_seconds = 4 * 3600
     path = workdir / "soak.yaml"
     path.write_text(config_text(targets))
-    loaded = load(path)
+    loaded = load(path, overrides=Overrides(output_dir=workdir))
     assert loaded.ok and loaded.config is not None, loaded.diagnostics
-    pipeline = build(loaded.config, output_dir=workdir)
+    pipeline = build(plan(loaded))
     pipeline.source = speaker
     result = SoakResult(speaker.utterances)
     labels = [t.label for t in loaded.config.targets]

@@ -11,6 +11,7 @@ redactor also knows each secret's repr spelling.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -56,6 +57,9 @@ class Redactor:
             return [self.values(v) for v in value]
         if isinstance(value, tuple):
             return tuple(self.values(v) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):  # options of a component
+            return dataclasses.replace(value, **{f.name: self.values(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value)})
         return value
 
 

@@ -1,9 +1,8 @@
-"""Commands: run, validate, graph, schema, voices, devices, engines."""
+"""Commands: run, validate, graph, config, schema, engines, voices, devices, emulator, lexicons."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import math
 import sys
 from enum import Enum
@@ -13,14 +12,13 @@ from typing import Annotated
 import typer
 
 from runner.cli import stderr
+from runner.cli.checking import check_config, require_plan, require_valid
 from runner.cli.help import PlainHelp
-from runner.config.load import Loaded, load
 from runner.config.model import AwsConfig
+from runner.config.overrides import Overrides
 from runner.config.schema import schema_text
-from runner.diagnostics import Diagnostic, errors_in, render_json, render_text
-from runner.errors import ConfigError, InputError
-from runner.plan.checks import plan
-from runner.plan.verify import verify
+from runner.diagnostics import errors_in, render_json, render_text
+from runner.errors import InputError
 from runner.redact import masked, redact
 
 app = typer.Typer(
@@ -66,30 +64,6 @@ def _seconds(value: float | None) -> float | None:
     return value
 
 
-def check_config(file: Path, *, input_override: Path | None = None, output_dir: Path = Path("."),
-                 online: bool = False, profile: str | None = None, region: str | None = None) \
-        -> tuple[Loaded, list[Diagnostic]]:
-    """Load + plan (+ verify online) one file: the config (if valid) and every diagnostic."""
-    loaded = load(file)
-    diagnostics = list(loaded.diagnostics)
-    if loaded.ok:
-        assert loaded.config is not None
-        if profile or region:
-            aws = loaded.config.aws
-            loaded.config = dataclasses.replace(loaded.config, aws=AwsConfig(
-                region=region or aws.region, profile=profile or aws.profile))
-        diagnostics += plan(loaded, input_override=input_override, output_dir=output_dir)
-        if online and not errors_in(diagnostics):
-            diagnostics += asyncio.run(verify(loaded))
-    return loaded, sorted(diagnostics)
-
-
-def default_output_dir(config_file: Path) -> Path:
-    """Where a run writes without -o: out/<config file name>, so that runs of different pipelines do not write
-    over each other's files."""
-    return Path("out") / config_file.stem
-
-
 def _require_recording(path: Path) -> None:
     try:
         if path.exists() and not path.is_dir():  # a FIFO is fine: another program's stream
@@ -98,15 +72,6 @@ def _require_recording(path: Path) -> None:
     except OSError as exc:  # e.g. a name too long for the file system
         problem = f"cannot use it: {exc.strerror or exc}"
     raise InputError(f"{path}: {problem}")
-
-
-def _require_valid(file: Path, **kwargs: object) -> Loaded:
-    loaded, diagnostics = check_config(file, **kwargs)  # type: ignore[arg-type]
-    if errors_in(diagnostics):
-        raise ConfigError(diagnostics)
-    for d in diagnostics:
-        stderr.print(d.format(), markup=False, style="yellow")
-    return loaded
 
 
 @app.command(cls=PlainHelp)
@@ -124,17 +89,13 @@ def run(
     region: RegionOpt = None,
 ) -> None:
     """Run a pipeline until its source ends (a file) or Ctrl-C (drains, then exits)."""
-    from runner.cli.runner import run_pipeline
+    from runner.cli.run import run_pipeline
 
     if input is not None:
         _require_recording(input)
-    output_dir = output_dir or default_output_dir(file)
-    loaded = _require_valid(file, input_override=input, output_dir=output_dir, online=True, profile=profile,
-                            region=region)
-    assert loaded.config is not None
-    code = run_pipeline(loaded.config, input_override=input, output_dir=output_dir, realtime=realtime,
-                        drain_timeout=drain_timeout, quiet=quiet)
-    raise typer.Exit(code)
+    overrides = Overrides(input=input, realtime=realtime, output_dir=output_dir, drain_timeout=drain_timeout,
+                          profile=profile, region=region)
+    raise typer.Exit(run_pipeline(require_plan(file, overrides, online=True), quiet=quiet))
 
 
 @app.command(cls=PlainHelp)
@@ -149,7 +110,8 @@ def validate(
     region: RegionOpt = None,
 ) -> None:
     """Check configs (YAML, schema, then languages, voices, formats and paths). Exit 78 if any is invalid."""
-    results = {str(f): check_config(f, online=online, profile=profile, region=region)[1] for f in files}
+    overrides = Overrides(profile=profile, region=region)
+    results = {str(f): check_config(f, overrides, online=online).diagnostics for f in files}
     invalid = [name for name, diags in results.items() if errors_in(diags)]
     if format is ValidateFormat.json:
         typer.echo(render_json(results))
@@ -176,11 +138,9 @@ def graph(
     """Print the stage graph a pipeline builds."""
     from runner.plan.graph import stage_graph, to_dot, to_text
 
-    output_dir = output_dir or default_output_dir(file)
-    loaded = _require_valid(file, input_override=input, output_dir=output_dir)
-    assert loaded.config is not None
-    root = stage_graph(loaded.config, input_override=input, output_dir=output_dir)
-    typer.echo(to_dot(root, loaded.config.display_name) if format is GraphFormat.dot else to_text(root))
+    planned = require_plan(file, Overrides(input=input, output_dir=output_dir))
+    root = stage_graph(planned)
+    typer.echo(to_dot(root, planned.config.display_name) if format is GraphFormat.dot else to_text(root))
 
 
 @app.command("config", cls=PlainHelp)
@@ -188,8 +148,7 @@ def show_config(file: ConfigArg) -> None:
     """Print the config as polyglot reads it: environment substituted, secrets masked."""
     from runner.config.yaml12 import dump
 
-    loaded = _require_valid(file)
-    typer.echo(dump(masked(loaded.data)).rstrip())
+    typer.echo(dump(masked(require_valid(file).loaded.data)).rstrip())
 
 
 @app.command(cls=PlainHelp)
@@ -200,16 +159,13 @@ def schema() -> None:
 
 @app.command(cls=PlainHelp)
 def engines() -> None:
-    """List the engines this installation provides."""
-    from runner.engines.registry import available
+    """List the engines this installation provides (and its sources and sinks)."""
+    from runner.registry import available, not_installed
 
-    for spec in available():
-        typer.echo(f"{spec.kind:15} {spec.provider:13} {spec.family:6} {spec.summary}")
-
-
-class VoiceProvider(str, Enum):
-    polly = "polly"
-    espeak = "espeak"
+    for c in available():
+        missing = not_installed(c.family, [c.name])
+        note = f"  [not installed: pip install 'polyglot-runner[{c.family}]']" if missing else ""
+        typer.echo(f"{c.kind:15} {c.name:13} {c.family:7} {c.summary}{note}")
 
 
 @app.command(cls=PlainHelp)
@@ -218,30 +174,27 @@ def voices(
                                                  help="Only voices for this language.")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", metavar="ENGINE", help="Polly engine: standard, "
                                                "neural, long-form, generative.")] = None,
-    provider: Annotated[VoiceProvider, typer.Option("--provider", "-p", metavar=_choices(VoiceProvider),
-                                                    help="Whose voices.")] = VoiceProvider.polly,
+    provider: Annotated[str, typer.Option("--provider", "-p", metavar="PROVIDER",
+                                          help="Whose voices: a text-to-speech engine ('polyglot engines').")]
+    = "polly",
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
-    """List voices: Polly's DescribeVoices (default) or the espeak-ng voices."""
-    from runner.engines.languages import same_language
+    """List the voices of a text-to-speech engine: Polly's DescribeVoices (default), espeak-ng's, ..."""
+    from runner.engines.base import Synthesizer, VoiceQuery
+    from runner.registry import available, lookup
 
-    if provider is VoiceProvider.espeak:
-        from runner.engines.local.espeak_lib import EspeakLibrary
-
-        for v in EspeakLibrary.get().voices:
-            if language is None or any(same_language(lang, language) for lang in v.languages):
-                typer.echo(f"{v.identifier:22} {v.name:40} {', '.join(v.languages)}")
-        return
-    from runner.engines.aws.context import context_for
-    from runner.engines.aws.polly import describe_voices
-
-    found = asyncio.run(describe_voices(context_for(AwsConfig(region=region, profile=profile)), engine, language))
-    for voice in sorted(found, key=lambda v: (v["LanguageCode"], v["Id"])):
-        also = voice.get("AdditionalLanguageCodes")
-        languages = voice["LanguageCode"] + (f" (+{', '.join(also)})" if also else "")
-        typer.echo(f"{voice['Id']:12} {languages:22} {voice.get('Gender', ''):7} "
-                   f"{', '.join(voice.get('SupportedEngines', []))}")
+    engine_class = lookup("text_to_speech", provider).cls
+    assert issubclass(engine_class, Synthesizer)
+    query = VoiceQuery(language=language, engine=engine, aws=AwsConfig(region=region, profile=profile))
+    found = asyncio.run(engine_class.voices(query))
+    if found is None:
+        listing = [c.name for c in available("text_to_speech")]
+        raise InputError(f"the {provider} engine cannot list its voices (engines: {', '.join(listing)})")
+    for voice in sorted(found, key=lambda v: (v.languages[0], v.id)):
+        also = f" (+{', '.join(voice.languages[1:])})" if len(voice.languages) > 1 else ""
+        typer.echo(f"{voice.id:22} {voice.languages[0] + also:24} {voice.gender:7} {', '.join(voice.engines)}"
+                   if voice.engines or voice.gender else f"{voice.id:22} {voice.name:40} {', '.join(voice.languages)}")
 
 
 @app.command(cls=PlainHelp)
@@ -287,11 +240,12 @@ def lexicons_sync(
     region: RegionOpt = None,
 ) -> None:
     """Upload the lexicons a pipeline references (PutLexicon), after checking each against its voices."""
-    from runner.engines.aws.lexicons import sync
+    from runner.cli.lexicons import sync
 
-    loaded = _require_valid(file, profile=profile, region=region)
-    if loaded.config is not None and not loaded.config.lexicons:
+    checked = require_valid(file, Overrides(profile=profile, region=region))
+    assert checked.plan is not None
+    if not checked.plan.config.lexicons:
         stderr.print(f"{file}: defines no lexicons", markup=False)
         return
-    for line in asyncio.run(sync(loaded, dry_run)):
+    for line in asyncio.run(sync(checked.plan, dry_run)):
         typer.echo(redact(line))

@@ -12,6 +12,7 @@ from runner.bounded_read import TooLarge, read_at_most
 from runner.config import model, schema
 from runner.config.envsubst import InterpolationError, interpolate
 from runner.config.finite import non_finite_numbers
+from runner.config.overrides import Overrides
 from runner.config.yaml12 import SourceMap, parse
 from runner.diagnostics import Diagnostic, errors_in
 from runner.redact import SECRET_NAME, redact
@@ -32,13 +33,14 @@ class Loaded:
         return self.config is not None and not errors_in(self.diagnostics)
 
 
-def load(path: str | Path, env: Mapping[str, str] | None = None) -> Loaded:
-    """Load and schema-check one pipeline file. Never raises for bad input."""
+def load(path: str | Path, env: Mapping[str, str] | None = None, overrides: Overrides | None = None) -> Loaded:
+    """Load and schema-check one pipeline file, and apply the command line's ``overrides`` to it. Never raises
+    for bad input."""
     name = str(path)
     text, problem = _read_text(Path(path), name)
     if problem:
         return Loaded(name, None, SourceMap(name), [problem])
-    return loads(text, name, _anchor(Path(path)), env)
+    return loads(text, name, _anchor(Path(path)), env, overrides)
 
 
 def _anchor(path: Path) -> Path:
@@ -47,7 +49,8 @@ def _anchor(path: Path) -> Path:
     return path if path.is_file() else Path.cwd() / path.name
 
 
-def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None) -> Loaded:
+def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None,
+          overrides: Overrides | None = None) -> Loaded:
     """Load and schema-check pipeline text (``path`` anchors its relative input paths). Never raises."""
     env = os.environ if env is None else env
     env_problems: list[Diagnostic] = []
@@ -80,7 +83,7 @@ def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None
     diagnostics.sort()
     if errors_in(diagnostics):
         return Loaded(name, None, doc.source_map, diagnostics)
-    config = model.build(doc.data, path, doc.interpolated)
+    config = (overrides or Overrides()).apply(model.build(doc.data, path, doc.interpolated))
     return Loaded(name, config, doc.source_map, diagnostics, doc.data)
 
 
@@ -129,13 +132,13 @@ def _check_target_overrides(data: dict[str, Any], source_map: SourceMap,
     for i, target in enumerate(targets):
         if not isinstance(target, dict):
             continue
-        for key, definition, top_def in (("translation", "translationOptions", "translation"),
-                                         ("text_to_speech", "ttsOptions", "textToSpeech")):
+        for key in ("translation", "text_to_speech"):
+            stage = schema.STAGES[key]  # type: ignore[index]
             override, top = target.get(key), data.get(key, {})
             if not isinstance(override, dict) or not isinstance(top, dict):
                 continue
-            merged = model.merged_options(top, override, definition)
-            for d in schema.validate(merged, source_map, definition=top_def, at=("targets", i, key)):
+            merged = model.merged_options(top, override, stage.kind)
+            for d in schema.validate(merged, source_map, definition=stage.definition, at=("targets", i, key)):
                 inside = d.path.split("/")[4:5]
                 if (not inside or inside[0] in override) and d.path not in already:
                     out.append(d)

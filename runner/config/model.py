@@ -9,53 +9,42 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from runner.config.schema import pipeline_schema
+from runner import registry
+from runner.config.schema import STAGES
+from runner.options import parse, resolve_paths
 from runner.retry import RetryPolicy
 
-DeviceRef = str | int
-
-
-def default_provider(definition: str) -> str:
-    """The provider a stage uses when the config names none: the schema's own default."""
-    return str(pipeline_schema()["$defs"][definition]["properties"]["provider"]["default"])
-
 
 @dataclass(frozen=True)
-class FileSource:
-    path: Path
-    realtime: bool = True
-    type: str = "file"
+class ComponentChoice:
+    """A component a config names (an engine's provider, a source's or sink's type) and its typed options, with
+    a target's overrides merged in."""
 
-
-@dataclass(frozen=True)
-class MicrophoneSource:
-    device: DeviceRef = "default"
-    sample_rate: int = 16000
-    channels: int = 1
-    type: str = "microphone"
-
-
-SourceConfig = FileSource | MicrophoneSource
-
-
-@dataclass(frozen=True)
-class EngineChoice:
-    """A stage's provider and its options, with target overrides already merged in."""
-
-    provider: str
-    options: Mapping[str, Any]
+    name: str
+    options: Any  # the component's options dataclass (runner.options), defaults applied
     pointer: str  # JSON pointer of the (innermost) config object, for located errors
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the keys the config sets, as written
+    origin: str = ""  # the command-line option that chose it instead of the config (--input), if one did
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.options.get(key, default)
+    @property
+    def provider(self) -> str:
+        return self.name
+
+    @property
+    def type(self) -> str:
+        return self.name
+
+
+EngineChoice = ComponentChoice
+SourceConfig = ComponentChoice
 
 
 @dataclass(frozen=True)
-class SinkConfig:
-    type: str
-    pointer: str
-    path: str | None = None
-    device: DeviceRef = "default"
+class SinkConfig(ComponentChoice):
+    @property
+    def path(self) -> str | None:
+        """The file it writes ('-': standard output), for sinks that write one."""
+        return getattr(self.options, "path", None)
 
 
 @dataclass(frozen=True)
@@ -71,16 +60,25 @@ class TargetConfig:
     translation: EngineChoice
     text_to_speech: EngineChoice
     voice: str | None = None
-    engine: str = "standard"
-    lexicons: tuple[str, ...] = ()
     format: str = "pcm"
     sample_rate: int | None = None
     queue: QueueConfig = QueueConfig()
     sinks: tuple[SinkConfig, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)  # keys a text-to-speech engine declares (Polly's
+    #                                                           engine, lexicons), as written
 
     @property
     def pointer(self) -> str:
         return f"/targets/{self.index}"
+
+    @property
+    def engine(self) -> str:
+        """The voice engine (Polly: standard, neural, long-form, generative)."""
+        return str(self.fields.get("engine", "standard"))
+
+    @property
+    def lexicons(self) -> tuple[str, ...]:
+        return tuple(self.fields.get("lexicons", ()))
 
     @property
     def label(self) -> str:
@@ -110,37 +108,36 @@ class PipelineConfig:
     aws: AwsConfig = AwsConfig()
     lexicons: Mapping[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
+    output_dir: Path = Path(".")  # where relative sink paths land (-o; see runner.config.overrides)
 
     @property
     def display_name(self) -> str:
         return self.name or self.file.stem
 
 
+GENERIC_TARGET_KEYS = {"language", "voice", "format", "sample_rate", "translation", "text_to_speech", "queue",
+                       "sinks"}
+
+
 def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> PipelineConfig:
-    """Turn schema-valid ``data`` into a :class:`PipelineConfig` (defaults applied, overrides merged)."""
+    """Turn schema-valid ``data`` into a :class:`PipelineConfig` (defaults applied, overrides merged). Paths
+    of inputs (the source, engines' model files, lexicons) are resolved against the config file's folder."""
     base_dir = file.parent
-    source_data = data["source"]
-    source: SourceConfig
-    if source_data["type"] == "file":
-        source = FileSource(path=_resolve(base_dir, source_data["path"]), realtime=source_data.get("realtime", True))
-    else:
-        source = MicrophoneSource(device=source_data.get("device", "default"),
-                                  sample_rate=source_data.get("sample_rate", 16000),
-                                  channels=source_data.get("channels", 1))
     runtime = data.get("runtime", {})
     default_queue = _queue(runtime.get("queue", {}), QueueConfig())
     top_translation = data.get("translation", {})
     top_tts = data.get("text_to_speech", {})
     targets = tuple(
-        _target(i, t, top_translation, top_tts, default_queue) for i, t in enumerate(data["targets"])
+        _target(i, t, top_translation, top_tts, default_queue, base_dir) for i, t in enumerate(data["targets"])
     )
     aws = data.get("aws", {})
+    source = data["source"]
     return PipelineConfig(
         file=file,
         name=data.get("name", ""),
         language=data["language"],
-        source=source,
-        speech_to_text=_choice(data.get("speech_to_text", {}), {}, "speechToTextOptions", "/speech_to_text"),
+        source=_component("source", source["type"], source, "/source", base_dir),
+        speech_to_text=_choice("speech_to_text", data.get("speech_to_text", {}), {}, "/speech_to_text", base_dir),
         targets=targets,
         transcript_sinks=_sinks(data.get("transcript", {}).get("sinks", []), "/transcript/sinks"),
         event_log=data.get("event_log"),
@@ -153,40 +150,56 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> Pipeli
     )
 
 
-def merged_options(top: Mapping[str, Any], override: Mapping[str, Any], definition: str) -> dict[str, Any]:
+def default_provider(kind: registry.Kind) -> str:
+    """The provider a stage uses when the config names none."""
+    return STAGES[kind].default
+
+
+def merged_options(top: Mapping[str, Any], override: Mapping[str, Any], kind: registry.Kind) -> dict[str, Any]:
     """A target's stage options: the pipeline's, overridden key by key by the target's.
 
     When the target switches provider, the pipeline's options (meant for another provider) are not inherited.
     """
-    top_provider = top.get("provider", default_provider(definition))
+    top_provider = top.get("provider", default_provider(kind))
     provider = override.get("provider", top_provider)
     inherited = {k: v for k, v in top.items() if k != "provider"} if provider == top_provider else {}
     return {**inherited, **{k: v for k, v in override.items() if k != "provider"}, "provider": provider}
 
 
-def _choice(top: Mapping[str, Any], override: Mapping[str, Any], definition: str, pointer: str) -> EngineChoice:
-    merged = merged_options(top, override, definition)
+def _choice(kind: registry.Kind, top: Mapping[str, Any], override: Mapping[str, Any], pointer: str,
+            base_dir: Path) -> EngineChoice:
+    merged = merged_options(top, override, kind)
     provider = merged.pop("provider")
-    return EngineChoice(provider=provider, options=MappingProxyType(merged), pointer=pointer)
+    return _component(kind, provider, merged, pointer, base_dir)
+
+
+def _component(kind: registry.Kind, name: str, data: Mapping[str, Any], pointer: str,
+               base_dir: Path | None) -> ComponentChoice:
+    """The typed options of a component; input paths resolved against ``base_dir`` (None: left as written)."""
+    raw = {k: v for k, v in data.items() if k not in ("provider", "type")}
+    options = parse(registry.lookup(kind, name).options, raw)
+    if base_dir is not None:
+        options = resolve_paths(options, lambda path: str(_resolve(base_dir, path)))
+    cls = SinkConfig if kind == "sink" else ComponentChoice
+    return cls(name, options, pointer, MappingProxyType(raw))
 
 
 def _target(index: int, t: Mapping[str, Any], top_translation: Mapping[str, Any], top_tts: Mapping[str, Any],
-            default_queue: QueueConfig) -> TargetConfig:
+            default_queue: QueueConfig, base_dir: Path) -> TargetConfig:
     pointer = f"/targets/{index}"
     return TargetConfig(
         index=index,
         language=t["language"],
         voice=t.get("voice"),
-        engine=t.get("engine", "standard"),
-        lexicons=tuple(t.get("lexicons", ())),
         format=t.get("format", "pcm"),
         sample_rate=t.get("sample_rate"),
-        translation=_choice(top_translation, t.get("translation", {}), "translationOptions",
-                            f"{pointer}/translation" if "translation" in t else "/translation"),
-        text_to_speech=_choice(top_tts, t.get("text_to_speech", {}), "ttsOptions",
-                               f"{pointer}/text_to_speech" if "text_to_speech" in t else "/text_to_speech"),
+        translation=_choice("translation", top_translation, t.get("translation", {}),
+                            f"{pointer}/translation" if "translation" in t else "/translation", base_dir),
+        text_to_speech=_choice("text_to_speech", top_tts, t.get("text_to_speech", {}),
+                               f"{pointer}/text_to_speech" if "text_to_speech" in t else "/text_to_speech", base_dir),
         queue=_queue(t.get("queue", {}), default_queue),
         sinks=_sinks(t.get("sinks", []), f"{pointer}/sinks"),
+        fields=MappingProxyType({k: v for k, v in t.items() if k not in GENERIC_TARGET_KEYS}),
     )
 
 
@@ -195,10 +208,12 @@ def _queue(data: Mapping[str, Any], base: QueueConfig) -> QueueConfig:
 
 
 def _sinks(items: list[Mapping[str, Any]], pointer: str) -> tuple[SinkConfig, ...]:
-    return tuple(
-        SinkConfig(type=s["type"], path=s.get("path"), device=s.get("device", "default"), pointer=f"{pointer}/{i}")
-        for i, s in enumerate(items)
-    )
+    sinks = []
+    for i, s in enumerate(items):
+        sink = _component("sink", s["type"], s, f"{pointer}/{i}", None)  # resolved against -o, later
+        assert isinstance(sink, SinkConfig)
+        sinks.append(sink)
+    return tuple(sinks)
 
 
 def user_path(path: str) -> Path:

@@ -21,8 +21,9 @@ from runner.engines.fake import ScriptedRecognizer
 from runner.engines.languages import base_language
 from runner.engines.local.apertium import ApertiumPipeline, find_mode
 from runner.engines.local.espeak import EspeakSynthesizer
-from runner.engines.local.pocketsphinx import PocketsphinxRecognizer
+from runner.engines.local.pocketsphinx import PocketsphinxOptions, PocketsphinxRecognizer
 from runner.frames import AudioFormat, AudioFrame, Transcript
+from runner.options import defaults
 
 # Hand translations of the LibriVox sentences the tests and demos speak, for pairs Apertium does not have.
 FIXTURES: dict[str, dict[str, str]] = {
@@ -89,8 +90,7 @@ class Backend:
     def recognizer(self, script: list[str] | None) -> PocketsphinxRecognizer | ScriptedRecognizer:
         if script is not None:  # pauses inside a sentence reach 0.4 s; the memory spans streams
             return ScriptedRecognizer(script, threshold=0.02, silence=0.6, memory=self.script_memory)
-        return PocketsphinxRecognizer(vad_mode=0, window=0.3, partials_every=0.3, model=None, dictionary=None,
-                                      language_model=None)
+        return PocketsphinxRecognizer(defaults(PocketsphinxOptions))
 
     async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None) \
             -> AsyncGenerator[Transcript, None]:

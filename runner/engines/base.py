@@ -4,8 +4,9 @@ Engines know nothing of queues, fan-out, retries or sinks; stages wrap them. An 
 context manager: ``start`` warms it up (loads a model, spawns a process, opens a connection) and raises
 :class:`~runner.errors.EngineUnavailable` when it cannot; ``aclose`` releases everything.
 
-Each engine class also checks a config before anything is built (``check``, pure: no network, no processes
-started) and builds itself from it (``create``); see :mod:`runner.engines.registry`.
+Each engine class also checks a config before anything is built (``check``: no network, no processes
+started) and builds itself from it (``create``); it registers itself, with its options, in
+:mod:`runner.registry`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from runner.frames import AudioFormat, AudioFrame, Transcript
 
 if TYPE_CHECKING:
-    from runner.config.model import EngineChoice, PipelineConfig, TargetConfig
+    from runner.config.model import AwsConfig, EngineChoice, PipelineConfig, TargetConfig
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class EngineRequest:
     choice: EngineChoice
     target: TargetConfig | None = None  # None for speech-to-text
     heard: tuple[str, ...] = ()  # for translators: every language speech-to-text may hear (see languages())
+
+    @property
+    def options(self) -> Any:
+        """The engine's options dataclass (its ``options`` in the registry), the target's overrides merged in."""
+        return self.choice.options
 
     @property
     def source_language(self) -> str:
@@ -137,10 +143,33 @@ class Translator(Engine):
         return None
 
 
+@dataclass(frozen=True)
+class VoiceQuery:
+    """Which voices to list (``polyglot voices``)."""
+
+    language: str | None = None
+    engine: str | None = None  # a voice engine (Polly's standard, neural...)
+    aws: AwsConfig | None = None  # the account to ask, for engines that ask a service
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str  # what a target's ``voice`` names
+    name: str
+    languages: tuple[str, ...]  # the first is its own
+    gender: str = ""
+    engines: tuple[str, ...] = ()
+
+
 class Synthesizer(Engine):
     """Text to audio in ``output`` format, streamed in chunks as the engine produces them."""
 
     output: AudioFormat
+
+    @classmethod
+    async def voices(cls, query: VoiceQuery) -> list[Voice] | None:
+        """The voices it has (``polyglot voices``); None when it cannot list them."""
+        return None
 
     @abstractmethod
     def synthesize(self, text: str) -> AsyncGenerator[bytes, None]: ...

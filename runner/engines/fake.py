@@ -7,20 +7,34 @@ import asyncio
 import hashlib
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
 
 from runner.engines.base import EngineRequest, SpeechToText, Synthesizer, Translator
-from runner.engines.registry import register
 from runner.errors import PermanentEngineError, TransientEngineError
 from runner.formats import default_sample_rate
 from runner.frames import AudioFormat, AudioFrame, Transcript
+from runner.options import option
+from runner.registry import register
 
 FRAME_SECONDS = 0.03
 
 
-@register("speech_to_text", "fake", family="fake", summary="each burst of sound becomes the next scripted line")
+@dataclass(frozen=True)
+class ScriptedOptions:
+    """Deterministic speech-to-text for tests and dry runs: each burst of sound becomes the next scripted line."""
+
+    script: tuple[str, ...] = option((), doc="Transcripts to emit, one per burst of sound; after the last, "
+                                     "'utterance N'.")
+    threshold: float = option(0.02, doc="RMS level above which a 30 ms frame is sound.", exclusiveMinimum=0,
+                              maximum=1)
+    silence: float = option(0.3, doc="Seconds of quiet that end an utterance.", minimum=0.03)
+
+
+@register("speech_to_text", "fake", family="fake", options=ScriptedOptions,
+          summary="each burst of sound becomes the next scripted line")
 class ScriptedRecognizer(SpeechToText):
     input_rate = 16000
 
@@ -36,8 +50,8 @@ class ScriptedRecognizer(SpeechToText):
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
-        o = request.choice
-        return cls(list(o.get("script", [])), float(o.get("threshold", 0.02)), float(o.get("silence", 0.3)))
+        o: ScriptedOptions = request.options
+        return cls(list(o.script), o.threshold, o.silence)
 
     def _line(self, burst: bytearray | None = None) -> str:
         index = len(self.memory)
@@ -104,7 +118,21 @@ def _raise_if_listed(text: str, transient: list[str], permanent: list[str], what
             raise TransientEngineError(f"{what} failed on {text!r} (fail_on {needle!r})")
 
 
-@register("translation", "fake", family="fake", summary="echoes the text with a prefix; latency and failures")
+@dataclass(frozen=True)
+class EchoOptions:
+    """Echo translation for tests and dry runs: the prefix, then the source text."""
+
+    latency: float = option(0.0, doc="Seconds each translation takes.", minimum=0)
+    fail_on: tuple[str, ...] = option((), doc="Source texts containing one of these fail with a transient error.")
+    prefix: str | None = option(None, doc="Prepended to the echoed text; default is the target language in "
+                                "brackets.")
+    fatal_on: tuple[str, ...] = option((), doc="Source texts containing one of these fail with a permanent error.")
+    fail_first: int = option(0, doc="The first N requests fail with a transient error (throttling bursts).",
+                             minimum=0)
+
+
+@register("translation", "fake", family="fake", options=EchoOptions,
+          summary="echoes the text with a prefix; latency and failures")
 class EchoTranslator(Translator):
     def __init__(self, prefix: str, latency: float, fail_on: list[str], fatal_on: list[str],
                  fail_first: int = 0) -> None:
@@ -117,11 +145,10 @@ class EchoTranslator(Translator):
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
-        o = request.choice
+        o: EchoOptions = request.options
         assert request.target is not None
-        prefix = o.get("prefix", f"[{request.target.language}] ")
-        return cls(prefix, float(o.get("latency", 0)), list(o.get("fail_on", [])), list(o.get("fatal_on", [])),
-                   int(o.get("fail_first", 0)))
+        prefix = f"[{request.target.language}] " if o.prefix is None else o.prefix
+        return cls(prefix, o.latency, list(o.fail_on), list(o.fatal_on), o.fail_first)
 
     async def translate(self, text: str, source: str | None = None) -> str:
         self.requests.append(text)
@@ -132,7 +159,21 @@ class EchoTranslator(Translator):
         return f"{self.prefix}{text}"
 
 
-@register("text_to_speech", "fake", family="fake", summary="a tone as long as the text; latency and failures")
+@dataclass(frozen=True)
+class ToneOptions:
+    """A tone for each text, for tests and dry runs, with adjustable latency."""
+
+    latency: float = option(0.0, doc="Seconds before the first audio chunk.", minimum=0)
+    chunk_delay: float = option(0.0, doc="Seconds between audio chunks.", minimum=0)
+    seconds_per_character: float = option(0.06, doc="How long the tone lasts per character of text.", minimum=0)
+    fail_on: tuple[str, ...] = option((), doc="Texts containing one of these fail with a transient error.")
+    fatal_on: tuple[str, ...] = option((), doc="Texts containing one of these fail with a permanent error.")
+    fail_first: int = option(0, doc="The first N requests fail with a transient error (throttling bursts).",
+                             minimum=0)
+
+
+@register("text_to_speech", "fake", family="fake", options=ToneOptions,
+          summary="a tone as long as the text; latency and failures")
 class ToneSynthesizer(Synthesizer):
     CHUNK_SECONDS = 0.1
 
@@ -148,13 +189,12 @@ class ToneSynthesizer(Synthesizer):
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
-        o = request.choice
+        o: ToneOptions = request.options
         t = request.target
         assert t is not None
         rate = t.sample_rate or default_sample_rate(t.format, t.engine)
-        return cls(AudioFormat("pcm", rate), float(o.get("latency", 0)), float(o.get("chunk_delay", 0)),
-                   float(o.get("seconds_per_character", 0.06)), list(o.get("fail_on", [])),
-                   list(o.get("fatal_on", [])), int(o.get("fail_first", 0)))
+        return cls(AudioFormat("pcm", rate), o.latency, o.chunk_delay, o.seconds_per_character, list(o.fail_on),
+                   list(o.fatal_on), o.fail_first)
 
     async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
         if self.latency:

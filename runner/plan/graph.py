@@ -1,18 +1,17 @@
-"""The stage graph a config describes, as ``polyglot graph`` shows it (text tree or Graphviz DOT).
+"""The stage graph a plan describes, as ``polyglot graph`` shows it (text tree or Graphviz DOT).
 
-The runtime is built from the same config by :mod:`runner.runtime.build`; this module only describes it.
+The runtime is built from the same plan by :mod:`runner.runtime.build`; this module only describes it.
 Secrets are masked in each label before it is quoted (DOT escapes backslashes and quotes, repr() more).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from runner.config.model import FileSource, PipelineConfig, SinkConfig, TargetConfig
+from runner import registry
 from runner.engines.languages import display_name
 from runner.formats import default_sample_rate
-from runner.plan.checks import event_log_path, sink_path
+from runner.plan.plan import Plan, SinkSpec, TargetSpec
 from runner.redact import masked, redact
 
 
@@ -24,47 +23,44 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def stage_graph(config: PipelineConfig, *, input_override: Path | None = None,
-                output_dir: Path = Path(".")) -> Node:
-    if input_override is not None:
-        source_label = f"source: file {input_override} (--input)"
-    elif isinstance(config.source, FileSource):
-        pace = "real time" if config.source.realtime else "as fast as possible"
-        source_label = f"source: file {config.source.path} ({pace})"
-    else:
-        s = config.source
-        source_label = f"source: microphone {masked(s.device)!r} ({s.sample_rate} Hz, {s.channels} ch)"
+def stage_graph(plan: Plan) -> Node:
+    config = plan.config
+    source_class = registry.lookup("source", config.source.type).cls
+    origin = f" ({config.source.origin})" if config.source.origin else ""
+    source_label = f"source: {source_class.label(masked(config.source.options))}{origin}"
     stt = Node("stt", f"speech-to-text: {config.speech_to_text.provider} ({config.language})", "stt")
     root = Node("source", source_label, "source", [stt])
-    stt.children += [_sink(s, "transcript", i, output_dir) for i, s in enumerate(config.transcript_sinks)]
-    log = event_log_path(config, output_dir)
-    if config.event_log:
-        stt.children.append(Node("event_log", f"event log: jsonl {log or 'stdout'} (every event)", "sink"))
+    stt.children += [_sink(s, "transcript", i) for i, s in enumerate(plan.transcript_sinks)]
+    if plan.event_log is not None:
+        where = plan.event_log.path or "stdout"
+        stt.children.append(Node("event_log", f"event log: jsonl {where} (every event)", "sink"))
     fanout = Node("fanout", f"fan-out: {len(config.targets)} lane(s)", "fanout")
     stt.children.append(fanout)
-    fanout.children += [_lane(t, output_dir) for t in config.targets]
+    fanout.children += [_lane(t) for t in plan.targets]
     return root
 
 
-def _lane(t: TargetConfig, output_dir: Path) -> Node:
+def _lane(spec: TargetSpec) -> Node:
+    t = spec.config
     key = f"t{t.index}"
     rate = t.sample_rate or default_sample_rate(t.format, t.engine)
     voice = t.voice or t.language
     speak = Node(f"{key}_tts", f"speak: {t.text_to_speech.provider} voice {voice}, {t.engine}, {t.format} "
                  f"{rate} Hz", "synthesize")
-    speak.children += [_sink(s, key, i, output_dir) for i, s in enumerate(t.sinks)]
+    speak.children += [_sink(s, key, i) for i, s in enumerate(spec.sinks)]
     translate = Node(f"{key}_translate", f"translate: {t.translation.provider}", "translate", [speak])
     lane = Node(key, f"{t.language} ({display_name(t.language)}): queue {t.queue.size}, {t.queue.overflow}",
                 "lane", [translate])
     return lane
 
 
-def _sink(s: SinkConfig, owner: str, i: int, output_dir: Path) -> Node:
-    where = sink_path(s, output_dir)
+def _sink(spec: SinkSpec, owner: str, i: int) -> Node:
+    s = spec.config
     if s.type == "speaker":
-        detail = f"device {masked(s.device)!r}"
+        detail = repr(masked(getattr(s.options, "device", "default")))
+        detail = f"device {detail}"
     else:
-        detail = str(where) if where is not None else "stdout"
+        detail = str(spec.path) if spec.path is not None else "stdout"
     return Node(f"{owner}_sink{i}", f"{s.type} {detail}", "sink")
 
 

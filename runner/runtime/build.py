@@ -1,26 +1,29 @@
-"""Phase 3, build: create every component a planned config needs. Nothing is started or opened here."""
+"""Phase 3, build: create every component a plan names. Nothing is started or opened here.
+
+Health checks that need more than the plan run here: the output folder must be usable, and no output may be
+one of the run's inputs (by file identity, whatever the plan saw).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from runner.config.model import FileSource, PipelineConfig, SinkConfig
-from runner.engines.base import EngineRequest, SpeechToText, Synthesizer, Translator
-from runner.engines.registry import lookup
+from runner import registry
+from runner.config.model import PipelineConfig, TargetConfig
+from runner.engines.base import SpeechToText, Synthesizer, Translator
+from runner.errors import SinkError
 from runner.frames import AudioFormat
-from runner.io import sinks as sink_types
-from runner.io import sources
 from runner.io.outputs import FileId, file_ids
 from runner.io.sinks import Sink, SinkContext
-from runner.io.sources.file import FileAudioSource
-from runner.plan.checks import event_log_path, heard_languages, input_paths, sink_path
+from runner.io.sources import AudioSource
+from runner.plan.plan import EngineSpec, Plan, SinkSpec
 from runner.runtime.sharing import share
 
 
 @dataclass
 class TargetParts:
-    config_index: int
+    config: TargetConfig
     translator: Translator
     synthesizer: Synthesizer
     sinks: list[Sink]
@@ -29,55 +32,42 @@ class TargetParts:
 @dataclass
 class Pipeline:
     config: PipelineConfig
-    source: sources.AudioSource
+    source: AudioSource
     stt: SpeechToText
     targets: list[TargetParts]
     transcript_sinks: list[Sink]
     event_log: Sink | None
 
 
-def build(config: PipelineConfig, *, input_override: Path | None = None, output_dir: Path = Path("."),
-          realtime: bool | None = None) -> Pipeline:
-    stt_request = EngineRequest(config, config.speech_to_text)
-    stt = lookup("speech_to_text", config.speech_to_text.provider).engine.create(stt_request)
-    heard = heard_languages(stt_request)
+def build(plan: Plan) -> Pipeline:
+    assert plan.ok, "build needs a plan without errors"
+    config = plan.config
+    output_dir = config.output_dir
+    if output_dir.exists() and not output_dir.is_dir():
+        raise SinkError(f"--output-dir {output_dir} is a file, not a folder: no output could be created there")
+    stt = _engine(plan.speech_to_text)
     assert isinstance(stt, SpeechToText)
-    source = _source(config, stt.input_rate, stt.input_channels, input_override, realtime)
-    inputs = file_ids(path for path, _ in input_paths(config, input_override))  # never written, whatever the plan
-    translators = []
-    for t in config.targets:
-        translator = lookup("translation", t.translation.provider).engine.create(
-            EngineRequest(config, t.translation, t, heard))
-        assert isinstance(translator, Translator)
-        translators.append(translator)
+    source_class = registry.lookup("source", config.source.type).cls
+    source = source_class.create(config.source.options, stt.input_rate, stt.input_channels)
+    inputs = file_ids(path for path, _ in plan.inputs)  # never written, whatever the plan saw
+    translators = [_engine(t.translation) for t in plan.targets]
     targets = []
-    for t, translator in zip(config.targets, share(translators), strict=True):
-        synthesizer = lookup("text_to_speech", t.text_to_speech.provider).engine.create(
-            EngineRequest(config, t.text_to_speech, t))
-        assert isinstance(synthesizer, Synthesizer)
-        targets.append(TargetParts(
-            t.index, translator, synthesizer,
-            [_sink(s, output_dir, t.label, synthesizer.output, inputs) for s in t.sinks],
-        ))
-    transcript = [_sink(s, output_dir, "source", None, inputs) for s in config.transcript_sinks]
-    event_log = None
-    if config.event_log:
-        log_config = SinkConfig(type="jsonl", pointer="/event_log", path=config.event_log)
-        event_log = sink_types.create(SinkContext(log_config, event_log_path(config, output_dir), "session", None,
-                                                  inputs))
+    for t, translator in zip(plan.targets, share(translators), strict=True):
+        synthesizer = _engine(t.text_to_speech)
+        assert isinstance(synthesizer, Synthesizer) and isinstance(translator, Translator)
+        targets.append(TargetParts(t.config, translator, synthesizer,
+                                   [_sink(s, synthesizer.output, inputs) for s in t.sinks]))
+    transcript = [_sink(s, None, inputs) for s in plan.transcript_sinks]
+    event_log = _sink(plan.event_log, None, inputs) if plan.event_log else None
     return Pipeline(config, source, stt, targets, transcript, event_log)
 
 
-def _source(config: PipelineConfig, rate: int, channels: int, input_override: Path | None,
-            realtime: bool | None) -> sources.AudioSource:
-    if input_override is not None:
-        default_pace = config.source.realtime if isinstance(config.source, FileSource) else True
-        return FileAudioSource(input_override, default_pace if realtime is None else realtime, rate, channels)
-    if isinstance(config.source, FileSource) and realtime is not None:
-        return FileAudioSource(config.source.path, realtime, rate, channels)
-    return sources.create(config.source, rate, channels)
+def _engine(spec: EngineSpec) -> Any:
+    assert spec.component is not None
+    return spec.component.cls.create(spec.request)
 
 
-def _sink(config: SinkConfig, output_dir: Path, scope: str, audio: AudioFormat | None,
-          inputs: frozenset[FileId]) -> Sink:
-    return sink_types.create(SinkContext(config, sink_path(config, output_dir), scope, audio, inputs))
+def _sink(spec: SinkSpec, audio: AudioFormat | None, inputs: frozenset[FileId]) -> Sink:
+    sink_class = registry.lookup("sink", spec.config.type).cls
+    sink: Sink = sink_class(SinkContext(spec.config, spec.path, spec.scope, audio, inputs))
+    return sink

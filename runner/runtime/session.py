@@ -60,7 +60,7 @@ class Session:
         router.observers.extend(self._observers)
         stages = []
         for parts in p.targets:
-            target = p.config.targets[parts.config_index]
+            target = parts.config
             sinks = SinkGroup(parts.sinks, router.sink_failure_reporter(target.label))
             lane: Lane[Utterance] = Lane(target.queue.size, target.queue.overflow)
             stages.append(TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router,

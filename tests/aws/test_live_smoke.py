@@ -18,9 +18,10 @@ from runner.config.model import AwsConfig
 from runner.engines.aws.context import context_for
 from runner.engines.aws.polly import describe_voices
 from runner.engines.aws.polly_stream import PollyStream, StreamRequest
-from runner.engines.aws.transcribe import AmazonTranscribe
-from runner.engines.aws.translate import AmazonTranslate
+from runner.engines.aws.transcribe import AmazonTranscribe, TranscribeOptions
+from runner.engines.aws.translate import AmazonTranslate, TranslateOptions
 from runner.frames import AudioFrame
+from runner.options import defaults
 from tests.conftest import THREE_UTTERANCES
 
 pytestmark = pytest.mark.skipif(
@@ -45,7 +46,7 @@ def test_live_polly_voices_and_stream():
 
 
 def test_live_translate():
-    translator = AmazonTranslate(context_for(SETTINGS), "en", "es", {})
+    translator = AmazonTranslate(context_for(SETTINGS), "en", "es", defaults(TranslateOptions))
 
     async def main():
         await translator.start()
@@ -63,7 +64,7 @@ def test_live_transcribe():
             await asyncio.sleep(0.05)  # twice real time: the service wants live pacing
 
     async def main():
-        stt = AmazonTranscribe(context_for(SETTINGS), "en-US", {})
+        stt = AmazonTranscribe(context_for(SETTINGS), "en-US", defaults(TranscribeOptions))
         return [t.text async for t in stt.transcribe(frames()) if t.final]
 
     finals = asyncio.run(main())

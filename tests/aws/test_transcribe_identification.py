@@ -18,9 +18,8 @@ from runner.engines.aws.context import context_for
 from runner.engines.aws.transcribe import AmazonTranscribe
 from runner.engines.base import EngineRequest
 from runner.frames import AudioFrame, Transcript
-from runner.plan.checks import plan
 from tests.conftest import THREE_UTTERANCES, tone_bursts
-from tests.runtime.helpers import run_session
+from tests.runtime.helpers import diagnostics_of, run_session
 
 RATE = 16000
 
@@ -197,7 +196,7 @@ def test_channel_settings_are_checked(write_config, tmp_path):
     for stt, expected in cases.items():
         loaded = load(write_config(transcribe_config(rec, stt)))
         assert loaded.ok, loaded.diagnostics
-        found = [(d.severity, d.path, d.message) for d in plan(loaded)]
+        found = [(d.severity, d.path, d.message) for d in diagnostics_of(loaded)]
         if expected is None:
             assert found == [], stt
         else:
@@ -217,7 +216,7 @@ def test_a_mono_microphone_told_of_two_channels_is_a_warning(write_config):
           - {language: es}
         """))
     assert loaded.ok, loaded.diagnostics
-    [d] = plan(loaded)
+    [d] = diagnostics_of(loaded)
     assert (d.severity, d.path, d.line) == ("warning", "/speech_to_text/number_of_channels", 4)
     assert "the microphone gives 1 channel(s)" in d.message and "only channel 0 is translated" in d.message
 
@@ -264,6 +263,6 @@ def test_the_plan_checks_every_language_that_may_be_heard(write_config, tmp_path
         targets: [{{language: es}}]
         """)
     loaded = load(config)
-    problems = [d for d in plan(loaded) if d.severity == "error"]
+    problems = [d for d in diagnostics_of(loaded) if d.severity == "error"]
     assert [(d.path, d.code) for d in problems] == [("/targets/0/language", "language-pair")]
     assert "Apertium cannot translate fr-FR into es" in problems[0].message

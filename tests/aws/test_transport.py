@@ -11,9 +11,10 @@ import pytest
 from runner.config.model import AwsConfig
 from runner.emulator import Fault
 from runner.engines.aws.context import context_for
-from runner.engines.aws.transcribe import AmazonTranscribe
+from runner.engines.aws.transcribe import AmazonTranscribe, TranscribeOptions
 from runner.errors import TransientEngineError
 from runner.frames import AudioFrame
+from runner.options import defaults
 
 RATE = 16000
 
@@ -41,12 +42,12 @@ def test_a_connection_dropped_after_all_audio_was_sent_is_an_error(emulator):
     emulator.knobs.transcribe_script = [f"line {n}" for n in range(12)]
     emulator.knobs.set_latency("transcribe.stream", first_byte=0.2)  # answers lag far behind the audio sent
     emulator.knobs.inject("transcribe.stream", Fault("drop", after=2))
-    engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", {})
+    engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", defaults(TranscribeOptions))
     with pytest.raises(TransientEngineError, match="connection lost"):
         transcribe(engine, bursts(12))
 
 
 def test_a_stream_the_service_ends_is_a_clean_end(emulator):
     emulator.knobs.transcribe_script = [f"line {n}" for n in range(3)]
-    engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", {})
+    engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", defaults(TranscribeOptions))
     assert transcribe(engine, bursts(3)) == ["line 0", "line 1", "line 2"]

@@ -15,8 +15,8 @@ import pytest
 from runner.config.envsubst import MAX_NESTING
 from runner.config.load import loads
 from runner.config.yaml12 import MAX_DEPTH, parse
-from runner.plan.checks import plan
 from tests.conftest import THREE_UTTERANCES, assert_no_traceback, polyglot
+from tests.runtime.helpers import diagnostics_of
 
 PATH = Path("/nonexistent/deep.yaml")
 STACK_BUDGET = 400  # frames a config may need above its caller: a fraction of Python's default 1000
@@ -93,7 +93,7 @@ def stack_budget(frames: int) -> Iterator[None]:
 
 def load_and_plan(text: str) -> list:
     loaded = loads(text, str(PATH), PATH, env={})
-    return list(loaded.diagnostics) + (plan(loaded) if loaded.ok else [])
+    return list(loaded.diagnostics) + (diagnostics_of(loaded) if loaded.ok else [])
 
 
 @pytest.mark.parametrize("place", PLACES)

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from runner.config.load import Loaded, loads
 from runner.config.yaml12 import MAX_DEPTH, dump, parse
 from runner.diagnostics import errors_in, render_json, render_text
-from runner.plan.checks import plan
 from runner.plan.graph import stage_graph, to_dot, to_text
+from runner.plan.plan import plan
 from runner.redact import masked
 from tests.conftest import THREE_UTTERANCES
+from tests.runtime.helpers import diagnostics_of
 
 EXAMPLES = int(os.environ.get("POLYGLOT_FUZZ_EXAMPLES", "1500"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
@@ -96,7 +97,7 @@ def check(text: str) -> Loaded:
     loaded = loads(text, str(PATH), PATH, env=ENV)
     diagnostics = list(loaded.diagnostics)
     if loaded.ok:
-        diagnostics += plan(loaded)
+        diagnostics += diagnostics_of(loaded)
     else:
         assert diagnostics, "an invalid document must say why"
     for d in diagnostics:
@@ -119,7 +120,7 @@ DOT_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 def check_renderings(loaded: Loaded) -> None:
     """What graph and config print for a valid config."""
     assert loaded.config is not None
-    root = stage_graph(loaded.config)
+    root = stage_graph(plan(loaded))
     tree = to_text(root)
     assert tree.splitlines()[0].startswith("source: file ")
     dot = to_dot(root, loaded.config.display_name)

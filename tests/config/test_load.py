@@ -25,7 +25,7 @@ def test_minimal_config_gets_defaults(write_config):
     assert c.targets[0].translation.provider == "apertium"
     assert c.targets[0].text_to_speech.provider == "espeak"
     assert c.targets[0].queue.size == 64 and c.targets[0].queue.overflow == "drop-oldest"
-    assert c.source.path == Path(loaded.file).parent / "talk.wav"  # inputs resolve next to the config
+    assert Path(c.source.options.path) == Path(loaded.file).parent / "talk.wav"  # inputs resolve next to the config
 
 
 def test_error_example_from_the_issue(write_config):
@@ -111,7 +111,7 @@ def test_target_override_merges_options(write_config):
         "    text_to_speech: {pitch: 70}\n"
     loaded = load(write_config(text))
     assert loaded.ok, loaded.diagnostics
-    assert dict(loaded.config.targets[0].text_to_speech.options) == {"words_per_minute": 150, "pitch": 70}
+    assert dict(loaded.config.targets[0].text_to_speech.raw) == {"words_per_minute": 150, "pitch": 70}
 
 
 def test_switching_provider_in_a_target_does_not_inherit_options(write_config):
@@ -120,7 +120,7 @@ def test_switching_provider_in_a_target_does_not_inherit_options(write_config):
     loaded = load(write_config(text))
     assert loaded.ok, loaded.diagnostics
     choice = loaded.config.targets[0].text_to_speech
-    assert choice.provider == "fake" and dict(choice.options) == {"latency": 0.1}
+    assert choice.provider == "fake" and dict(choice.raw) == {"latency": 0.1}
 
 
 @pytest.mark.parametrize("content,code,message", [

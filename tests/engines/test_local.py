@@ -9,14 +9,14 @@ import soundfile
 
 from runner.engines.local.apertium import ApertiumTranslator, escape, unescape
 from runner.engines.local.espeak import EspeakSynthesizer
-from runner.engines.local.pocketsphinx import PocketsphinxRecognizer
+from runner.engines.local.pocketsphinx import PocketsphinxOptions, PocketsphinxRecognizer
 from runner.frames import AudioFormat, AudioFrame
+from runner.options import defaults
 from tests.conftest import THREE_UTTERANCES
 
 
 def recognizer():
-    return PocketsphinxRecognizer(vad_mode=0, window=0.3, partials_every=0.3, model=None, dictionary=None,
-                                  language_model=None)
+    return PocketsphinxRecognizer(defaults(PocketsphinxOptions))
 
 
 def transcribe(path):

@@ -113,11 +113,10 @@ def test_microphone_source_captures_the_device(tmp_path):
     home = alsa_home(tmp_path, infile=raw)
     script = textwrap.dedent("""\
         import asyncio, sys
-        from runner.config.model import MicrophoneSource
-        from runner.io.sources.microphone import MicrophoneAudioSource
+        from runner.io.sources.microphone import MicrophoneAudioSource, MicrophoneOptions
 
         async def main():
-            source = MicrophoneAudioSource(MicrophoneSource(device="mic", sample_rate=16000), 16000)
+            source = MicrophoneAudioSource(MicrophoneOptions(device="mic", sample_rate=16000), 16000)
             await source.check()
             got = b""
             async for frame in source.frames():
@@ -147,7 +146,7 @@ def test_unplugged_speaker_is_an_error_on_that_sink(monkeypatch):
     from runner.frames import AudioFormat
     from runner.io import portaudio
     from runner.io.sinks import SinkContext
-    from runner.io.sinks.speaker import SpeakerSink
+    from runner.io.sinks.speaker import SpeakerOptions, SpeakerSink
 
     class VanishingStream:
         writes = 0
@@ -176,7 +175,8 @@ def test_unplugged_speaker_is_an_error_on_that_sink(monkeypatch):
     monkeypatch.setattr(portaudio, "find", lambda ref, output: portaudio.Device(3, "USB headset", 0, 2, 48000.0))
     monkeypatch.setattr(portaudio, "quiet", quiet)
     fmt = AudioFormat("pcm", 16000)
-    sink = SpeakerSink(SinkContext(SinkConfig("speaker", "/targets/0/sinks/0", device="USB"), None, "es", fmt))
+    config = SinkConfig("speaker", SpeakerOptions(device="USB"), "/targets/0/sinks/0")
+    sink = SpeakerSink(SinkContext(config, None, "es", fmt))
     utterance = Utterance("u0001", 0, "hi", 0.0, 1.0, 0.0)
 
     async def main():

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from runner.config.load import load
-from runner.plan.checks import plan
+from runner.config.overrides import Overrides
+from tests.runtime.helpers import diagnostics_of
 
 HEAD = """\
 version: 1
@@ -19,10 +20,10 @@ def recording(tmp_path):
     return tone_bursts(tmp_path / "talk.wav", [0.5])
 
 
-def planned(write_config, recording, body, **kwargs):
-    loaded = load(write_config(HEAD % recording + body))
+def planned(write_config, recording, body, **overrides):
+    loaded = load(write_config(HEAD % recording + body), overrides=Overrides(**overrides))
     assert loaded.ok, loaded.diagnostics
-    return plan(loaded, **kwargs)
+    return diagnostics_of(loaded)
 
 
 def test_valid_offline_config_has_no_problems(write_config, recording):
@@ -81,37 +82,37 @@ def test_transcript_sinks_take_text(write_config, recording):
 
 def test_missing_recording(write_config):
     loaded = load(write_config(HEAD % "nothere.wav" + "targets:\n  - {language: es}\n"))
-    [d] = plan(loaded)
+    [d] = diagnostics_of(loaded)
     assert (d.code, d.path, d.line, d.column) == ("input", "/source/path", 3, 28)
-    assert plan(loaded, input_override=Path("other.wav")) == []
+    assert diagnostics_of(load(loaded.file, overrides=Overrides(input=Path("other.wav")))) == []
 
 
 def test_pocketsphinx_model_is_english(write_config, recording):
     body = "targets:\n  - {language: es, translation: {provider: fake}}\n"
     loaded = load(write_config((HEAD % recording).replace("en-US", "fr-FR") + body))
-    [d] = plan(loaded)
+    [d] = diagnostics_of(loaded)
     assert (d.code, d.path) == ("language", "/language")
 
 
-def test_an_engine_family_that_failed_to_load_is_one_line(write_config, recording, monkeypatch):
-    from runner.engines import registry
+def test_an_engine_family_that_is_not_installed_is_one_line_naming_its_extra(write_config, recording,
+                                                                             monkeypatch):
+    from runner import registry
 
     registry.load_plugins()
-    monkeypatch.setattr(registry, "_engines", {k: v for k, v in registry._engines.items() if v.family != "aws"})
-    monkeypatch.setitem(registry._broken_families, "aws", "No module named 'aws_sdk_polly'")
+    monkeypatch.setitem(registry._families, "aws", registry.Family("aws", "aws", ("boto3", "no_such_sdk_module")))
     body = ("speech_to_text: {provider: transcribe}\ntranslation: {provider: translate}\n"
             "text_to_speech: {provider: polly}\ntargets:\n  - {language: es, voice: Lucia}\n"
             "  - {language: fr, voice: Lea}\n")
     [d] = planned(write_config, recording, body)
     assert d.code == "engine-unavailable" and d.path == "/speech_to_text/provider"
-    assert d.message == ("the aws engines (transcribe, translate, polly) are not available: they failed to load "
-                         "(No module named 'aws_sdk_polly'); reinstall polyglot with its dependencies")
+    assert d.message == ("the aws engines (transcribe, translate, polly) are not installed: pip install "
+                         "'polyglot-runner[aws]' (missing: no_such_sdk_module)")
 
 
 def test_unknown_provider_lists_the_known_ones():
-    from runner.engines.registry import unavailable_reason
+    from runner.registry import unknown
 
-    assert unavailable_reason("translation", "deepl") == \
+    assert unknown("translation", "deepl") == \
         "translation engine 'deepl' is not available (available: apertium, fake, translate)"
 
 

@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator
 
 import soundfile
 
-from runner.config.load import load
 from runner.events import Event, NoticeEvent
 from runner.frames import AudioFrame
 from runner.io.sources.base import AudioSource
 from runner.runtime.build import build
 from runner.runtime.session import Session
 from tests.conftest import tone_bursts
-from tests.runtime.helpers import Run, run_session
+from tests.runtime.helpers import Run, planned, run_session
 
 
 class StallingSource(AudioSource):
@@ -44,9 +43,7 @@ class StallingSource(AudioSource):
 
 
 def run_with_source(config_path, output_dir, source) -> Run:
-    loaded = load(config_path)
-    assert loaded.ok, loaded.diagnostics
-    pipeline = build(loaded.config, output_dir=output_dir)
+    pipeline = build(planned(config_path, output_dir=output_dir))
     pipeline.source = source
     events: list[Event] = []
     status = asyncio.run(Session(pipeline, observers=[events.append]).run())

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner.config.load import load
+from runner.config.load import Loaded, load
+from runner.config.overrides import Overrides
+from runner.diagnostics import Diagnostic
 from runner.events import Event, SpokenEvent, TranscriptEvent, TranslationEvent
-from runner.plan.checks import plan
+from runner.plan.environment import check_environment
+from runner.plan.plan import Plan, plan
 from runner.runtime.build import build
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
@@ -33,13 +36,25 @@ class Run:
         return [e for e in self.events if isinstance(e, kind) and (scope is None or e.scope == scope)]
 
 
+def diagnostics_of(loaded: Loaded) -> list[Diagnostic]:
+    """What validate reports for a loaded config: the plan's checks, then this machine's."""
+    planned = plan(loaded)
+    return sorted(planned.diagnostics + check_environment(planned))
+
+
+def planned(config: Path, **overrides: object) -> Plan:
+    """The plan of a valid config file, with command-line ``overrides`` (input, output_dir, realtime...)."""
+    loaded = load(config, overrides=Overrides(**overrides))  # type: ignore[arg-type]
+    assert loaded.ok, loaded.diagnostics
+    result = plan(loaded)
+    problems = [d for d in diagnostics_of(loaded) if d.severity == "error"]
+    assert not problems, problems
+    return result
+
+
 def run_session(config: Path, output_dir: Path, *,
                 when: Callable[[Event, asyncio.Event, asyncio.Event], None] | None = None) -> Run:
-    loaded = load(config)
-    assert loaded.ok, loaded.diagnostics
-    problems = [d for d in plan(loaded, output_dir=output_dir) if d.severity == "error"]
-    assert not problems, problems
-    pipeline = build(loaded.config, output_dir=output_dir)
+    pipeline = build(planned(config, output_dir=output_dir))
     events: list[Event] = []
 
     async def main() -> SessionStatus:

@@ -10,7 +10,13 @@ from typing import Any
 
 import botocore.exceptions
 
-from runner.errors import CredentialsError, EngineError, PermanentEngineError, TransientEngineError
+from runner.errors import (
+    CredentialsError,
+    EngineError,
+    EngineUnavailable,
+    PermanentEngineError,
+    TransientEngineError,
+)
 
 TRANSIENT_CODES = {
     "ThrottlingException", "Throttling", "TooManyRequestsException", "ServiceUnavailable",
@@ -49,6 +55,13 @@ def from_botocore(exc: Exception, service: str) -> Exception:
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return TransientEngineError(f"{service}: {_short(exc)}")
     return exc
+
+
+def at_startup(exc: Exception, service: str) -> Exception:
+    """A botocore error met on the first call, which proves the endpoint, the credentials and the network: a
+    transient one means the service cannot be reached now, which stops the run before audio flows."""
+    error = from_botocore(exc, service)
+    return EngineUnavailable(str(error)) if isinstance(error, TransientEngineError) else error
 
 
 def from_smithy(exc: BaseException, service: str) -> Exception:

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Self
 from xml.sax.saxutils import escape
 
-from runner.engines.aws.context import AwsContext, context_for
-from runner.engines.aws.errors import from_botocore
-from runner.engines.aws.polly_batch import PollySpeech, PollyTask, SpeechRequest, TaskSettings
-from runner.engines.aws.polly_stream import PollyStream, StreamRequest
-from runner.engines.base import EngineRequest, Problem, Synthesizer
+from runner.config.model import AwsConfig
+from runner.engines.base import EngineRequest, Problem, Synthesizer, Voice, VoiceQuery
 from runner.engines.languages import same_language
-from runner.engines.registry import register
-from runner.errors import EngineUnavailable, TransientEngineError
+from runner.errors import EngineUnavailable
 from runner.formats import SAMPLE_RATES, TASK_SAMPLE_RATES, default_sample_rate
 from runner.frames import AudioFormat
+from runner.options import LanguageTag, option
+from runner.registry import register
+
+if TYPE_CHECKING:
+    from runner.engines.aws.context import AwsContext
+    from runner.engines.aws.polly_batch import PollySpeech, PollyTask
+    from runner.engines.aws.polly_stream import PollyStream
 
 STREAM_GAP = 0.35  # seconds of quiet after a flush's audio that end an utterance on a stream
 
@@ -41,6 +45,8 @@ def as_ssml(text: str) -> str:
 
 async def describe_voices(context: AwsContext, engine: str | None = None, language: str | None = None,
                           endpoint_url: str | None = None) -> list[dict[str, Any]]:
+    from runner.engines.aws.errors import at_startup
+
     client = await asyncio.to_thread(context.client, "polly", endpoint_url, 15)
     params: dict[str, Any] = {"IncludeAdditionalLanguageCodes": True}
     if engine:
@@ -58,11 +64,50 @@ async def describe_voices(context: AwsContext, engine: str | None = None, langua
     except TimeoutError as exc:
         raise EngineUnavailable("Amazon Polly: DescribeVoices did not answer in 15s") from exc
     except Exception as exc:
-        error = from_botocore(exc, "Amazon Polly")
-        raise (EngineUnavailable(str(error)) if isinstance(error, TransientEngineError) else error) from exc
+        raise at_startup(exc, "Amazon Polly") from exc
 
 
-@register("text_to_speech", "polly", family="aws",
+@dataclass(frozen=True)
+class PollyTaskOptions:
+    bucket: str = option(doc="The S3 bucket the task writes to.", minLength=3)
+    prefix: str = option("", doc="Key prefix of the outputs.")
+    sns_topic_arn: str | None = option(None, doc="An SNS topic told of the task's status.", pattern="^arn:")
+    speech_mark_types: tuple[Literal["sentence", "ssml", "viseme", "word"], ...] = option(
+        (), doc="Speech marks written beside the audio by a companion task.", uniqueItems=True)
+    poll_interval: float = option(1.0, doc="Seconds between status polls at first (it backs off).",
+                                  exclusiveMinimum=0)
+    timeout: float = option(600.0, doc="Seconds a task may take.", exclusiveMinimum=0)
+
+
+@dataclass(frozen=True)
+class PollyOptions:
+    mode: Literal["auto", "stream", "synthesize", "task"] = option(
+        "auto", doc="auto: StartSpeechSynthesisStream for generative voices, SynthesizeSpeech otherwise; task: "
+        "StartSpeechSynthesisTask to S3.")
+    text_type: Literal["text", "ssml"] = option("text", doc="ssml: each sentence is wrapped in <speak>, escaped.")
+    language_code: LanguageTag | None = option(None, doc="For bilingual voices only.")
+    task: PollyTaskOptions | None = option(None, doc="Where mode task writes.")
+    endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or AWS_ENDPOINT_URL_POLLY).",
+                                      pattern="^https?://")
+    timeout: float = option(30.0, doc="Seconds to wait for audio.", exclusiveMinimum=0)
+    stream_idle_close: float = option(8.0, doc="Seconds a stream may stay unused before it is closed (and reopened "
+                                      "lazily), ahead of Polly's inbound-event timeout.", exclusiveMinimum=0)
+    stream_gap: float = option(STREAM_GAP, doc="Seconds of quiet after a sentence's audio that mark its end on a "
+                               "stream (Polly does not mark it).", exclusiveMinimum=0, maximum=5)
+
+
+@dataclass(frozen=True)
+class PollyTargetFields:
+    """What Polly reads on each target, besides its voice, format and sample rate."""
+
+    engine: Literal["standard", "neural", "long-form", "generative"] = option("standard", doc="Polly voice engine.")
+    lexicons: tuple[str, ...] = option((), doc="Names of pronunciation lexicons applied to this voice (at most 5): "
+                                       "defined under the top-level 'lexicons' or already stored in the account.",
+                                       maxItems=5, uniqueItems=True,
+                                       items={"type": "string", "pattern": "^[0-9A-Za-z]{1,20}$"})
+
+
+@register("text_to_speech", "polly", family="aws", options=PollyOptions, target_fields=PollyTargetFields,
           summary="Amazon Polly: generative streams (aws-sdk-polly), SynthesizeSpeech and synthesis tasks (boto3)")
 class AmazonPolly(Synthesizer):
     def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str) -> None:
@@ -74,14 +119,15 @@ class AmazonPolly(Synthesizer):
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
         t = request.target
         assert t is not None
+        o: PollyOptions = request.options
         if not t.voice:
             yield Problem(f"{t.pointer}/language", f"Polly needs a voice for {t.language}: set voice to a Polly "
                           f"VoiceId ('polyglot voices --language {t.language}' lists them)", code="voice")
-        mode = mode_of(t.engine, request.choice.get("mode", "auto"))
+        mode = mode_of(t.engine, o.mode)
         if mode == "stream" and t.engine != "generative":
             yield Problem(f"{t.pointer}/engine", f"StartSpeechSynthesisStream needs a generative voice engine, not "
                           f"{t.engine}", code="engine")
-        if mode == "task" and not request.choice.get("task"):
+        if mode == "task" and o.task is None:
             yield Problem(f"{request.choice.pointer}/mode", "mode task needs task.bucket (the S3 output)",
                           code="task")
         rate = t.sample_rate
@@ -96,12 +142,14 @@ class AmazonPolly(Synthesizer):
 
     @classmethod
     async def verify(cls, request: EngineRequest) -> list[Problem]:
+        from runner.engines.aws.context import context_for
+
         t = request.target
         assert t is not None
+        o: PollyOptions = request.options
         if not t.voice:
             return []
-        voices = await describe_voices(context_for(request.pipeline.aws),
-                                       endpoint_url=request.choice.get("endpoint_url"))
+        voices = await describe_voices(context_for(request.pipeline.aws), endpoint_url=o.endpoint_url)
         voice = next((v for v in voices if v["Id"] == t.voice), None)
         where = f"{t.pointer}/voice"
         if voice is None:
@@ -117,38 +165,44 @@ class AmazonPolly(Synthesizer):
         if not any(same_language(lang, t.language) for lang in languages):
             problems.append(Problem(where, f"Polly voice {t.voice} speaks {', '.join(languages)}, not "
                                     f"{t.language}", code="voice"))
-        language_code = request.choice.get("language_code")
-        if language_code and language_code not in languages:  # Polly would refuse every request
+        if o.language_code and o.language_code not in languages:  # Polly would refuse every request
             problems.append(Problem(f"{request.choice.pointer}/language_code", f"Polly voice {t.voice} does not "
-                                    f"speak {language_code} (it speaks {', '.join(languages)})", code="voice"))
+                                    f"speak {o.language_code} (it speaks {', '.join(languages)})", code="voice"))
         return problems
 
     @classmethod
+    async def voices(cls, query: VoiceQuery) -> list[Voice]:
+        from runner.engines.aws.context import context_for
+
+        found = await describe_voices(context_for(query.aws or AwsConfig()), query.engine, query.language)
+        return [Voice(v["Id"], v.get("Name", v["Id"]), (v["LanguageCode"], *v.get("AdditionalLanguageCodes", [])),
+                      v.get("Gender", ""), tuple(v.get("SupportedEngines", []))) for v in found]
+
+    @classmethod
     def create(cls, request: EngineRequest) -> Self:
+        from runner.engines.aws.context import context_for
+        from runner.engines.aws.polly_batch import PollySpeech, PollyTask, SpeechRequest
+        from runner.engines.aws.polly_stream import PollyStream, StreamRequest
+
         t = request.target
         assert t is not None and t.voice is not None
-        o = request.choice
+        o: PollyOptions = request.options
         rate = t.sample_rate or default_sample_rate(t.format, t.engine)
         context = context_for(request.pipeline.aws)
-        text_type = "ssml" if o.get("text_type") == "ssml" else "text"
-        common = dict(voice=t.voice, engine=t.engine, output_format=t.format, sample_rate=rate,
-                      language_code=o.get("language_code"), lexicons=t.lexicons, text_type=text_type,
-                      endpoint_url=o.get("endpoint_url"), timeout=float(o.get("timeout", 30)))
-        mode = mode_of(t.engine, o.get("mode", "auto"))
+        request_fields = SpeechRequest(voice=t.voice, engine=t.engine, output_format=t.format, sample_rate=rate,
+                                       language_code=o.language_code, lexicons=t.lexicons, text_type=o.text_type,
+                                       endpoint_url=o.endpoint_url, timeout=o.timeout)
+        mode = mode_of(t.engine, o.mode)
         backend: PollyStream | PollySpeech | PollyTask
         if mode == "stream":
-            backend = PollyStream(context, StreamRequest(  # type: ignore[arg-type]
-                **common, gap=float(o.get("stream_gap", STREAM_GAP)),
-                idle_close=float(o.get("stream_idle_close", 8))))
+            backend = PollyStream(context, StreamRequest(**vars(request_fields), gap=o.stream_gap,
+                                                         idle_close=o.stream_idle_close))
         elif mode == "task":
-            task = o.get("task") or {}
-            backend = PollyTask(context, SpeechRequest(**common), TaskSettings(  # type: ignore[arg-type]
-                bucket=task["bucket"], prefix=task.get("prefix", ""), sns_topic_arn=task.get("sns_topic_arn"),
-                speech_mark_types=tuple(task.get("speech_mark_types", ())),
-                poll_interval=float(task.get("poll_interval", 1)), timeout=float(task.get("timeout", 600))))
+            assert o.task is not None
+            backend = PollyTask(context, request_fields, o.task)
         else:
-            backend = PollySpeech(context, SpeechRequest(**common))  # type: ignore[arg-type]
-        engine = cls(AudioFormat(t.format, rate), backend, text_type)
+            backend = PollySpeech(context, request_fields)
+        engine = cls(AudioFormat(t.format, rate), backend, o.text_type)
         if isinstance(backend, PollyTask):
             backend.on_status = lambda task_id, status: engine.notice("synthesis-task", f"task {task_id}: {status}")
         elif isinstance(backend, PollyStream):
@@ -165,8 +219,9 @@ class AmazonPolly(Synthesizer):
 
     def metrics(self) -> dict[str, float]:
         out: dict[str, float] = {"request_characters": self.backend.request_characters}
-        if isinstance(self.backend, PollyStream):
-            out["streams_opened"] = self.backend.streams_opened
+        streams = getattr(self.backend, "streams_opened", None)  # a stream backend's
+        if streams is not None:
+            out["streams_opened"] = streams
         return out
 
     async def aclose(self) -> None:

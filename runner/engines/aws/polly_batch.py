@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from runner.engines.aws.context import AwsContext
 from runner.engines.aws.errors import from_botocore
+from runner.engines.aws.polly import PollyTaskOptions
 from runner.errors import PermanentEngineError, TransientEngineError
 
 CHUNK = 4096
@@ -113,23 +114,13 @@ class PollySpeech:
         self._client = None
 
 
-@dataclass(frozen=True)
-class TaskSettings:
-    bucket: str
-    prefix: str
-    sns_topic_arn: str | None
-    speech_mark_types: tuple[str, ...]
-    poll_interval: float
-    timeout: float
-
-
 class PollyTask:
     """StartSpeechSynthesisTask to S3, polled to completion, fetched from its OutputUri."""
 
     service = "Amazon Polly synthesis task"
     MAX_POLL_INTERVAL = 10.0
 
-    def __init__(self, context: AwsContext, request: SpeechRequest, task: TaskSettings,
+    def __init__(self, context: AwsContext, request: SpeechRequest, task: PollyTaskOptions,
                  on_status: Callable[[str, str], None] | None = None) -> None:
         self.context = context
         self.request = request

@@ -14,82 +14,117 @@ import asyncio
 import bisect
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from runner.config.model import MicrophoneSource
-from runner.engines.aws.context import AwsContext, context_for
-from runner.engines.aws.errors import from_smithy
-from runner.engines.aws.transport import cancel_and_wait, close_input
 from runner.engines.base import EngineRequest, Problem, SpeechToText
-from runner.engines.registry import register
 from runner.errors import TransientEngineError
 from runner.frames import AudioFrame, Transcript
+from runner.options import CString, LanguageTag, option
+from runner.registry import register
+
+if TYPE_CHECKING:
+    from runner.engines.aws.context import AwsContext
 
 SERVICE = "Amazon Transcribe"
 CONNECT_TIMEOUT = 15.0  # an untrusted certificate makes awscrt hang ~14 s before it fails
 
 
-@register("speech_to_text", "transcribe", family="aws",
+@dataclass(frozen=True)
+class TranscribeOptions:
+    language_code: LanguageTag | None = option(None, doc="Defaults to the pipeline's language.")
+    identify_language: bool = option(False, doc="Identify the language among language_options (each utterance is "
+                                     "translated from the language heard in it).")
+    language_options: tuple[LanguageTag, ...] = option((), doc="The languages to identify among.", minItems=2,
+                                                       uniqueItems=True)
+    preferred_language: LanguageTag | None = option(None, doc="One of language_options, tried first.")
+    partial_results_stabilization: bool = option(True, doc="Mark the words of partial results that will not "
+                                                 "change any more.")
+    partial_results_stability: Literal["low", "medium", "high"] = option("high", doc="How stable those words are.")
+    vocabulary_names: tuple[CString, ...] = option((), doc="Custom vocabularies.", uniqueItems=True)
+    vocabulary_filter_name: CString | None = option(None, doc="A vocabulary filter.", minLength=1)
+    vocabulary_filter_method: Literal["remove", "mask", "tag"] | None = option(None, doc="What the filter does "
+                                                                               "(default mask).")
+    sample_rate: Literal[8000, 16000, 22050, 24000, 32000, 44100, 48000] = option(16000, doc="Audio rate sent.")
+    channel_identification: bool = option(False, doc="Transcribe each channel on its own.")
+    number_of_channels: int = option(1, doc="Channels sent with channel identification.", minimum=1, maximum=2)
+    channel: int = option(0, doc="With channel_identification: the channel whose speech is translated (0 is the "
+                          "first). Transcribe answers for every channel; the others are ignored.", minimum=0)
+    endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or "
+                                      "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING).", pattern="^https?://")
+    keepalive: float = option(5.0, doc="Seconds without audio from the source after which silence is sent, so that "
+                              "Transcribe (which ends a stream after 15 s without audio) keeps it open.",
+                              exclusiveMinimum=0, maximum=14)
+    rotate_after: float = option(13800.0, doc="Seconds of audio after which the stream is replaced by a new one at "
+                                 "the next utterance boundary (Transcribe ends streams at 4 hours).", minimum=1,
+                                 maximum=14400)
+
+
+@register("speech_to_text", "transcribe", family="aws", options=TranscribeOptions,
           summary="Amazon Transcribe streaming (aws-sdk-transcribe-streaming, HTTP/2 on awscrt)")
 class AmazonTranscribe(SpeechToText):
-    def __init__(self, context: AwsContext, language: str, options: dict[str, Any]) -> None:
+    def __init__(self, context: AwsContext, language: str, options: TranscribeOptions) -> None:
         self.context = context
         self.language = language
         self.options = options
-        self.input_rate = int(options.get("sample_rate", 16000))
-        self.input_channels = int(options.get("number_of_channels", 1)) \
-            if options.get("channel_identification") else 1
+        self.input_rate = options.sample_rate
+        self.input_channels = options.number_of_channels if options.channel_identification else 1
         # the ChannelId whose results are kept; None: no channel identification, every result is ours
-        self.channel_id = f"ch_{int(options.get('channel', 0))}" if options.get("channel_identification") else None
-        self.endpoint_url: str | None = options.get("endpoint_url")
-        self.keepalive = float(options.get("keepalive", 5))
-        self.max_stream_seconds = float(options.get("rotate_after", 13800))
+        self.channel_id = f"ch_{options.channel}" if options.channel_identification else None
+        self.endpoint_url = options.endpoint_url
+        self.keepalive = options.keepalive
+        self.max_stream_seconds = options.rotate_after
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
-        o = request.choice
-        if o.get("identify_language") and not o.get("language_options"):
-            yield Problem(f"{o.pointer}/identify_language", "identify_language needs language_options (at least "
+        o: TranscribeOptions = request.options
+        where = request.choice.pointer
+        if o.identify_language and not o.language_options:
+            yield Problem(f"{where}/identify_language", "identify_language needs language_options (at least "
                           "two languages)", code="transcribe")
-        if o.get("preferred_language") and o.get("preferred_language") not in (o.get("language_options") or []):
-            yield Problem(f"{o.pointer}/preferred_language", "preferred_language must be one of language_options",
+        if o.preferred_language and o.preferred_language not in o.language_options:
+            yield Problem(f"{where}/preferred_language", "preferred_language must be one of language_options",
                           code="transcribe")
-        if o.get("vocabulary_filter_method") and not o.get("vocabulary_filter_name"):
-            yield Problem(f"{o.pointer}/vocabulary_filter_method", "needs vocabulary_filter_name", code="transcribe")
+        if o.vocabulary_filter_method and not o.vocabulary_filter_name:
+            yield Problem(f"{where}/vocabulary_filter_method", "needs vocabulary_filter_name", code="transcribe")
         yield from cls._check_channels(request)
 
     @classmethod
     def _check_channels(cls, request: EngineRequest) -> Iterable[Problem]:
-        o = request.choice
-        channels = int(o.get("number_of_channels", 1))
-        if not o.get("channel_identification"):
-            if "channel" in o.options:
-                yield Problem(f"{o.pointer}/channel", "channel picks one channel of channel identification: set "
+        o: TranscribeOptions = request.options
+        where = request.choice.pointer
+        channels = o.number_of_channels
+        if not o.channel_identification:
+            if "channel" in request.choice.raw:
+                yield Problem(f"{where}/channel", "channel picks one channel of channel identification: set "
                               "channel_identification: true and number_of_channels: 2", code="transcribe")
             return
         if channels != 2:
-            yield Problem(f"{o.pointer}/number_of_channels", f"channel identification needs number_of_channels: 2 "
+            yield Problem(f"{where}/number_of_channels", f"channel identification needs number_of_channels: 2 "
                           f"(Transcribe streaming takes two channels), not {channels}", code="transcribe")
-        elif int(o.get("channel", 0)) >= channels:
-            yield Problem(f"{o.pointer}/channel", f"channel {o.get('channel')} does not exist: number_of_channels is "
+        elif o.channel >= channels:
+            yield Problem(f"{where}/channel", f"channel {o.channel} does not exist: number_of_channels is "
                           f"{channels} (channels count from 0)", code="transcribe")
         source = request.pipeline.source
-        if isinstance(source, MicrophoneSource) and source.channels < channels:
-            yield Problem(f"{o.pointer}/number_of_channels", f"the microphone gives {source.channels} channel(s) "
+        heard = getattr(source.options, "channels", None) if source.type == "microphone" else None
+        if heard is not None and heard < channels:
+            yield Problem(f"{where}/number_of_channels", f"the microphone gives {heard} channel(s) "
                           f"but Transcribe is told of {channels}: the first is copied to the others, and only "
-                          f"channel {o.get('channel', 0)} is translated", code="transcribe", severity="warning")
+                          f"channel {o.channel} is translated", code="transcribe", severity="warning")
 
     @classmethod
     def languages(cls, request: EngineRequest) -> tuple[str, ...]:
-        o = request.choice
-        if o.get("identify_language") and o.get("language_options"):
-            return tuple(o.get("language_options"))
-        return (o.get("language_code") or request.source_language,)
+        o: TranscribeOptions = request.options
+        if o.identify_language and o.language_options:
+            return tuple(o.language_options)
+        return (o.language_code or request.source_language,)
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
-        return cls(context_for(request.pipeline.aws), request.choice.get("language_code") or request.source_language,
-                   dict(request.choice.options))
+        from runner.engines.aws.context import context_for
+
+        o: TranscribeOptions = request.options
+        return cls(context_for(request.pipeline.aws), o.language_code or request.source_language, o)
 
     async def start(self) -> None:
         await asyncio.to_thread(self.context.credentials)  # no credentials: say so before the source starts
@@ -101,23 +136,23 @@ class AmazonTranscribe(SpeechToText):
         kwargs: dict[str, Any] = {
             "media_sample_rate_hertz": self.input_rate,
             "media_encoding": "pcm",
-            "enable_partial_results_stabilization": bool(o.get("partial_results_stabilization", True)),
+            "enable_partial_results_stabilization": o.partial_results_stabilization,
         }
-        if kwargs["enable_partial_results_stabilization"]:
-            kwargs["partial_results_stability"] = o.get("partial_results_stability", "high")
-        if o.get("identify_language"):
+        if o.partial_results_stabilization:
+            kwargs["partial_results_stability"] = o.partial_results_stability
+        if o.identify_language:
             kwargs["identify_language"] = True
-            kwargs["language_options"] = ",".join(o["language_options"])
-            if o.get("preferred_language"):
-                kwargs["preferred_language"] = o["preferred_language"]
+            kwargs["language_options"] = ",".join(o.language_options)
+            if o.preferred_language:
+                kwargs["preferred_language"] = o.preferred_language
         else:
             kwargs["language_code"] = self.language
-        if o.get("vocabulary_names"):
-            kwargs["vocabulary_names"] = ",".join(o["vocabulary_names"])
-        if o.get("vocabulary_filter_name"):
-            kwargs["vocabulary_filter_name"] = o["vocabulary_filter_name"]
-            kwargs["vocabulary_filter_method"] = o.get("vocabulary_filter_method", "mask")
-        if o.get("channel_identification"):
+        if o.vocabulary_names:
+            kwargs["vocabulary_names"] = ",".join(o.vocabulary_names)
+        if o.vocabulary_filter_name:
+            kwargs["vocabulary_filter_name"] = o.vocabulary_filter_name
+            kwargs["vocabulary_filter_method"] = o.vocabulary_filter_method or "mask"
+        if o.channel_identification:
             kwargs["enable_channel_identification"] = True
             kwargs["number_of_channels"] = self.input_channels
         return StartStreamTranscriptionInput(**kwargs)
@@ -125,6 +160,9 @@ class AmazonTranscribe(SpeechToText):
     async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         from aws_sdk_transcribe_streaming.client import AsyncTranscribeStreamingClient
         from aws_sdk_transcribe_streaming.config import AsyncTranscribeStreamingConfig
+
+        from runner.engines.aws.errors import from_smithy
+        from runner.engines.aws.transport import cancel_and_wait, close_input
 
         try:
             config = await self.context.smithy_config(AsyncTranscribeStreamingConfig, self.endpoint_url)
@@ -193,6 +231,8 @@ class AmazonTranscribe(SpeechToText):
         await stream.input_stream.close()
 
     async def _receive(self, results: Any, timeline: Timeline) -> AsyncGenerator[Transcript, None]:
+        from runner.engines.aws.errors import from_smithy
+
         ids: dict[str, int] = {}
         try:
             async for event in results:

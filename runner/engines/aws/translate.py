@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Hashable, Iterable
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from runner.engines.aws.context import AwsContext, context_for
-from runner.engines.aws.errors import from_botocore
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language
-from runner.engines.registry import register
 from runner.errors import EngineUnavailable, TransientEngineError
+from runner.options import option
+from runner.registry import register
+
+if TYPE_CHECKING:
+    from runner.engines.aws.context import AwsContext
 
 # Translate's codes are ISO 639-1 with a few regional variants; everything else maps to its primary subtag.
 REGIONAL = {"zh-TW", "es-MX", "fr-CA", "pt-PT", "fa-AF"}
@@ -31,18 +34,30 @@ def translate_code(tag: str) -> str:
     return primary
 
 
-@register("translation", "translate", family="aws", summary="Amazon Translate (boto3 translate_text)")
+@dataclass(frozen=True)
+class TranslateOptions:
+    terminology_names: tuple[str, ...] = option((), doc="A custom terminology to apply (at most one).",
+                                                maxItems=1, uniqueItems=True)
+    formality: Literal["FORMAL", "INFORMAL"] | None = option(None, doc="For languages that have it.")
+    profanity: Literal["MASK"] | None = option(None, doc="Mask profane words.")
+    endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or "
+                                      "AWS_ENDPOINT_URL_TRANSLATE).", pattern="^https?://")
+    timeout: float = option(10.0, doc="Seconds to wait for a translation.", exclusiveMinimum=0)
+
+
+@register("translation", "translate", family="aws", options=TranslateOptions,
+          summary="Amazon Translate (boto3 translate_text)")
 class AmazonTranslate(Translator):
-    def __init__(self, context: AwsContext, source: str, target: str, options: dict[str, Any]) -> None:
+    def __init__(self, context: AwsContext, source: str, target: str, options: TranslateOptions) -> None:
         self.context = context
         self.source = source
         self.target = target
-        self.endpoint_url: str | None = options.get("endpoint_url")
-        self.timeout = float(options.get("timeout", 10))
+        self.endpoint_url = options.endpoint_url
+        self.timeout = options.timeout
         self.extra: dict[str, Any] = {}
-        if options.get("terminology_names"):
-            self.extra["TerminologyNames"] = list(options["terminology_names"])
-        settings = {k: options[o] for k, o in (("Formality", "formality"), ("Profanity", "profanity")) if o in options}
+        if options.terminology_names:
+            self.extra["TerminologyNames"] = list(options.terminology_names)
+        settings = {k: v for k, v in (("Formality", options.formality), ("Profanity", options.profanity)) if v}
         if settings:
             self.extra["Settings"] = settings
         self._client: Any = None
@@ -56,11 +71,15 @@ class AmazonTranslate(Translator):
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
+        from runner.engines.aws.context import context_for
+
         assert request.target is not None
         return cls(context_for(request.pipeline.aws), translate_code(request.source_language),
-                   translate_code(request.target.language), dict(request.choice.options))
+                   translate_code(request.target.language), request.options)
 
     async def start(self) -> None:
+        from runner.engines.aws.errors import at_startup
+
         self._client = await asyncio.to_thread(self.context.client, "translate", self.endpoint_url, self.timeout)
         try:  # a cheap call that proves the endpoint, the credentials and the network
             await asyncio.wait_for(asyncio.to_thread(self._client.list_languages, MaxResults=1), self.timeout)
@@ -68,8 +87,7 @@ class AmazonTranslate(Translator):
             raise EngineUnavailable(f"{SERVICE}: no answer from {self._client.meta.endpoint_url} in "
                                     f"{self.timeout:g}s") from exc
         except Exception as exc:
-            error = from_botocore(exc, SERVICE)
-            raise (EngineUnavailable(str(error)) if isinstance(error, TransientEngineError) else error) from exc
+            raise at_startup(exc, SERVICE) from exc
 
     def sharing_key(self) -> Hashable:
         return ("translate", id(self.context), self.endpoint_url, self.timeout, self.source, self.target,
@@ -80,6 +98,8 @@ class AmazonTranslate(Translator):
             return ""
         if self._client is None:
             await self.start()
+        from runner.engines.aws.errors import from_botocore
+
         source_code = translate_code(source) if source else self.source
         try:
             reply = await asyncio.wait_for(asyncio.to_thread(

@@ -1,5 +1,9 @@
 """The embedded offline engines: pocketsphinx -> Apertium -> espeak-ng. Importing registers them."""
 
-from runner.engines.local import apertium, espeak, pocketsphinx
+from runner.registry import family
+
+family("local")  # part of every installation: its Python packages are dependencies, Apertium is Debian's
+
+from runner.engines.local import apertium, espeak, pocketsphinx  # noqa: E402
 
 __all__ = ["apertium", "espeak", "pocketsphinx"]

@@ -13,14 +13,16 @@ import re
 import signal
 import subprocess
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language, same_language, spellings
-from runner.engines.registry import register
 from runner.errors import EngineUnavailable, PermanentEngineError, TransientEngineError
+from runner.options import option
+from runner.registry import register
 
 INSTALL_HINT = "apt install apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apertium-eo-en"
 _SPECIAL = re.compile(r"([\[\]{}^$/\\@<>])")
@@ -158,7 +160,15 @@ class ApertiumPipeline:
         return " / ".join(filter(None, self._stderr_tail)) or "no error output"
 
 
-@register("translation", "apertium", family="local",
+@dataclass(frozen=True)
+class ApertiumOptions:
+    mode: str | None = option(None, doc="An installed Apertium mode, e.g. eng-cat_valencia; default is the plain "
+                              "pair of the two languages.", pattern="^[a-z]{2,3}-[a-z]{2,3}(_[A-Za-z0-9_]+)?$")
+    mark_unknown: bool = option(False, doc="Keep Apertium's * before words it does not know.")
+    timeout: float = option(10.0, doc="Seconds to wait for a translation.", exclusiveMinimum=0)
+
+
+@register("translation", "apertium", family="local", options=ApertiumOptions,
           summary="Apertium rule-based translation from Debian packages, one warm pipeline per language pair")
 class ApertiumTranslator(Translator):
     """Into one target language from the speaker's (``mode``, or the installed pair), and from any other
@@ -180,7 +190,7 @@ class ApertiumTranslator(Translator):
             yield Problem(f"{request.choice.pointer}/provider",
                           f"Apertium is not installed ({INSTALL_HINT})", code="engine-unavailable")
             return
-        mode = request.choice.get("mode")
+        mode = request.options.mode
         if mode is not None and mode not in installed_modes():
             yield Problem(f"{request.choice.pointer}/mode", f"Apertium mode '{mode}' is not installed "
                           f"(installed: {', '.join(installed_modes())})", code="language-pair")
@@ -197,11 +207,11 @@ class ApertiumTranslator(Translator):
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         assert request.target is not None
-        mode = request.choice.get("mode") or find_mode(request.source_language, request.target.language)
+        o: ApertiumOptions = request.options
+        mode = o.mode or find_mode(request.source_language, request.target.language)
         if mode is None:
             raise EngineUnavailable(f"no Apertium mode for {request.source_language} -> {request.target.language}")
-        return cls(mode, bool(request.choice.get("mark_unknown", False)), float(request.choice.get("timeout", 10)),
-                   request.source_language, request.target.language)
+        return cls(mode, o.mark_unknown, o.timeout, request.source_language, request.target.language)
 
     def _pipeline(self, mode: str) -> ApertiumPipeline:
         if mode not in self._pipelines:

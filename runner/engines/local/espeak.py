@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
 import soxr
 
-from runner.engines.base import EngineRequest, Problem, Synthesizer
+from runner.engines.base import EngineRequest, Problem, Synthesizer, Voice, VoiceQuery
 from runner.engines.languages import display_name, same_language
 from runner.engines.local.espeak_lib import EspeakLibrary
-from runner.engines.registry import register
 from runner.errors import EngineUnavailable, PermanentEngineError
 from runner.formats import default_sample_rate
 from runner.frames import AudioFormat
+from runner.options import option
+from runner.registry import register
 
 _END = object()
 
 
-@register("text_to_speech", "espeak", family="local",
+@dataclass(frozen=True)
+class EspeakOptions:
+    words_per_minute: int = option(175, doc="Speaking rate.", minimum=80, maximum=450)
+    pitch: int = option(50, doc="Voice pitch, 0 to 100.", minimum=0, maximum=100)
+
+
+@register("text_to_speech", "espeak", family="local", options=EspeakOptions,
           summary="espeak-ng formant synthesis, 100+ languages, bundled with the espeakng-loader wheel")
 class EspeakSynthesizer(Synthesizer):
     def __init__(self, voice: str, output: AudioFormat, words_per_minute: int, pitch: int) -> None:
@@ -47,18 +55,21 @@ class EspeakSynthesizer(Synthesizer):
         elif not any(same_language(lang, target.language) for lang in voice.languages):
             yield Problem(where, f"espeak-ng voice '{wanted}' speaks {display_name(voice.languages[0])}, "
                           f"not {display_name(target.language)}", code="voice")
-        if target.lexicons:
-            yield Problem(f"{target.pointer}/lexicons", "espeak does not apply Polly lexicons; they are ignored",
-                          code="lexicons", severity="warning")
+
+    @classmethod
+    async def voices(cls, query: VoiceQuery) -> list[Voice]:
+        library = await asyncio.to_thread(EspeakLibrary.get)
+        return [Voice(v.identifier, v.name, tuple(v.languages)) for v in library.voices
+                if query.language is None or any(same_language(lang, query.language) for lang in v.languages)]
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         target = request.target
         assert target is not None
         rate = target.sample_rate or default_sample_rate(target.format)
+        o: EspeakOptions = request.options
         return cls(voice=target.voice or target.language, output=AudioFormat("pcm", rate, 1),
-                   words_per_minute=int(request.choice.get("words_per_minute", 175)),
-                   pitch=int(request.choice.get("pitch", 50)))
+                   words_per_minute=o.words_per_minute, pitch=o.pitch)
 
     async def start(self) -> None:
         library = await asyncio.to_thread(EspeakLibrary.get)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
@@ -17,9 +18,10 @@ import pocketsphinx
 
 from runner.engines.base import EngineRequest, Problem, SpeechToText
 from runner.engines.languages import same_language
-from runner.engines.registry import register
 from runner.errors import EngineUnavailable
 from runner.frames import AudioFrame, Transcript
+from runner.options import Path_, option
+from runner.registry import register
 
 
 class _Recognition:
@@ -104,42 +106,53 @@ class _Recognition:
         return round(self.origin + endpointer_seconds, 3)
 
 
-@register("speech_to_text", "pocketsphinx", family="local",
+@dataclass(frozen=True)
+class PocketsphinxOptions:
+    vad_mode: int = option(0, doc="Voice activity detection aggressiveness, 0 (loose) to 3 (strict).", minimum=0,
+                           maximum=3)
+    end_silence: float = option(0.3, doc="Seconds of window deciding the start and end of an utterance.",
+                                minimum=0.09, maximum=5)
+    partials_every: float = option(0.3, doc="Seconds of speech between partial transcripts; 0 turns partials off.",
+                                   minimum=0)
+    model: Path_ | None = option(None, doc="Folder of an acoustic model; default is the en-US model shipped in "
+                                 "the pocketsphinx package.")
+    dictionary: Path_ | None = option(None, doc="Pronunciation dictionary for that model.")
+    language_model: Path_ | None = option(None, doc="Language model for that model.")
+
+
+@register("speech_to_text", "pocketsphinx", family="local", options=PocketsphinxOptions,
           summary="CMU pocketsphinx 5 with the en-US model shipped in its wheel; streaming partials and finals")
 class PocketsphinxRecognizer(SpeechToText):
     input_rate = 16000
     input_channels = 1
 
-    def __init__(self, *, vad_mode: int, window: float, partials_every: float, model: str | None,
-                 dictionary: str | None, language_model: str | None) -> None:
-        self.vad_mode = vad_mode
-        self.window = window
-        self.partials_every = partials_every
-        self.model_args = {k: v for k, v in (("hmm", model), ("dict", dictionary), ("lm", language_model)) if v}
+    def __init__(self, options: PocketsphinxOptions) -> None:
+        self.vad_mode = options.vad_mode
+        self.window = options.end_silence
+        self.partials_every = options.partials_every
+        self.model_args = {k: v for k, v in (("hmm", options.model), ("dict", options.dictionary),
+                                             ("lm", options.language_model)) if v}
         self._decoder: pocketsphinx.Decoder | None = None
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
-        choice = request.choice
-        if not choice.get("model") and not same_language(request.source_language, "en"):
+        o: PocketsphinxOptions = request.options
+        if not o.model and not same_language(request.source_language, "en"):
             yield Problem("/language", f"pocketsphinx ships an English (en-US) model only, not "
                           f"{request.source_language}; set speech_to_text.model to another acoustic model",
                           code="language")
-        for key in ("model", "dictionary", "language_model"):
-            path = choice.get(key)
+        for key, path in (("model", o.model), ("dictionary", o.dictionary), ("language_model", o.language_model)):
             if path and not os.path.exists(path):
-                yield Problem(f"{choice.pointer}/{key}", f"no such file or folder: {path}", code="input")
+                yield Problem(f"{request.choice.pointer}/{key}", f"no such file or folder: {path}", code="input")
 
     @classmethod
     def input_files(cls, request: EngineRequest) -> list[Path]:
-        return [Path(p) for key in ("model", "dictionary", "language_model") if (p := request.choice.get(key))]
+        o: PocketsphinxOptions = request.options
+        return [Path(p) for p in (o.model, o.dictionary, o.language_model) if p]
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
-        o = request.choice
-        return cls(vad_mode=int(o.get("vad_mode", 0)), window=float(o.get("end_silence", 0.3)),
-                   partials_every=float(o.get("partials_every", 0.3)), model=o.get("model"),
-                   dictionary=o.get("dictionary"), language_model=o.get("language_model"))
+        return cls(request.options)
 
     async def start(self) -> None:
         if self._decoder is None:

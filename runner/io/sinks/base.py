@@ -1,4 +1,5 @@
-"""Sinks: where a target's (or the transcript's) output goes. They register themselves by config ``type``.
+"""Sinks: where a target's (or the transcript's) output goes. A sink type registers itself (runner.registry,
+kind "sink") with its options class; a sink reads them from ``context.config.options``.
 
 A sink takes the events it understands and ignores the rest. Failures become :class:`SinkError`; the
 :class:`SinkGroup` of a target reports each failing sink once and keeps feeding the others.
@@ -10,13 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from runner.config.model import SinkConfig
 from runner.errors import DeviceError, SinkError
 from runner.events import Event
 from runner.frames import AudioFormat
 from runner.io.outputs import FileId, OutputBusy, OutputFile
+from runner.options import Path_, option
 
 
 @dataclass(frozen=True)
@@ -53,22 +55,9 @@ class Sink(ABC):
         return OutputFile(self.path, self.describe(), self.context.inputs)
 
 
-SinkClass = type[Sink]
-_sinks: dict[str, SinkClass] = {}
-S = TypeVar("S", bound=SinkClass)
-
-
-def sink(type_name: str) -> Callable[[S], S]:
-    def decorate(cls: S) -> S:
-        cls.type_name = type_name
-        _sinks[type_name] = cls
-        return cls
-
-    return decorate
-
-
-def create(context: SinkContext) -> Sink:
-    return _sinks[context.config.type](context)
+@dataclass(frozen=True)
+class PathOptions:
+    path: Path_ = option(doc="The file it writes; relative paths land in the output folder (-o).")
 
 
 Report = Callable[[Sink, Exception], Awaitable[None]]

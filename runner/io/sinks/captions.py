@@ -16,7 +16,8 @@ from webvtt.vtt import WebVTTCueBlock
 
 from runner.events import Event, TranscriptEvent, TranslationEvent
 from runner.io.outputs import OutputFile
-from runner.io.sinks.base import Sink, sink
+from runner.io.sinks.base import PathOptions, Sink
+from runner.registry import register
 
 LINE_LENGTH = 42  # the usual broadcast subtitle limit
 MIN_CUE_SECONDS = 0.5
@@ -66,14 +67,14 @@ class CaptionSink(Sink):
         raise NotImplementedError
 
 
-@sink("srt")
+@register("sink", "srt", options=PathOptions, summary="captions of each utterance as SubRip (.srt)")
 class SrtSink(CaptionSink):
     def cue(self, index: int, start: float, end: float, lines: list[str]) -> str:
         return srt.Subtitle(index=index, start=timedelta(seconds=start), end=timedelta(seconds=end),
                             content="\n".join(lines)).to_srt()
 
 
-@sink("vtt")
+@register("sink", "vtt", options=PathOptions, summary="captions of each utterance as WebVTT")
 class VttSink(CaptionSink):
     def header(self) -> str:
         return "WEBVTT\n"

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 
 from runner.events import AudioEvent, Event
 from runner.io.outputs import OutputFile
-from runner.io.sinks.base import Sink, sink
+from runner.io.sinks.base import Sink
+from runner.options import Path_, option
 from runner.redact import masked
+from runner.registry import register
 
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 
@@ -23,7 +26,12 @@ def json_line(record: object) -> str:
     return json.dumps(masked(record), ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
 
 
-@sink("jsonl")
+@dataclass(frozen=True)
+class JsonlOptions:
+    path: Path_ = option(doc="A file, or - for standard output.")
+
+
+@register("sink", "jsonl", options=JsonlOptions, summary="every event of its scope as JSON lines (or to stdout)")
 class JsonlSink(Sink):
     _file: OutputFile | None = None
     _stdout = False

@@ -12,7 +12,8 @@ import soundfile
 from runner.errors import SinkError
 from runner.events import AudioEvent, AudioRetractedEvent, Event
 from runner.io.outputs import OutputFile
-from runner.io.sinks.base import Sink, sink
+from runner.io.sinks.base import PathOptions, Sink
+from runner.registry import register
 
 SFC_SET_UPDATE_HEADER_AUTO = 0x1061  # libsndfile: rewrite the header after every write (a seek, not an fsync)
 
@@ -37,7 +38,7 @@ class _SentenceMarks:
         return self.start
 
 
-@sink("wav")
+@register("sink", "wav", options=PathOptions, summary="the speech as a WAV file, valid at every moment")
 class WavSink(Sink):
     """PCM audio in a WAV file whose header libsndfile keeps current after every write: the file is valid at
     any moment, even if the process dies, without an fsync per utterance (which blocked the event loop for
@@ -97,7 +98,7 @@ class WavSink(Sink):
             output.close()
 
 
-@sink("audio_file")
+@register("sink", "audio_file", options=PathOptions, summary="the speech as the engine encoded it (mp3, ogg)")
 class AudioFileSink(Sink):
     """The audio bytes exactly as the engine produced them (mp3 and ogg streams concatenate validly)."""
 

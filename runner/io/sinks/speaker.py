@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import pyaudio
@@ -16,10 +17,17 @@ import pyaudio
 from runner.errors import DeviceError, SinkError
 from runner.events import AudioEvent, Event
 from runner.io import portaudio
-from runner.io.sinks.base import Sink, sink
+from runner.io.sinks.base import Sink
+from runner.options import DeviceRef, option
+from runner.registry import register
 
 
-@sink("speaker")
+@dataclass(frozen=True)
+class SpeakerOptions:
+    device: DeviceRef = option("default", doc="The output device: a part of its name, its index, or 'default'.")
+
+
+@register("sink", "speaker", options=SpeakerOptions, summary="plays the speech on an audio output device")
 class SpeakerSink(Sink):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,13 +38,13 @@ class SpeakerSink(Sink):
         self.device_name = ""
 
     def describe(self) -> str:
-        return f"speaker {self.device_name or self.context.config.device!r}"
+        return f"speaker {self.device_name or self.context.config.options.device!r}"
 
     async def open(self) -> None:
         fmt = self.context.audio
         assert fmt is not None
         try:
-            device = await asyncio.to_thread(portaudio.find, self.context.config.device, output=True)
+            device = await asyncio.to_thread(portaudio.find, self.context.config.options.device, output=True)
         except DeviceError as exc:
             raise SinkError(f"speaker: {exc}") from exc
         self.device_name = device.name

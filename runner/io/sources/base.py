@@ -1,17 +1,28 @@
-"""Audio sources: where the speaker's audio comes from. They register themselves by config ``type``."""
+"""Audio sources: where the speaker's audio comes from."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
-from runner.config.model import SourceConfig
 from runner.frames import AudioFrame
 
 
 class AudioSource(ABC):
-    """Yields 16-bit PCM frames at the rate and channel count the speech-to-text engine asked for, then ends."""
+    """Yields 16-bit PCM frames at the rate and channel count the speech-to-text engine asked for, then ends.
+    A source type registers itself (runner.registry, kind "source") with its options class."""
+
+    @classmethod
+    def create(cls, options: Any, rate: int, channels: int) -> AudioSource:
+        """The source its ``options`` describe, delivering ``rate`` Hz and ``channels`` channels (a registered
+        source type implements it; one built directly, as in tests, need not)."""
+        raise NotImplementedError(f"{cls.__name__} is not built from options")
+
+    @classmethod
+    def label(cls, options: Any) -> str:
+        """How ``polyglot graph`` names the source its options describe."""
+        return f"{getattr(cls, 'type_name', cls.__name__)} {options}"
 
     def __init__(self, rate: int, channels: int = 1) -> None:
         self.rate = rate
@@ -35,20 +46,3 @@ class AudioSource(ABC):
     @abstractmethod
     def stop(self) -> None:
         """Stop soon: the frame iterator ends after what is already captured. Safe from any task, repeatable."""
-
-
-SourceFactory = Callable[[SourceConfig, int, int], AudioSource]
-_sources: dict[str, SourceFactory] = {}
-F = TypeVar("F", bound=SourceFactory)
-
-
-def source(type_name: str) -> Callable[[F], F]:
-    def decorate(factory: F) -> F:
-        _sources[type_name] = factory
-        return factory
-
-    return decorate
-
-
-def create(config: SourceConfig, rate: int, channels: int = 1) -> AudioSource:
-    return _sources[config.type](config, rate, channels)

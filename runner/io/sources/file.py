@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import stat
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile
 
-from runner.config.model import FileSource, SourceConfig
 from runner.errors import InputError
 from runner.frames import AudioFrame
 from runner.io import threads
 from runner.io.audio import Conformer
-from runner.io.sources.base import AudioSource, source
+from runner.io.sources.base import AudioSource
+from runner.options import Path_, option
+from runner.registry import register
 
 BLOCK_SECONDS = 0.1
 MIN_SAMPLE_RATE = 1000  # below this a header is damaged, not a recording: 30 s at 1 Hz would last 133 hours
@@ -57,7 +59,23 @@ def is_stream(path: Path) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
+@dataclass(frozen=True)
+class FileSourceOptions:
+    path: Path_ = option(doc="A WAV (or any libsndfile format) recording, any rate and channel count; or a FIFO "
+                         "another program writes a WAV stream into.")
+    realtime: bool = option(True, doc="Play the file at its own pace (true) or as fast as the engines go (false).")
+
+
+@register("source", "file", options=FileSourceOptions, summary="a recording, in real time or as fast as possible")
 class FileAudioSource(AudioSource):
+    @classmethod
+    def create(cls, options: FileSourceOptions, rate: int, channels: int) -> FileAudioSource:
+        return cls(Path(options.path), options.realtime, rate, channels)
+
+    @classmethod
+    def label(cls, options: FileSourceOptions) -> str:
+        return f"file {options.path} ({'real time' if options.realtime else 'as fast as possible'})"
+
     def __init__(self, path: Path, realtime: bool, rate: int, channels: int = 1) -> None:
         super().__init__(rate, channels)
         self.path = path
@@ -126,7 +144,3 @@ class FileAudioSource(AudioSource):
             sent += len(pcm) // frame_bytes
 
 
-@source("file")
-def _create(config: SourceConfig, rate: int, channels: int) -> AudioSource:
-    assert isinstance(config, FileSource)
-    return FileAudioSource(config.path, config.realtime, rate, channels)

@@ -4,23 +4,42 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pyaudio
 
-from runner.config.model import MicrophoneSource, SourceConfig
 from runner.errors import DeviceError
 from runner.frames import AudioFrame
 from runner.io import portaudio
 from runner.io.audio import Conformer, from_int16
-from runner.io.sources.base import AudioSource, source
+from runner.io.sources.base import AudioSource
+from runner.options import DeviceRef, option
+from runner.registry import register
 
 FRAMES_PER_BUFFER_SECONDS = 0.03
 MAX_BACKLOG_SECONDS = 10.0  # audio waiting for speech-to-text; beyond it new buffers are dropped (overrun)
 
 
+@dataclass(frozen=True)
+class MicrophoneOptions:
+    device: DeviceRef = option("default", doc="The input device: a part of its name, its index, or 'default' "
+                               "('polyglot devices' lists them).")
+    sample_rate: int = option(16000, doc="Rate to capture at.", minimum=8000, maximum=192000)
+    channels: int = option(1, doc="Channels to capture.", minimum=1, maximum=32)
+
+
+@register("source", "microphone", options=MicrophoneOptions, summary="a live input device through PortAudio")
 class MicrophoneAudioSource(AudioSource):
-    def __init__(self, config: MicrophoneSource, rate: int, channels: int = 1) -> None:
+    @classmethod
+    def create(cls, options: MicrophoneOptions, rate: int, channels: int) -> MicrophoneAudioSource:
+        return cls(options, rate, channels)
+
+    @classmethod
+    def label(cls, options: MicrophoneOptions) -> str:
+        return f"microphone {options.device!r} ({options.sample_rate} Hz, {options.channels} ch)"
+
+    def __init__(self, config: MicrophoneOptions, rate: int, channels: int = 1) -> None:
         super().__init__(rate, channels)
         self.config = config
         self._queue: asyncio.Queue[bytes | None] | None = None
@@ -89,7 +108,3 @@ def _close(stream: Any) -> None:
         pass
 
 
-@source("microphone")
-def _create(config: SourceConfig, rate: int, channels: int) -> AudioSource:
-    assert isinstance(config, MicrophoneSource)
-    return MicrophoneAudioSource(config, rate, channels)

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.bounded_read import TooLarge, read_at_most
-from runner.config.load import Loaded
 from runner.diagnostics import Diagnostic
-from runner.engines.aws.context import context_for
-from runner.engines.aws.errors import from_botocore
-from runner.engines.aws.polly import describe_voices
 from runner.engines.languages import same_language
-from runner.errors import ConfigError
+from runner.errors import ConfigError, EngineUnavailable
+from runner.plan.plan import Plan
+from runner.registry import not_installed
 
 PLS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -54,10 +52,16 @@ def read_lexicon(name: str, path: Path) -> Lexicon | str:
     return Lexicon(name, path, language, len(root.findall(f"{PLS}lexeme")), content)
 
 
-async def sync(loaded: Loaded, dry_run: bool = False) -> list[str]:
-    config = loaded.config
-    assert config is not None
-    smap = loaded.source_map
+async def sync(plan: Plan, dry_run: bool = False) -> list[str]:
+    reason = not_installed("aws", ["polly"])
+    if reason is not None:
+        raise EngineUnavailable(reason)
+    from runner.engines.aws.context import context_for
+    from runner.engines.aws.errors import from_botocore
+    from runner.engines.aws.polly import describe_voices
+
+    config = plan.config
+    smap = plan.source_map
     problems: list[Diagnostic] = []
     lexicons: dict[str, Lexicon] = {}
     for name, path in config.lexicons.items():

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import signal
 import sys
-from pathlib import Path
 
 from runner.cli import stderr
 from runner.cli.display import EventLines, LiveStatus, summary
-from runner.config.model import PipelineConfig
-from runner.errors import SinkError
+from runner.plan.plan import Plan
 from runner.runtime.build import build
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
@@ -20,13 +17,8 @@ EXIT_TARGET_FAILED = 1
 EXIT_INTERRUPTED = 130
 
 
-def run_pipeline(config: PipelineConfig, *, input_override: Path | None, output_dir: Path,
-                 realtime: bool | None, drain_timeout: float | None, quiet: bool) -> int:
-    if output_dir.exists() and not output_dir.is_dir():
-        raise SinkError(f"--output-dir {output_dir} is a file, not a folder: no output could be created there")
-    if drain_timeout is not None:
-        config = dataclasses.replace(config, drain_timeout=drain_timeout)
-    pipeline = build(config, input_override=input_override, output_dir=output_dir, realtime=realtime)
+def run_pipeline(plan: Plan, *, quiet: bool) -> int:
+    pipeline = build(plan)
     live = not quiet and stderr.is_terminal
     session = Session(pipeline, observers=[] if quiet or live else [EventLines(stderr)])
     status = asyncio.run(_run(session, live))
