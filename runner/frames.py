@@ -13,10 +13,6 @@ class AudioFormat:
     sample_rate: int
     channels: int = 1
 
-    @property
-    def is_pcm(self) -> bool:
-        return self.encoding == "pcm"
-
     def seconds(self, nbytes: int) -> float | None:
         """Duration of ``nbytes`` of this audio, when it can be known from the size alone."""
         if self.encoding == "pcm":

@@ -1,4 +1,5 @@
-"""Retrying transient failures: exponential backoff with full jitter, bounded. The one place polyglot retries.
+"""Retrying transient failures: exponential backoff with full jitter, bounded. The one place polyglot decides
+whether and when to try again (``retrying`` for a call, ``Attempts`` for a stream that reconnects).
 
 Permanent errors (validation, access denied) are never retried; transient ones (throttling, service failures,
 dropped connections) are, up to ``attempts`` tries in all, each wait drawn uniformly from [0, min(max,
@@ -30,20 +31,37 @@ class RetryPolicy:
         return (rng or random).uniform(0, ceiling)
 
 
+class Attempts:
+    """Consecutive failures of one piece of work under a policy: the wait before the next try, or the error to
+    give up with. Progress (a success) starts a fresh series. Used by ``retrying`` (one call) and by the
+    speech-to-text stage (a stream that reconnects)."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.failures = 0
+
+    def succeeded(self) -> None:
+        self.failures = 0
+
+    def failed(self, exc: EngineError) -> float:
+        """Seconds to wait before trying again; raises ``exc`` if it is permanent or the tries are used up."""
+        self.failures += 1
+        if not exc.retryable or self.failures >= self.policy.attempts:
+            raise exc
+        return self.policy.backoff(self.failures)
+
+
 Announce = Callable[[int, float, EngineError], Awaitable[None]]
 
 
 async def retrying[T](work: Callable[[], Awaitable[T]], policy: RetryPolicy, announce: Announce) -> T:
     """``work()`` until it succeeds, a permanent error occurs, or the attempts run out (the last error is raised).
     ``announce(retry, delay, error)`` is told of each retry before its wait."""
-    retry = 0
+    attempts = Attempts(policy)
     while True:
         try:
             return await work()
         except EngineError as exc:
-            retry += 1
-            if not exc.retryable or retry >= policy.attempts:
-                raise
-            delay = policy.backoff(retry)
-            await announce(retry, delay, exc)
+            delay = attempts.failed(exc)
+            await announce(attempts.failures, delay, exc)
             await asyncio.sleep(delay)

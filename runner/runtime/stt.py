@@ -29,7 +29,7 @@ from runner.engines.base import SpeechToText
 from runner.errors import EngineError, TransientEngineError
 from runner.events import SOURCE_SCOPE
 from runner.frames import AudioFrame, Transcript
-from runner.retry import RetryPolicy
+from runner.retry import Attempts, RetryPolicy
 from runner.runtime.router import Router
 
 LIVE_QUEUE_FRAMES = 2000  # source audio waiting for the engine: a minute of microphone buffers, more of a file
@@ -65,7 +65,7 @@ class SpeechToTextStage:
         self._paced = paced
         pump = asyncio.create_task(self._pump(source), name="source")
         seq_base = 0
-        failures = 0
+        attempts = Attempts(self.retry)
         try:
             while True:
                 self.sessions += 1
@@ -75,7 +75,7 @@ class SpeechToTextStage:
                 results = self.engine.transcribe(self._session_frames())
                 try:
                     async for t in results:
-                        failures = 0  # progress: the next failure starts a fresh series of retries
+                        attempts.succeeded()  # progress: the next failure starts a fresh series of retries
                         self._answered(t.end)
                         yield Transcript(seq_base + t.seq, t.text, t.final, t.start, t.end, t.language)
                         if t.final:
@@ -89,12 +89,9 @@ class SpeechToTextStage:
                             return
                         raise TransientEngineError("the stream ended while audio was still coming")
                 except EngineError as exc:
-                    failures += 1
-                    if not exc.retryable or failures >= self.retry.attempts:
-                        raise
-                    delay = self.retry.backoff(failures)
+                    delay = attempts.failed(exc)
                     await self.router.notice(SOURCE_SCOPE, "warning", "reconnect", f"speech-to-text: {exc}; "
-                                             f"reconnecting in {delay:.2f}s (attempt {failures + 1} of "
+                                             f"reconnecting in {delay:.2f}s (attempt {attempts.failures + 1} of "
                                              f"{self.retry.attempts}), replaying {self._uncommitted():.1f}s of audio")
                     await self._report_let_go()
                     await asyncio.sleep(delay)

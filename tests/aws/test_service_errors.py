@@ -18,7 +18,7 @@ from runner.emulator import Emulator, Fault
 from runner.emulator import errors as emulated
 from runner.engines.aws.context import context_for
 from runner.engines.aws.errors import from_botocore, from_smithy
-from runner.engines.aws.polly_stream import _exception_event
+from runner.engines.aws.errors import from_polly_stream
 from runner.errors import PermanentEngineError, TransientEngineError
 from tests.aws.service_models import (
     body_problems,
@@ -283,7 +283,7 @@ def classified(case: Case, exc: BaseException, service: str) -> Exception:
     if isinstance(exc, botocore.exceptions.ClientError):
         return from_botocore(exc, service)
     if case.operation == "polly.stream":
-        return _exception_event(exc)
+        return from_polly_stream(exc)
     return from_smithy(exc, service)
 
 

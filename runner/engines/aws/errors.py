@@ -18,6 +18,7 @@ from runner.errors import (
     TransientEngineError,
 )
 
+POLLY_STREAM = "Amazon Polly stream"
 TRANSIENT_CODES = {
     "ThrottlingException", "Throttling", "TooManyRequestsException", "ServiceUnavailable",
     "ServiceUnavailableException", "ServiceFailureException", "InternalServerException", "InternalFailureException",
@@ -74,7 +75,7 @@ def from_smithy(exc: BaseException, service: str) -> Exception:
         return PermanentEngineError(f"{service}: access denied ({name}): {message}")
     if name in TRANSIENT_CODES:
         return TransientEngineError(f"{service}: {name}: {message}")
-    if name.endswith("Exception") and hasattr(exc, "fault"):  # a modeled error the service sent
+    if is_modeled(exc):
         return PermanentEngineError(f"{service}: {name}: {message}")
     # transport: awscrt errors, closed connections, TLS failures. The event-stream reader wraps the awscrt error
     # (e.g. AWS_ERROR_HTTP_CONNECTION_CLOSED) in a bare OSError: name the cause, which says what happened.
@@ -84,6 +85,35 @@ def from_smithy(exc: BaseException, service: str) -> Exception:
         detail = getattr(cause, "message", "") or _short(cause)
         return TransientEngineError(f"{service}: connection lost ({code}: {detail})")
     return TransientEngineError(f"{service}: connection failed ({name}: {_short(exc)})")
+
+
+def is_modeled(exc: BaseException) -> bool:
+    """An error the service sent, as its model describes it (a smithy-generated exception), rather than a
+    failure of the transport."""
+    return type(exc).__name__.endswith("Exception") and hasattr(exc, "fault")
+
+
+def from_polly_stream(exc: BaseException) -> Exception:
+    """An error of Polly's StartSpeechSynthesisStream: the exceptions its model names, read with their details
+    (the validation reason and fields, the quota, the throttling reasons); transport failures as from_smithy."""
+    if not is_modeled(exc):
+        return from_smithy(getattr(exc, "value", None) or exc, POLLY_STREAM)
+    name = type(exc).__name__
+    message = getattr(exc, "message", "") or name
+    if name == "ValidationException":
+        fields = describe_fields(getattr(exc, "fields", None))
+        return PermanentEngineError(f"Polly rejected the request ({getattr(exc, 'reason', '')}): {message}"
+                                    + (f" [{fields}]" if fields else ""))
+    if name == "ServiceQuotaExceededException":
+        return TransientEngineError(f"Polly quota exceeded ({getattr(exc, 'quota_code', '?')}): {message}")
+    if name == "ThrottlingException":
+        reasons = ", ".join(r.reason or "" for r in getattr(exc, "throttling_reasons", None) or [])
+        return TransientEngineError(f"Polly throttled the stream ({reasons or 'no reason given'}): {message}")
+    if name == "ServiceFailureException":
+        return TransientEngineError(f"Polly failed: {message}")
+    if name in ACCESS_CODES:
+        return PermanentEngineError(f"{POLLY_STREAM}: access denied ({name}): {message}")
+    return PermanentEngineError(f"{POLLY_STREAM}: {name}: {message}")
 
 
 def describe_fields(fields: list[Any] | None) -> str:

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.engines.aws.context import AwsContext
-from runner.engines.aws.errors import describe_fields, from_smithy
+from runner.engines.aws.errors import POLLY_STREAM, from_polly_stream, from_smithy
 from runner.engines.aws.polly_batch import SpeechRequest
 from runner.engines.aws.transport import close_input
-from runner.errors import PermanentEngineError, TransientEngineError
+from runner.errors import TransientEngineError
 
-SERVICE = "Amazon Polly stream"
+SERVICE = POLLY_STREAM
 CONNECT_TIMEOUT = 15.0
 _CLOSED = object()
 
@@ -33,24 +33,6 @@ class StreamRequest(SpeechRequest):
 
     gap: float = 0.35
     idle_close: float = 8.0
-
-
-def _exception_event(value: Any) -> Exception:
-    """An exception event from the stream as a polyglot error with its details."""
-    name = type(value).__name__
-    message = getattr(value, "message", "") or name
-    if name == "ValidationException":
-        fields = describe_fields(getattr(value, "fields", None))
-        return PermanentEngineError(f"Polly rejected the request ({getattr(value, 'reason', '')}): {message}"
-                                    + (f" [{fields}]" if fields else ""))
-    if name == "ServiceQuotaExceededException":
-        return TransientEngineError(f"Polly quota exceeded ({getattr(value, 'quota_code', '?')}): {message}")
-    if name == "ThrottlingException":
-        reasons = ", ".join(r.reason or "" for r in getattr(value, "throttling_reasons", None) or [])
-        return TransientEngineError(f"Polly throttled the stream ({reasons or 'no reason given'}): {message}")
-    if name == "ServiceFailureException":
-        return TransientEngineError(f"Polly failed: {message}")
-    return PermanentEngineError(f"Polly stream: {name}: {message}")
 
 
 class PollyStream:
@@ -89,10 +71,7 @@ class PollyStream:
         except TimeoutError as exc:
             raise TransientEngineError(f"{SERVICE}: no answer in {CONNECT_TIMEOUT:g}s") from exc
         except Exception as exc:
-            value = getattr(exc, "value", None)
-            raise (_exception_event(exc) if type(exc).__name__ in (
-                "ValidationException", "ServiceQuotaExceededException", "ThrottlingException",
-                "ServiceFailureException") else from_smithy(value or exc, SERVICE)) from exc
+            raise from_polly_stream(exc) from exc
         self._stream = stream
         self._events = asyncio.Queue()
         self._reader = asyncio.create_task(self._read(output, self._events))
@@ -112,14 +91,12 @@ class PollyStream:
                     closed = True
                     self.request_characters += int(value.request_characters or 0)
                 elif isinstance(value, Exception):
-                    events.put_nowait(_exception_event(value))
+                    events.put_nowait(from_polly_stream(value))
                     return
             events.put_nowait(_CLOSED if closed else TransientEngineError(
                 f"{SERVICE}: connection lost (the stream ended without StreamClosedEvent)"))
         except Exception as exc:
-            name = type(exc).__name__
-            events.put_nowait(_exception_event(exc) if name.endswith("Exception") and hasattr(exc, "fault")
-                              else from_smithy(exc, SERVICE))
+            events.put_nowait(from_polly_stream(exc))
 
     async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
         from aws_sdk_polly.models import FlushStreamConfiguration, StartSpeechSynthesisStreamActionStreamTextEvent
