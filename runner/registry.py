@@ -1,5 +1,6 @@
-"""Every component polyglot can build, by (kind, name): the engines of the three stages, the audio sources and
-the sinks. Each registers itself next to its code, with the options it takes (a dataclass, see
+"""Every component polyglot can build, by (kind, name): the engines of the three stages, the audio sources, the
+sinks (a target's or the transcript's files and devices) and the broadcast outputs (every language at once: the
+listener page, HLS, Icecast). Each registers itself next to its code, with the options it takes (a dataclass, see
 runner.options); the plan, the runtime, the CLI and the pipeline schema find components here and never import
 one by name::
 
@@ -24,10 +25,11 @@ from typing import Any, Literal, TypeVar
 
 from runner.errors import EngineUnavailable
 
-Kind = Literal["speech_to_text", "translation", "text_to_speech", "source", "sink"]
+Kind = Literal["speech_to_text", "translation", "text_to_speech", "source", "sink", "output"]
 ENGINE_KINDS: tuple[Kind, ...] = ("speech_to_text", "translation", "text_to_speech")
 LABELS: dict[Kind, str] = {"speech_to_text": "speech-to-text engine", "translation": "translation engine",
-                           "text_to_speech": "text-to-speech engine", "source": "source type", "sink": "sink type"}
+                           "text_to_speech": "text-to-speech engine", "source": "source type", "sink": "sink type",
+                           "output": "output type"}
 ENTRY_POINT_GROUP = "polyglot.components"
 DISTRIBUTION = "polyglot-runner"
 

@@ -6,8 +6,10 @@ which a secret no longer appears as is on the way out.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
+import segno
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -54,6 +56,27 @@ class LiveStatus:
 
     def __exit__(self, *exc: object) -> None:
         self._live.__exit__(None, None, None)
+
+
+class Announcements:
+    """Where to listen, once the outputs started (printed even with --quiet: it is what the organiser needs),
+    with a QR code of the first link on a terminal, for the phones in the room."""
+
+    def __init__(self, console: Console, qr: bool) -> None:
+        self.console = console
+        self.qr = qr
+
+    def __call__(self, event: Event) -> None:
+        if not (isinstance(event, SessionEvent) and event.state == "started"):
+            return
+        lines = [str(line) for line in event.detail.get("listen", [])]
+        for line in lines:
+            self.console.print(line, markup=False, highlight=False, style="bold")
+        if self.qr and lines:
+            url = lines[0].split(": ", 1)[-1]
+            buffer = io.StringIO()
+            segno.make(url, error="m").terminal(out=buffer, compact=True)
+            self.console.print(Text(buffer.getvalue()))
 
 
 class EventLines:

@@ -7,9 +7,10 @@ import signal
 import sys
 
 from runner.cli import stderr
-from runner.cli.display import EventLines, LiveStatus, summary
+from runner.cli.display import Announcements, EventLines, LiveStatus, summary
 from runner.plan.plan import Plan
 from runner.runtime.build import build
+from runner.runtime.router import Observer
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
 
@@ -20,7 +21,10 @@ EXIT_INTERRUPTED = 130
 def run_pipeline(plan: Plan, *, quiet: bool) -> int:
     pipeline = build(plan)
     live = not quiet and stderr.is_terminal
-    session = Session(pipeline, observers=[] if quiet or live else [EventLines(stderr)])
+    observers: list[Observer] = [Announcements(stderr, qr=stderr.is_terminal)]
+    if not (quiet or live):
+        observers.append(EventLines(stderr))
+    session = Session(pipeline, observers=observers)
     status = asyncio.run(_run(session, live))
     stderr.print(summary(status))
     if not status.ok:

@@ -109,6 +109,7 @@ class PipelineConfig:
     lexicons: Mapping[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
     output_dir: Path = Path(".")  # where relative sink paths land (-o; see runner.config.overrides)
+    outputs: tuple[ComponentChoice, ...] = ()  # broadcast outputs (listener page, HLS, Icecast)
 
     @property
     def display_name(self) -> str:
@@ -147,6 +148,8 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> Pipeli
         aws=AwsConfig(region=aws.get("region"), profile=aws.get("profile")),
         lexicons=MappingProxyType({k: str(_resolve(base_dir, v)) for k, v in data.get("lexicons", {}).items()}),
         secrets=frozenset(interpolated),
+        outputs=tuple(_component("output", o["type"], o, f"/outputs/{i}", None)
+                      for i, o in enumerate(data.get("outputs", []))),
     )
 
 

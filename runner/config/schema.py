@@ -61,6 +61,7 @@ def _schema(generation: int) -> dict[str, Any]:
         definitions.update(_stage_definitions(stage))
     definitions["source"] = _typed_union("source", "A recording or a live input.")
     definitions["sink"] = _typed_union("sink", "Where a target's (or the transcript's) output goes.")
+    definitions["output"] = _typed_union("output", "A broadcast output: every language's speech and captions.")
     definitions["target"] = skeleton.target(_target_fields())
     return {**skeleton.top_level(), "$defs": definitions}
 

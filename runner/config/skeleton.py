@@ -51,6 +51,9 @@ def top_level() -> dict[str, Any]:
             },
             "event_log": {"$ref": "#/$defs/path",
                           "description": "Path of a JSONL file that receives every event of the session."},
+            "outputs": {"type": "array", "items": {"$ref": "#/$defs/output"},
+                        "description": "Broadcast outputs: every language at once, to listeners (a page served by "
+                                       "the run) or to streams (HLS, Icecast)."},
             "runtime": {"$ref": "#/$defs/runtime"},
         },
     }

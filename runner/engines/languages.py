@@ -41,3 +41,17 @@ def display_name(tag: str) -> str:
         return str(langcodes.Language.get(tag).display_name())
     except (langcodes.LanguageTagError, ValueError):
         return tag
+
+
+def autonym(tag: str, with_region: bool = False) -> str:
+    """The language's name in itself, as its speakers write it: Español, Deutsch, 中文; ``with_region`` adds
+    the region, also in that language (Português (Brasil)), for broadcasts that offer two of one language."""
+    try:
+        language = langcodes.Language.get(tag)
+        base = language.language or tag
+        name = str(langcodes.Language.get(base).autonym())
+        if with_region and language.territory:
+            name += f" ({language.territory_name(base)})"
+    except (langcodes.LanguageTagError, ValueError, LookupError):
+        return tag
+    return name[:1].upper() + name[1:]

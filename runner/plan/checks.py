@@ -33,6 +33,7 @@ def pure_checks(plan: Plan) -> Iterable[Problem]:
     yield from _sinks_fit(config)
     yield from _engines(plan)
     yield from _target_fields(plan)
+    yield from _outputs(plan)
 
 
 def _formats(config: PipelineConfig) -> Iterable[Problem]:
@@ -56,7 +57,7 @@ def _unique_languages(config: PipelineConfig) -> Iterable[Problem]:
 
 def _unique_paths(plan: Plan) -> Iterable[Problem]:
     """Two outputs named alike (after -o and '..'); the same file reached by links is the environment's check."""
-    outputs = [(Path(os.path.abspath(path)), pointer) for path, pointer in plan.outputs()]
+    outputs = [(Path(os.path.abspath(path)), pointer) for path, pointer in plan.output_files()]
     counts = Counter(p for p, _ in outputs)
     first: dict[Path, str] = {}
     for path, pointer in outputs:
@@ -111,3 +112,9 @@ def _target_fields(plan: Plan) -> Iterable[Problem]:
                 yield Problem(f"{t.config.pointer}/{key}", f"{key} is read by {declared[key]}; "
                               f"{t.text_to_speech.request.choice.provider} ignores it", code=key,
                               severity="warning")
+
+
+def _outputs(plan: Plan) -> Iterable[Problem]:
+    for spec in plan.outputs:
+        if spec.component is not None:
+            yield from spec.component.cls.check(spec.config, plan.config)

@@ -39,7 +39,7 @@ def _outputs_not_inputs(plan: Plan) -> Iterable[Problem]:
     """An output that is one of the run's inputs (by any path: symlinks, hard links, --output-dir) would be
     emptied before it is read."""
     inputs = [(_resolved(path), what) for path, what in plan.inputs]
-    for path, pointer in plan.outputs():
+    for path, pointer in plan.output_files():
         resolved = _resolved(path)
         for source, what in inputs:
             if resolved == source or _same_file(resolved, source):

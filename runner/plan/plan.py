@@ -10,6 +10,7 @@ runner.plan.environment, and what asks a service is runner.plan.verify.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,14 @@ class TargetSpec:
 
 
 @dataclass(frozen=True)
+class OutputSpec:
+    """A broadcast output to build: its config and its component (None when the type is not registered)."""
+
+    config: ComponentChoice
+    component: Component | None
+
+
+@dataclass(frozen=True)
 class Plan:
     config: PipelineConfig
     source_map: SourceMap
@@ -57,6 +66,7 @@ class Plan:
     transcript_sinks: tuple[SinkSpec, ...]
     event_log: SinkSpec | None
     inputs: tuple[tuple[Path, str], ...]  # every file the run reads, with what it is to the run
+    outputs: tuple[OutputSpec, ...] = ()  # broadcast outputs (listener page, HLS, Icecast)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -75,14 +85,13 @@ class Plan:
         logs = [self.event_log] if self.event_log else []
         return [*logs, *self.transcript_sinks, *(s for t in self.targets for s in t.sinks)]
 
-    def outputs(self) -> list[tuple[Path, str]]:
+    def output_files(self) -> list[tuple[Path, str]]:
         """Every file the run writes, with the JSON pointer of the config value that names it."""
         return [(s.path, s.config.pointer + ("/path" if s.scope != "session" else ""))
                 for s in self.sinks() if s.path is not None]
 
     def with_diagnostics(self, more: list[Diagnostic]) -> Plan:
-        return Plan(self.config, self.source_map, self.speech_to_text, self.targets, self.transcript_sinks,
-                    self.event_log, self.inputs, sorted(self.diagnostics + more))
+        return dataclasses.replace(self, diagnostics=sorted(self.diagnostics + more))
 
     def located(self, problems: list[Problem]) -> list[Diagnostic]:
         return [self.source_map.diagnostic(p.pointer, p.code, p.message, severity=p.severity) for p in problems]
@@ -102,9 +111,10 @@ def plan(loaded: Loaded) -> Plan:
                    tuple(_sink(s, config.output_dir, t.label) for s in t.sinks))
         for t in config.targets
     )
+    outputs = tuple(OutputSpec(o, _component("output", o.type)) for o in config.outputs)
     planned = Plan(config, loaded.source_map, stt, targets,
                    tuple(_sink(s, config.output_dir, "source") for s in config.transcript_sinks),
-                   _event_log(config), tuple(_inputs(config, stt, targets)))
+                   _event_log(config), tuple(_inputs(config, stt, targets)), outputs)
     return planned.with_diagnostics(planned.located(list(pure_checks(planned))))
 
 
@@ -126,11 +136,14 @@ def output_path(path: str | None, output_dir: Path) -> Path | None:
 
 
 def _engine(kind: Kind, request: EngineRequest) -> EngineSpec:
+    return EngineSpec(kind, _component(kind, request.choice.provider), request)
+
+
+def _component(kind: Kind, name: str) -> Component | None:
     try:
-        component = registry.lookup(kind, request.choice.provider)
+        return registry.lookup(kind, name)
     except PolyglotError:
-        component = None  # reported by the checks
-    return EngineSpec(kind, component, request)
+        return None  # reported by the checks
 
 
 def _sink(config: SinkConfig, output_dir: Path, scope: str) -> SinkSpec:

@@ -6,11 +6,11 @@ one of the run's inputs (by file identity, whatever the plan saw).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from runner import registry
-from runner.config.model import PipelineConfig, TargetConfig
+from runner.config.model import ComponentChoice, PipelineConfig, TargetConfig
 from runner.engines.base import SpeechToText, Synthesizer, Translator
 from runner.errors import SinkError
 from runner.frames import AudioFormat
@@ -37,6 +37,8 @@ class Pipeline:
     targets: list[TargetParts]
     transcript_sinks: list[Sink]
     event_log: Sink | None
+    outputs: list[tuple[Any, ComponentChoice]] = field(default_factory=list)  # (Output class, its config):
+    #                                   built by the session, which owns what they read (the broadcast, the router)
 
 
 def build(plan: Plan) -> Pipeline:
@@ -59,7 +61,8 @@ def build(plan: Plan) -> Pipeline:
                                    [_sink(s, synthesizer.output, inputs) for s in t.sinks]))
     transcript = [_sink(s, None, inputs) for s in plan.transcript_sinks]
     event_log = _sink(plan.event_log, None, inputs) if plan.event_log else None
-    return Pipeline(config, source, stt, targets, transcript, event_log)
+    outputs = [(registry.lookup("output", o.config.type).cls, o.config) for o in plan.outputs]
+    return Pipeline(config, source, stt, targets, transcript, event_log, outputs)
 
 
 def _engine(spec: EngineSpec) -> Any:

@@ -21,6 +21,7 @@ from runner.events import SESSION_SCOPE, SOURCE_SCOPE, HealthEvent, SessionEvent
 from runner.io.sinks import SinkGroup
 from runner.runtime.build import Pipeline
 from runner.runtime.lanes import Lane
+from runner.runtime.outputs import BroadcastOutputs
 from runner.runtime.router import Observer, Router
 from runner.runtime.status import SessionStatus, TargetStatus
 from runner.runtime.stt import SpeechToTextStage
@@ -41,6 +42,8 @@ class Session:
         self._started_at = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hearing: str | None = None  # id of the utterance speech-to-text is hearing (partials, no final)
+        self._heard_until = 0.0  # stream time where the last final transcript ended
+        self._deadline: float | None = None  # loop time of the drain deadline, once a stop started the drain
 
     def clock(self) -> float:
         """Session seconds: wall time since the session started."""
@@ -72,6 +75,8 @@ class Session:
         for stage in stages:
             engines += [(stage.label, stage.translator), (stage.label, stage.synthesizer)]
         opened: list[SinkGroup] = []
+        outputs = BroadcastOutputs(p.config, p.outputs, router, self.status, self._output_clock(p.source.paced),
+                                   p.source.paced, settled=lambda: self._settled(stages)) if p.outputs else None
 
         async def start() -> None:
             await p.source.check()
@@ -79,18 +84,27 @@ class Session:
             for group in groups:
                 opened.append(group)
                 await group.open()
-            _require_an_output(groups)
+            if outputs is not None:
+                await outputs.start()
+            else:
+                _require_an_output(groups)
 
         try:
             if not await _unless_stopped(start(), stop, hard_stop):
                 self.status.interrupted = True  # stopped while starting: nothing was heard, nothing is lost
                 return self.status
             router.event_log = event_log
-            await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="started",
-                                           detail={"pipeline": self.status.name, "source": p.source.describe()}))
+            started: dict[str, object] = {"pipeline": self.status.name, "source": p.source.describe()}
+            if outputs is not None:
+                started["listen"] = outputs.announce()
+            await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="started", detail=started))
             await self._supervise(router, stages, transcript, stop, hard_stop)
+            if outputs is not None:
+                await outputs.finish(self._drain_left())
         finally:
             try:
+                if outputs is not None:
+                    await outputs.aclose()
                 await _close_all([e for _, e in engines])  # before the files: streams report their billing
                 for stage in stages:
                     self.status.targets[stage.label].metrics = {
@@ -114,6 +128,7 @@ class Session:
         hard_wait = asyncio.create_task(hard_stop.wait())
         health = asyncio.create_task(self._report_health(router), name="health")
         deadline: float | None = None
+        self._deadline = None
         pending = set(tasks)
         try:
             while pending:
@@ -122,7 +137,7 @@ class Session:
                 done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 pending -= done
                 if stop_wait in done and deadline is None:
-                    deadline = loop.time() + self.pipeline.config.drain_timeout
+                    deadline = self._deadline = loop.time() + self.pipeline.config.drain_timeout
                     self.status.interrupted = True
                     self.pipeline.source.stop()
                     await router.emit(SessionEvent(scope=SESSION_SCOPE, at=self.clock(), state="draining",
@@ -137,6 +152,27 @@ class Session:
             health.cancel()
         targets, stt = self.status.health(self.clock())  # and a last snapshot, of how the run ended
         await router.emit(HealthEvent(scope=SESSION_SCOPE, at=self.clock(), targets=targets, speech_to_text=stt))
+
+    def _drain_left(self) -> float | None:
+        """Seconds left before the drain deadline, if a stop started one."""
+        if self._deadline is None or self._loop is None:
+            return None
+        return max(0.0, self._deadline - self._loop.time())
+
+    def _output_clock(self, paced: bool) -> Callable[[], float]:
+        """The broadcast's clock: the wall clock for a live source; the source's own time for a recording read
+        faster than real time."""
+        return self.clock if paced else (lambda: self.status.stream_seconds)
+
+    def _settled(self, stages: list[TargetStage]) -> float:
+        """For a recording read fast: the earliest output time speech can still be placed at (no speech goes
+        before the end of the utterance it speaks, nor before what was heard last)."""
+        bounds = [self._heard_until]
+        for stage in stages:
+            oldest = stage.oldest_pending()
+            if oldest is not None:
+                bounds.append(oldest.end)
+        return min(bounds)
 
     async def _report_health(self, router: Router) -> None:
         """A health event every ``health_interval`` seconds, for whoever watches the event log."""
@@ -183,6 +219,8 @@ class Session:
                         ids = {t.seq: f"u{count:04d}"}  # only the current utterance needs remembering
                     uid = ids[t.seq]
                     self._hearing = None if t.final else uid
+                    if t.final:
+                        self._heard_until = max(self._heard_until, t.end)
                     await router.emit(TranscriptEvent(scope=SOURCE_SCOPE, at=self.clock(), utterance_id=uid,
                                                       text=t.text, final=t.final, start=t.start, end=t.end,
                                                       language=t.language), transcript)

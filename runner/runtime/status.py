@@ -57,6 +57,8 @@ class SessionStatus:
     rotations: int = 0
     interrupted: bool = False
     unfinished: dict[str, int] = field(default_factory=dict)  # target -> utterances cut by the drain deadline
+    listeners: dict[str, int] = field(default_factory=dict)  # target -> listeners of the page now
+    peak_listeners: dict[str, int] = field(default_factory=dict)
 
     def observe(self, event: Event) -> None:
         self.elapsed = max(self.elapsed, event.at)
@@ -106,6 +108,10 @@ class SessionStatus:
             target.errors += 1
             target.last_error = event.message
 
+    def track_listeners(self, label: str, count: int) -> None:
+        self.listeners[label] = count
+        self.peak_listeners[label] = max(count, self.peak_listeners.get(label, 0))
+
     def source_progress(self, end: float) -> None:
         """The source has delivered audio up to ``end`` (stream seconds), heard as speech or not."""
         self.stream_seconds = max(self.stream_seconds, end)
@@ -119,6 +125,8 @@ class SessionStatus:
         targets = {label: {"queued": t.queued, "lag": round(t.lag(now), 3), "spoken": t.spoken,
                            "dropped": t.dropped, "retries": t.retries, "errors": t.errors + t.sink_errors,
                            "failed": t.failed is not None} for label, t in self.targets.items()}
+        for label, count in self.listeners.items():
+            targets[label]["listeners"] = count
         return targets, {"utterances": self.utterances, "reconnects": self.reconnects, "rotations": self.rotations,
                          "stream_seconds": round(self.stream_seconds, 3)}
 

@@ -1,0 +1,5 @@
+"""Broadcast outputs. Importing this package registers the built-in ones (runner.registry, kind "output")."""
+
+from runner.outputs import listeners
+
+__all__ = ["listeners"]

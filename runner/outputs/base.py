@@ -1,0 +1,62 @@
+"""Broadcast outputs: every language of a run at once, from the per-language timelines (runner.runtime.
+broadcast), to listeners or streams. An output type registers itself (runner.registry, kind "output") with its
+options class, and is driven by the session:
+
+    start()   before any audio flows: bind, connect, open (an output that cannot start stops the run: exit 74)
+    finish()  the broadcast is over: deliver what is left, end the streams cleanly (within the drain deadline)
+    aclose()  release everything, whatever happened
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from runner.config.model import ComponentChoice, PipelineConfig
+from runner.engines.base import Problem
+from runner.runtime.broadcast import Broadcast
+
+if TYPE_CHECKING:
+    from runner.runtime.router import Router
+
+
+@dataclass(frozen=True)
+class OutputContext:
+    config: ComponentChoice  # its type and options
+    pipeline: PipelineConfig
+    broadcast: Broadcast
+    router: Router  # to report what happens (notices)
+
+    @property
+    def options(self) -> Any:
+        return self.config.options
+
+
+class Output(ABC):
+    type_name: ClassVar[str]
+
+    def __init__(self, context: OutputContext) -> None:
+        self.context = context
+
+    @classmethod
+    def check(cls, config: ComponentChoice, pipeline: PipelineConfig) -> Iterable[Problem]:
+        """Problems with its options for this pipeline (pure: nothing opened)."""
+        return ()
+
+    def describe(self) -> str:
+        return self.type_name
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    async def finish(self) -> None:
+        """The broadcast ended (Broadcast.end was called): finish what is under way."""
+
+    async def aclose(self) -> None:
+        """Release sockets, files, tasks. Safe to call twice."""
+
+    def announce(self) -> list[str]:
+        """Lines for the console once it started (where to listen)."""
+        return []

@@ -1,0 +1,124 @@
+"""One listener: a WebSocket that carries one language's speech and captions as they are placed on its
+timeline, from the live edge on.
+
+Frames, server to page:
+- binary: an 8-byte header (utterance number u32, sentence u16, reserved u16, little-endian) then 16-bit mono
+  PCM at the timeline's rate; chunks of one sentence that were waiting go out as one frame;
+- text, JSON: ``hello`` (language, rate, title), ``caption`` (utterance, sentence, text), ``retract`` (drop what
+  is not played yet of that sentence), ``transcript`` (the speaker's own words), ``skipped`` (this listener fell
+  behind and was moved to the live edge), ``end`` (the broadcast is over).
+The page sends nothing that matters: what it sends is read and dropped, and a binary or oversized message
+closes the socket. A listener that stops reading never holds more than its subscription's bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+from collections.abc import Awaitable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from runner.runtime.broadcast import Caption, Chunk, Ended, Item, LanguageTimeline, Retraction, Subscription
+
+HEADER = struct.Struct("<IHH")
+SEND_TIMEOUT = 5.0  # a listener whose socket takes longer than this to accept a frame has stalled: let it go
+
+
+def utterance_number(utterance: str) -> int:
+    """u0042 -> 42 (the page keys captions by it)."""
+    digits = "".join(ch for ch in utterance if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+class ListenerConnection:
+    def __init__(self, ws: web.WebSocketResponse, timeline: LanguageTimeline, hello: dict[str, Any],
+                 transcript: LanguageTimeline | None) -> None:
+        self.ws = ws
+        self.timeline = timeline
+        self.hello = hello
+        self.transcript = transcript
+
+    async def run(self) -> None:
+        """Send until the broadcast ends, the page goes away, or its socket stalls."""
+        speech = self.timeline.subscribe()
+        words = self.transcript.subscribe() if self.transcript is not None else None
+        reader = asyncio.create_task(self._read())
+        skipped = 0
+        try:
+            await self._send(self.ws.send_json(self.hello))
+            while True:
+                ready = await self._ready(speech, words, reader)
+                if ready is None:
+                    break  # the page went away
+                if speech.skipped != skipped:
+                    skipped = speech.skipped
+                    await self._send(self.ws.send_json({"type": "skipped"}))
+                if ready is words:
+                    item = words.pop()
+                    if isinstance(item, Caption):
+                        await self._send(self.ws.send_json({"type": "transcript", "text": item.text,
+                                                            "utterance": utterance_number(item.utterance)}))
+                elif not await self._deliver(speech):
+                    break  # the broadcast is over
+        except (ConnectionError, TimeoutError, RuntimeError):
+            pass  # the page went away, or stalled: it reconnects at the live edge if it still wants to
+        finally:
+            speech.close()
+            if words is not None:
+                words.close()
+            reader.cancel()
+            await asyncio.wait({reader})
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+
+    async def _ready(self, speech: Subscription, words: Subscription | None,
+                     reader: asyncio.Task[None]) -> Subscription | None:
+        """The subscription with something to send (speech first); None when the page left."""
+        while not reader.done():
+            if speech.queue:
+                return speech
+            if words is not None and words.queue:
+                return words
+            waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(speech.wait()), reader}
+            if words is not None:
+                waits.add(asyncio.ensure_future(words.wait()))
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending - {reader}:
+                task.cancel()
+        return None
+
+    async def _deliver(self, speech: Subscription) -> bool:
+        """Send the next speech item; False when the broadcast is over."""
+        item: Item = speech.pop()
+        if isinstance(item, Chunk):
+            pcm = [item.pcm]
+            while speech.queue and _same_sentence(speech.queue[0], item):
+                pcm.append(speech.pop().pcm)  # type: ignore[union-attr]
+            header = HEADER.pack(utterance_number(item.utterance), item.sentence, 0)
+            await self._send(self.ws.send_bytes(header + b"".join(pcm)))
+        elif isinstance(item, Caption):
+            await self._send(self.ws.send_json({"type": "caption", "utterance": utterance_number(item.utterance),
+                                                "sentence": item.sentence, "text": item.text}))
+        elif isinstance(item, Retraction):
+            await self._send(self.ws.send_json({"type": "retract", "utterance": utterance_number(item.utterance),
+                                                "sentence": item.sentence}))
+        elif isinstance(item, Ended):
+            await self._send(self.ws.send_json({"type": "end"}))
+            return False
+        return True
+
+    async def _send(self, sending: Awaitable[None]) -> None:
+        await asyncio.wait_for(sending, SEND_TIMEOUT)
+
+    async def _read(self) -> None:
+        """Drain what the page sends; end on close, a binary message or a protocol error (too big, malformed)."""
+        async for message in self.ws:
+            if message.type in (WSMsgType.BINARY, WSMsgType.ERROR):
+                return
+
+
+def _same_sentence(item: Item, chunk: Chunk) -> bool:
+    return isinstance(item, Chunk) and item.utterance == chunk.utterance and item.sentence == chunk.sentence
