@@ -55,7 +55,7 @@ def test_en_to_zh(emulator, tmp_path):
 
 def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
     emulator.knobs.transcribe_script = reference_script()
-    env = {**emulator.env(), "HOME": str(tmp_path)}
+    env = {**emulator.env(), "HOME": str(tmp_path), "POLYGLOT_LISTEN_PORT": "0"}
     synced = polyglot("lexicons", "sync", REPO / "pipelines/broadcast.yaml", env=env)  # Polly needs them first
     assert synced.returncode == 0, synced.stderr
     result = polyglot("run", REPO / "pipelines/broadcast.yaml", "--input", THREE_UTTERANCES, "--fast",

@@ -17,8 +17,7 @@ from runner.config.model import AwsConfig
 from runner.emulator import Emulator, Fault
 from runner.emulator import errors as emulated
 from runner.engines.aws.context import context_for
-from runner.engines.aws.errors import from_botocore, from_smithy
-from runner.engines.aws.errors import from_polly_stream
+from runner.engines.aws.errors import from_botocore, from_polly_stream, from_smithy
 from runner.errors import PermanentEngineError, TransientEngineError
 from tests.aws.service_models import (
     body_problems,

@@ -111,3 +111,23 @@ def test_an_implausible_rate_is_exit_66_before_anything_runs(tmp_path, write_con
     assert result.returncode == 66, result.stderr
     assert_no_traceback(result)
     assert "header says 1 Hz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_looped_recording_plays_again_and_again_without_a_gap(tmp_path):
+    path = tone_bursts(tmp_path / "in.wav", [0.5], gap=0.5, lead=0.2)  # 1.2 s
+    source = FileAudioSource(path, False, 16000, loop=True)
+
+    async def main():
+        frames = []
+        async for frame in source.frames():
+            frames.append(frame)
+            if frame.end >= 3.6:
+                source.stop()
+        return frames
+
+    frames = asyncio.run(main())
+    assert frames[-1].end >= 3.6
+    assert all(abs(a.end - b.start) < 1e-9 for a, b in zip(frames, frames[1:], strict=False))  # one clock
+    pcm = np.frombuffer(b"".join(f.pcm for f in frames), dtype="<i2")
+    first, second = pcm[:19200], pcm[19200:38400]
+    assert np.abs(first.astype(int) - second.astype(int)).max() < 200  # the same recording, again

@@ -70,7 +70,7 @@ def test_broadcast_delivers_each_utterance_once_or_says_it_lost_it(emulator, tmp
     rng = random.Random(seed)
     emulator.knobs.transcribe_script = SCRIPT
     rec = tone_bursts(tmp_path / "talk.wav", [0.6] * len(SCRIPT), gap=0.9)
-    env = {**emulator.env(), "HOME": str(tmp_path)}
+    env = {**emulator.env(), "HOME": str(tmp_path), "POLYGLOT_LISTEN_PORT": "0"}
     synced = polyglot("lexicons", "sync", REPO / "pipelines/broadcast.yaml", env=env)
     assert synced.returncode == 0, synced.stderr
     injected = inject_random_faults(emulator, rng)

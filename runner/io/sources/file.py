@@ -64,22 +64,26 @@ class FileSourceOptions:
     path: Path_ = option(doc="A WAV (or any libsndfile format) recording, any rate and channel count; or a FIFO "
                          "another program writes a WAV stream into.")
     realtime: bool = option(True, doc="Play the file at its own pace (true) or as fast as the engines go (false).")
+    loop: bool = option(False, doc="Play it again and again, until Ctrl-C (rehearsals, demos of the listener "
+                        "page); a FIFO cannot loop.")
 
 
 @register("source", "file", options=FileSourceOptions, summary="a recording, in real time or as fast as possible")
 class FileAudioSource(AudioSource):
     @classmethod
     def create(cls, options: FileSourceOptions, rate: int, channels: int) -> FileAudioSource:
-        return cls(Path(options.path), options.realtime, rate, channels)
+        return cls(Path(options.path), options.realtime, rate, channels, loop=options.loop)
 
     @classmethod
     def label(cls, options: FileSourceOptions) -> str:
-        return f"file {options.path} ({'real time' if options.realtime else 'as fast as possible'})"
+        looped = ", looped" if options.loop else ""
+        return f"file {options.path} ({'real time' if options.realtime else 'as fast as possible'}{looped})"
 
-    def __init__(self, path: Path, realtime: bool, rate: int, channels: int = 1) -> None:
+    def __init__(self, path: Path, realtime: bool, rate: int, channels: int = 1, loop: bool = False) -> None:
         super().__init__(rate, channels)
         self.path = path
         self.realtime = realtime
+        self.loop = loop
         self._stopped = False
         self._reader: threads.ThreadedIterator[bytes] | None = None
 
@@ -114,6 +118,9 @@ class FileAudioSource(AudioSource):
                 except (soundfile.LibsndfileError, RuntimeError) as exc:
                     raise InputError(f"{self.path}: unreadable at {position:.1f}s ({exc})") from exc
                 last = len(data) < block
+                if last and self.loop and not is_stream(self.path):
+                    audio.seek(0)  # and on: the resampler carries over, so the joint is seamless
+                    last = False
                 pcm = conformer.push(data, last=last)
                 position += len(data) / audio.samplerate
                 if pcm:

@@ -1,0 +1,125 @@
+"""The listener page in a real browser (Debian's chromium, headless, driven by Playwright): pick a language,
+hear it (the page's own count of samples played, and their level) and read its captions (the same as the run's
+caption files); switch language and hear the other one."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import srt
+
+from tests.conftest import tone_bursts
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--autoplay-policy=no-user-gesture-required"]
+LINES = [f"sentence number {n}" for n in range(1, 11)]
+
+CONFIG = f"""\
+version: 1
+name: Sunday service
+language: en-US
+source: {{type: file, path: {{rec}}, realtime: true}}
+speech_to_text: {{provider: fake, script: {LINES}}}
+translation: {{provider: fake}}
+text_to_speech: {{provider: fake, seconds_per_character: 0.03}}
+outputs: [{{type: listeners, port: 0}}]
+targets:
+  - {{language: es-ES, sinks: [{{type: srt, path: es.srt}}]}}
+  - {{language: de-DE, sinks: [{{type: srt, path: de.srt}}]}}
+"""
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed (the README's test command installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def start_run(tmp_path: Path, write_config) -> tuple[subprocess.Popen[str], str]:
+    rec = tone_bursts(tmp_path / "talk.wav", [0.8] * len(LINES), gap=1.2)
+    config = write_config(CONFIG.replace("{rec}", str(rec)))
+    run = subprocess.Popen([sys.executable, "-m", "runner", "run", str(config), "-o", str(tmp_path)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stderr is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([run.stderr], [], [], 0.5)
+        if ready:
+            line = run.stderr.readline()
+            found = re.search(r"listeners: (http://\S+)", line)
+            if found:
+                return run, found.group(1)
+    run.kill()
+    raise AssertionError("the run printed no listener link")
+
+
+def wait_for(page, condition: str, seconds: float = 20) -> None:
+    """Poll the page (wait_for_function would evaluate a string inside it, which the page's CSP forbids)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(condition):
+        assert time.monotonic() < deadline, f"not within {seconds:g}s: {condition}"
+        page.wait_for_timeout(100)
+
+
+def test_a_listener_picks_a_language_hears_it_reads_it_and_switches(tmp_path, write_config, browser):
+    run, url = start_run(tmp_path, write_config)
+    try:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        page.wait_for_selector("#languages button")
+        names = page.locator("#languages button").all_inner_texts()
+        assert names[0].startswith("Español") and names[1].startswith("Deutsch")
+
+        page.click("button[data-code='es-ES']")
+        wait_for(page, "window.polyglotListener.captions.length >= 2")
+        levels = [page.evaluate("window.polyglotListener.level") for _ in range(20) if not page.wait_for_timeout(100)]
+        spanish = page.evaluate("window.polyglotListener")
+        assert spanish["played"] > 16000, "no audio played"
+        assert max(levels) > 0.05, "what played was silence"
+        assert page.inner_text("#current") == spanish["captions"][-1]
+        assert page.locator("#live").is_visible()
+
+        page.click("#change")
+        page.click("button[data-code='de-DE']")
+        wait_for(page, "window.polyglotListener.captions.length >= 1 && window.polyglotListener.language == 'de-DE'")
+        played_before = page.evaluate("window.polyglotListener.played")
+        wait_for(page, f"window.polyglotListener.played > {played_before + 8000}")
+        german = page.evaluate("window.polyglotListener.captions")
+        page.screenshot(path=str(tmp_path / "page.png"))
+        assert not errors, errors
+    finally:
+        run.wait(timeout=60)
+
+    assert run.returncode == 0, run.stderr.read() if run.stderr else ""
+    spoken_es = [c.content for c in srt.parse((tmp_path / "es.srt").read_text())]
+    spoken_de = [c.content for c in srt.parse((tmp_path / "de.srt").read_text())]
+    assert spanish["captions"] and all(c.startswith("[es-ES]") for c in spanish["captions"])
+    assert _in_order(spanish["captions"], spoken_es)  # what the page showed is what the run captioned
+    assert german and all(c.startswith("[de-DE]") for c in german) and _in_order(german, spoken_de)
+
+
+def _in_order(shown: list[str], captioned: list[str]) -> bool:
+    position = 0
+    for text in shown:
+        if text not in captioned[position:]:
+            return False
+        position = captioned.index(text, position) + 1
+    return True
