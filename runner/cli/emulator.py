@@ -7,10 +7,10 @@ import shlex
 import signal
 from pathlib import Path
 
+from polyglot_emulator import Emulator, Knobs
 from runner.bounded_read import TooLarge, read_at_most
 from runner.cli import stderr
 from runner.config.yaml12 import parse
-from runner.emulator import Emulator, Knobs
 from runner.errors import InputError
 
 MAX_KNOBS_BYTES = 1 << 20

@@ -14,11 +14,11 @@ import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 
-from runner.emulator import errors, eventstream
-from runner.emulator.common import State, http_fault, pause, request_id
-from runner.emulator.http import Request, Response
-from runner.emulator.knobs import Fault
-from runner.emulator.recognition import Script, identify, recognize_channels, spoken_language
+from polyglot_emulator import errors, eventstream
+from polyglot_emulator.common import State, http_fault, pause, request_id
+from polyglot_emulator.http import Request, Response
+from polyglot_emulator.knobs import Fault
+from polyglot_emulator.recognition import Script, identify, recognize_channels, spoken_language
 from runner.frames import AudioFrame, Transcript
 from runner.io.audio import Conformer, from_int16
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from runner.emulator import errors
-from runner.emulator.common import State
-from runner.emulator.http import Request, Response
+from polyglot_emulator import errors
+from polyglot_emulator.common import State
+from polyglot_emulator.http import Request, Response
 
 
 async def handle(state: State, request: Request, response: Response) -> None:
