@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 MAX_KNOBS_BYTES = 1 << 20
 # What polyglot_emulator imports beyond the base install: the 'emulator' extra. Looked up before the emulator is
-# imported, so that a missing one is one line; tests/emulator/test_packaging.py keeps this list, the emulator's
+# imported, so that a missing one is one line; tests/test_packaging.py keeps this list, the emulator's
 # imports and pyproject's extra in step.
 NEEDS = Family("emulator", extra="emulator", modules=("h2", "h11", "trustme", "botocore", "smithy_aws_event_stream"))
 
