@@ -21,10 +21,10 @@ from pathlib import Path
 import boto3
 
 from bench.common import EmulatorProcess, SyntheticSpeaker, isolate, percentile
+from polyglot_emulator.translate import LANGUAGES
+from polyglot_emulator.voices import VOICES
 from runner.config.load import load
 from runner.config.overrides import Overrides
-from runner.emulator.translate import LANGUAGES
-from runner.emulator.voices import VOICES
 from runner.engines.aws.translate import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
 from runner.plan.plan import plan

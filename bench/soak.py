@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import SyntheticSpeaker, rss_mib
+from polyglot_emulator import Emulator
 from runner.config.load import load
 from runner.config.overrides import Overrides
-from runner.emulator import Emulator
 from runner.events import Event, SpokenEvent, TranscriptEvent
 from runner.plan.plan import plan
 from runner.runtime.build import build

@@ -6,6 +6,7 @@ the CLI turns each into one line and an exit code, never a traceback::
 
     PolyglotError
     ├── ConfigError            the config is invalid (carries every Diagnostic)        exit 78 (EX_CONFIG)
+    │   └── NotInstalledHere       ...only because an engine it names is not installed here exit 69
     ├── InputError             a file or audio input is missing, unreadable or malformed exit 66 (EX_NOINPUT)
     ├── EngineUnavailable      an engine is not installed / its resources are missing  exit 69 (EX_UNAVAILABLE)
     ├── CredentialsError       no usable AWS credentials, profile or region            exit 77 (EX_NOPERM)
@@ -45,6 +46,13 @@ class ConfigError(PolyglotError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = sorted(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+class NotInstalledHere(ConfigError):
+    """The config's only errors are engines this installation cannot run (an install extra, Apertium): the
+    config is fine, the machine lacks something, and the exit code says so."""
+
+    exit_code = EX_UNAVAILABLE
 
 
 class InputError(PolyglotError):

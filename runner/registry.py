@@ -46,6 +46,9 @@ class Family:
         """The needed modules this installation lacks (looked up, not imported)."""
         return [m for m in self.modules if importlib.util.find_spec(m) is None]
 
+    def install_command(self) -> str:
+        return f"pip install '{DISTRIBUTION}[{self.extra}]'" if self.extra else f"reinstall {DISTRIBUTION}"
+
 
 @dataclass(frozen=True)
 class Component:
@@ -154,8 +157,8 @@ def not_installed(family_name: str, components: list[str]) -> str | None:
     if not missing or family is None:
         return None
     names_ = ", ".join(dict.fromkeys(components))
-    how = f"pip install '{DISTRIBUTION}[{family.extra}]'" if family.extra else f"reinstall {DISTRIBUTION}"
-    return (f"the {family.name} engines ({names_}) are not installed: {how} (missing: {', '.join(missing)})")
+    return (f"the {family.name} engines ({names_}) are not installed: {family.install_command()} "
+            f"(missing: {', '.join(missing)})")
 
 
 def _check_base(kind: Kind, cls: type) -> None:

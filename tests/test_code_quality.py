@@ -5,13 +5,15 @@ import sys
 
 from tests.conftest import REPO
 
+PACKAGES = ["runner", "polyglot_emulator"]
+
 
 def test_ruff():
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "runner", "tests"], cwd=REPO,
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", *PACKAGES, "tests", "bench"], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 
 def test_mypy():
-    result = subprocess.run([sys.executable, "-m", "mypy", "runner"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "mypy", *PACKAGES], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from runner.cli import stderr
-from runner.cli.checking import check_config, require_plan, require_valid
+from runner.cli.checking import check_config, exit_code, require_plan, require_valid
 from runner.cli.help import PlainHelp
 from runner.config.model import AwsConfig
 from runner.config.overrides import Overrides
@@ -109,7 +109,8 @@ def validate(
     profile: ProfileOpt = None,
     region: RegionOpt = None,
 ) -> None:
-    """Check configs (YAML, schema, then languages, voices, formats and paths). Exit 78 if any is invalid."""
+    """Check configs (YAML, schema, then languages, voices, formats and paths). Exit 78 if any is invalid, 69 if
+    one's only errors are engines not installed here."""
     overrides = Overrides(profile=profile, region=region)
     results = {str(f): check_config(f, overrides, online=online).diagnostics for f in files}
     invalid = [name for name, diags in results.items() if errors_in(diags)]
@@ -124,7 +125,7 @@ def validate(
         if invalid:
             count = sum(len(errors_in(results[n])) for n in invalid)
             stderr.print(f"{count} error(s) in {len(invalid)} of {len(files)} file(s)", markup=False)
-    raise typer.Exit(78 if invalid else 0)
+    raise typer.Exit(max(map(exit_code, results.values()), default=0))  # 78 (invalid) before 69 (not installed)
 
 
 @app.command(cls=PlainHelp)
@@ -160,11 +161,11 @@ def schema() -> None:
 @app.command(cls=PlainHelp)
 def engines() -> None:
     """List the engines this installation provides (and its sources and sinks)."""
-    from runner.registry import available, not_installed
+    from runner.registry import available, family_of
 
     for c in available():
-        missing = not_installed(c.family, [c.name])
-        note = f"  [not installed: pip install 'polyglot-runner[{c.family}]']" if missing else ""
+        family = family_of(c)
+        note = f"  [not installed: {family.install_command()}]" if family.missing() else ""
         typer.echo(f"{c.kind:15} {c.name:13} {c.family:7} {c.summary}{note}")
 
 
@@ -182,9 +183,13 @@ def voices(
 ) -> None:
     """List the voices of a text-to-speech engine: Polly's DescribeVoices (default), espeak-ng's, ..."""
     from runner.engines.base import Synthesizer, VoiceQuery
-    from runner.registry import available, lookup
+    from runner.errors import EngineUnavailable
+    from runner.registry import available, lookup, not_installed
 
-    engine_class = lookup("text_to_speech", provider).cls
+    component = lookup("text_to_speech", provider)
+    if (reason := not_installed(component.family, [component.name])) is not None:
+        raise EngineUnavailable(reason)
+    engine_class = component.cls
     assert issubclass(engine_class, Synthesizer)
     query = VoiceQuery(language=language, engine=engine, aws=AwsConfig(region=region, profile=profile))
     found = asyncio.run(engine_class.voices(query))

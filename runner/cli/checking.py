@@ -11,7 +11,7 @@ from runner.cli import stderr
 from runner.config.load import Loaded, load
 from runner.config.overrides import Overrides
 from runner.diagnostics import Diagnostic, errors_in
-from runner.errors import ConfigError
+from runner.errors import EX_CONFIG, EX_UNAVAILABLE, ConfigError, NotInstalledHere
 from runner.plan.environment import check_environment
 from runner.plan.plan import Plan, plan
 from runner.plan.verify import verify
@@ -37,10 +37,21 @@ def check_config(file: Path, overrides: Overrides | None = None, *, online: bool
     return Checked(loaded, planned, sorted(diagnostics))
 
 
+def exit_code(diagnostics: list[Diagnostic]) -> int:
+    """0 when there is no error; 69 when every error is an engine not installed here (the config is fine, the
+    machine lacks an extra or a package); 78 otherwise."""
+    errors = errors_in(diagnostics)
+    if not errors:
+        return 0
+    return EX_UNAVAILABLE if all(d.code == "engine-unavailable" for d in errors) else EX_CONFIG
+
+
 def require_valid(file: Path, overrides: Overrides | None = None, *, online: bool = False) -> Checked:
     """A valid config and its plan (its warnings printed), or ConfigError with every problem."""
     checked = check_config(file, overrides, online=online)
     if errors_in(checked.diagnostics) or checked.plan is None:
+        if exit_code(checked.diagnostics) == EX_UNAVAILABLE:
+            raise NotInstalledHere(checked.diagnostics)
         raise ConfigError(checked.diagnostics)
     for d in checked.diagnostics:
         stderr.print(d.format(), markup=False, style="yellow")

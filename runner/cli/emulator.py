@@ -6,17 +6,33 @@ import asyncio
 import shlex
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner.bounded_read import TooLarge, read_at_most
 from runner.cli import stderr
 from runner.config.yaml12 import parse
-from runner.emulator import Emulator, Knobs
-from runner.errors import InputError
+from runner.errors import EngineUnavailable, InputError
+from runner.registry import Family
+
+if TYPE_CHECKING:
+    from polyglot_emulator import Knobs
 
 MAX_KNOBS_BYTES = 1 << 20
+# What polyglot_emulator imports beyond the base install: the 'emulator' extra. Looked up before the emulator is
+# imported, so that a missing one is one line; tests/test_packaging.py keeps this list, the emulator's
+# imports and pyproject's extra in step.
+NEEDS = Family("emulator", extra="emulator", modules=("h2", "h11", "trustme", "botocore", "smithy_aws_event_stream"))
+
+
+def require_installed() -> None:
+    if missing := NEEDS.missing():
+        raise EngineUnavailable(f"the emulator is not installed: {NEEDS.install_command()} "
+                                f"(missing: {', '.join(missing)})")
 
 
 def load_knobs(path: Path | None) -> Knobs:
+    from polyglot_emulator import Knobs
+
     if path is None:
         return Knobs()
     try:
@@ -33,6 +49,9 @@ def load_knobs(path: Path | None) -> Knobs:
 
 
 def serve_emulator(port: int, knobs_file: Path | None, env_file: Path | None) -> None:
+    require_installed()
+    from polyglot_emulator import Emulator
+
     emulator = Emulator(port=port, knobs=load_knobs(knobs_file))
 
     async def main() -> None:

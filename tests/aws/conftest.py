@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.emulator import Emulator
+from polyglot_emulator import Emulator
 from tests.conftest import LIBRIVOX
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import soundfile
 import srt
 
-from runner.emulator.backend import FIXTURES
-from runner.emulator.knobs import Fault
+from polyglot_emulator.backend import FIXTURES
+from polyglot_emulator.knobs import Fault
 from tests.aws.conftest import reference_script
 from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot, tone_bursts
 from tests.io.test_alsa_devices import alsa_home

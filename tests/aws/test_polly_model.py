@@ -7,8 +7,8 @@ import json
 
 import botocore.session
 
+from polyglot_emulator.voices import VOICES
 from runner.config.model import AwsConfig
-from runner.emulator.voices import VOICES
 from runner.engines.aws.context import context_for
 
 

@@ -1,4 +1,4 @@
-"""Every error the emulator can send is one the real service can: the emulator's table (runner/emulator/errors.py)
+"""Every error the emulator can send is one the real service can: the emulator's table (polyglot_emulator/errors.py)
 against the official models, then each entry sent for real, through the real SDK clients, and checked on the
 wire (HTTP status, body members) and in polyglot's own classification (transient or permanent)."""
 
@@ -13,9 +13,9 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
+from polyglot_emulator import Emulator, Fault
+from polyglot_emulator import errors as emulated
 from runner.config.model import AwsConfig
-from runner.emulator import Emulator, Fault
-from runner.emulator import errors as emulated
 from runner.engines.aws.context import context_for
 from runner.engines.aws.errors import from_botocore, from_polly_stream, from_smithy
 from runner.errors import PermanentEngineError, TransientEngineError

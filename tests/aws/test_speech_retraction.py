@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import soundfile
 
-from runner.emulator import Fault
+from polyglot_emulator import Fault
 from runner.events import AudioRetractedEvent, NoticeEvent
 from tests.conftest import tone_bursts
 from tests.runtime.helpers import run_session

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
+from polyglot_emulator import Fault
 from runner.config.model import AwsConfig
-from runner.emulator import Fault
 from runner.engines.aws.context import context_for
 from runner.engines.aws.transcribe import AmazonTranscribe, TranscribeOptions
 from runner.errors import TransientEngineError

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.emulator import Emulator, Fault
+from polyglot_emulator import Emulator, Fault
 from tests.conftest import REPO, assert_no_traceback, polyglot, tone_bursts
 
 SCRIPT = [f"sentence number {n} of the talk" for n in range(1, 13)]

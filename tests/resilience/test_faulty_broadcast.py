@@ -9,7 +9,7 @@ import json
 
 import srt
 
-from runner.emulator import Fault
+from polyglot_emulator import Fault
 from tests.runtime.helpers import run_session
 
 SCRIPT = [f"sentence number {n}" for n in range(1, 9)]

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import numpy as np
 import pytest
 
-from runner.emulator import Fault
+from polyglot_emulator import Fault
 from runner.engines.base import SpeechToText
 from runner.errors import TransientEngineError
 from runner.events import NoticeEvent

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from runner.emulator.voices import BY_ID, Voice, speaks
+from polyglot_emulator.voices import BY_ID, Voice, speaks
 from runner.formats import SAMPLE_RATES, TASK_SAMPLE_RATES, default_sample_rate
 
 # Text limits (TextLengthExceededException's doc): billed characters (SSML tags excluded), and all characters.
@@ -61,7 +61,7 @@ def voice_problem(voice_id: str, engine: str, any_engine: bool) -> Problem | Non
     voice = BY_ID.get(voice_id)
     if voice is None:
         return Problem("ValidationException", f"voice {voice_id} is one of Polly's, but the emulator does not offer "
-                       "it (runner/emulator/voices.py)", "VoiceId")
+                       "it (polyglot_emulator/voices.py)", "VoiceId")
     if engine not in voice.engines and not any_engine:
         return Problem("EngineNotSupportedException", f"This voice ({voice_id}) does not support the selected "
                        f"engine: {engine}", "Engine")

@@ -12,7 +12,7 @@ from typing import Any
 
 from smithy_aws_event_stream.events import Event, EventMessage
 
-from runner.emulator.http import Request
+from polyglot_emulator.http import Request
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
-"""Emulated S3, just enough for synthesis tasks: objects the tasks wrote, fetched path-style."""
+"""Emulated S3, just enough for synthesis tasks: objects the tasks wrote, fetched path-style. A PUT stores the
+body as sent: it does not decode aws-chunked uploads (boto3's default since it adds checksum trailers; a client
+that PUTs here sets ``request_checksum_calculation="when_required"``)."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
-from runner.emulator import errors
-from runner.emulator.common import State
-from runner.emulator.http import Request, Response
+from polyglot_emulator import errors
+from polyglot_emulator.common import State
+from polyglot_emulator.http import Request, Response
 
 
 async def handle(state: State, request: Request, response: Response) -> None:
@@ -27,5 +29,10 @@ async def handle(state: State, request: Request, response: Response) -> None:
         return
     data, content_type = found
     state.record("s3.get", bucket=bucket, key=key)
-    await response.respond(200, b"" if request.method == "HEAD" else data, content_type=content_type or
-                           "binary/octet-stream", headers=[("etag", '"emulated"')])
+    content_type = content_type or "binary/octet-stream"
+    if request.method == "HEAD":  # the object's headers, its length included, and no body
+        await response.start(200, [("content-type", content_type), ("content-length", str(len(data))),
+                                   ("etag", '"emulated"')])
+        await response.end()
+        return
+    await response.respond(200, data, content_type=content_type, headers=[("etag", '"emulated"')])

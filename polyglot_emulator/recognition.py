@@ -14,7 +14,7 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
-from runner.emulator.backend import Backend
+from polyglot_emulator.backend import Backend
 from runner.engines.languages import base_language
 from runner.frames import AudioFrame, Transcript
 

@@ -12,13 +12,13 @@ import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
-from runner.emulator import errors, eventstream
-from runner.emulator.common import State, http_fault, pause, pause_until, request_id, throttle_members
-from runner.emulator.eventstream import InboundEvent
-from runner.emulator.http import Request, Response
-from runner.emulator.knobs import Fault
-from runner.emulator.polly_checks import plain_text, stream_problems
-from runner.emulator.voices import BY_ID
+from polyglot_emulator import errors, eventstream
+from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id, throttle_members
+from polyglot_emulator.eventstream import InboundEvent
+from polyglot_emulator.http import Request, Response
+from polyglot_emulator.knobs import Fault
+from polyglot_emulator.polly_checks import plain_text, stream_problems
+from polyglot_emulator.voices import BY_ID
 from runner.formats import default_sample_rate
 
 OPERATION = "polly.stream"

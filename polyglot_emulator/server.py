@@ -8,12 +8,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from runner.emulator import polly_rest, polly_stream, s3, transcribe, translate
-from runner.emulator.backend import Backend
-from runner.emulator.common import State
-from runner.emulator.http import Request, Response, serve
-from runner.emulator.knobs import Knobs
-from runner.emulator.tls import TestCA
+from polyglot_emulator import polly_rest, polly_stream, s3, transcribe, translate
+from polyglot_emulator.backend import Backend
+from polyglot_emulator.common import State
+from polyglot_emulator.http import Request, Response, serve
+from polyglot_emulator.knobs import Knobs
+from polyglot_emulator.tls import TestCA
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAEMULATOR", "AWS_SECRET_ACCESS_KEY": "emulator-secret"}
 

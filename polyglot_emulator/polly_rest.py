@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
-from runner.emulator import errors
-from runner.emulator.backend import CONTENT_TYPES
-from runner.emulator.common import State, http_fault, pause, pause_until, request_id
-from runner.emulator.http import Request, Response
-from runner.emulator.polly_checks import plain_text, synthesis_problem
-from runner.emulator.voices import BY_ID, VOICES
+from polyglot_emulator import errors
+from polyglot_emulator.backend import CONTENT_TYPES
+from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id
+from polyglot_emulator.http import Request, Response
+from polyglot_emulator.polly_checks import plain_text, synthesis_problem
+from polyglot_emulator.voices import BY_ID, VOICES
 from runner.formats import FILE_EXTENSIONS, default_sample_rate
 
 PLS_NS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"

@@ -178,7 +178,7 @@ class _H2Connection:
             task.add_done_callback(self.tasks.discard)
         elif isinstance(event, h2.events.DataReceived):
             self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-            if event.stream_id in self.requests:
+            if event.stream_id in self.requests and event.data:  # an empty frame (END_STREAM's) is no body
                 self.requests[event.stream_id]._body.put_nowait(event.data)
         elif isinstance(event, h2.events.StreamEnded | h2.events.StreamReset):
             if event.stream_id in self.requests:
@@ -283,6 +283,9 @@ class _H11Connection:
                 return
             headers = {k.decode().lower(): v.decode() for k, v in event.headers}
             request = Request(event.method.decode(), event.target.decode(), headers)
+            if self.conn.they_are_waiting_for_100_continue:  # boto3's S3 PUT: no body until the server says so
+                self.writer.write(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])) or b"")
+                await self.writer.drain()
             while True:
                 body_event = await self.next_event()
                 if isinstance(body_event, h11.Data):

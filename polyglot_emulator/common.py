@@ -6,11 +6,11 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.emulator import errors
-from runner.emulator.backend import Backend
-from runner.emulator.errors import request_id
-from runner.emulator.http import Response
-from runner.emulator.knobs import Fault, Knobs
+from polyglot_emulator import errors
+from polyglot_emulator.backend import Backend
+from polyglot_emulator.errors import request_id
+from polyglot_emulator.http import Response
+from polyglot_emulator.knobs import Fault, Knobs
 
 __all__ = ["State", "http_fault", "pause", "pause_until", "request_id"]
 

@@ -10,9 +10,9 @@ import io
 import json
 from typing import Any
 
-from runner.emulator import errors
-from runner.emulator.common import State, http_fault, pause_until
-from runner.emulator.http import Request, Response
+from polyglot_emulator import errors
+from polyglot_emulator.common import State, http_fault, pause_until
+from polyglot_emulator.http import Request, Response
 
 TARGET_PREFIX = "AWSShineFrontendService_20170701."
 MAX_TEXT_BYTES = 10_000

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from runner.emulator import eventstream
+from polyglot_emulator import eventstream
 
 if TYPE_CHECKING:
-    from runner.emulator.common import State
-    from runner.emulator.http import Response
+    from polyglot_emulator.common import State
+    from polyglot_emulator.http import Response
 
 # HTTP status of each error shape, per service, as its model says (httpStatusCode / smithy.api#httpError).
 STATUS: dict[str, dict[str, int]] = {

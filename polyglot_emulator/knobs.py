@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from runner.emulator import errors
+from polyglot_emulator import errors
 
 FaultKind = Literal["http", "exception", "drop", "throttle"]
 
@@ -37,7 +37,7 @@ class Fault:
       calls) or an exception event (streams);
     - ``drop``: the connection is cut after ``after`` output events.
 
-    ``error`` must be one the operation can send in its service's model (runner/emulator/errors.py).
+    ``error`` must be one the operation can send in its service's model (polyglot_emulator/errors.py).
     """
 
     kind: FaultKind

@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import numpy as np
 import soundfile
 
-from runner.emulator.voices import espeak_voice
+from polyglot_emulator.voices import espeak_voice
 from runner.engines.fake import ScriptedRecognizer
 from runner.engines.languages import base_language
 from runner.engines.local.apertium import ApertiumPipeline, find_mode

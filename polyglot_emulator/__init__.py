@@ -4,7 +4,7 @@ The real SDK clients talk to it over TLS (HTTP/2 for the event streams, HTTP/1.1
 real engines (pocketsphinx, Apertium, espeak-ng), latency knobs and fault injection. See ``server.Emulator``.
 """
 
-from runner.emulator.knobs import Fault, Knobs
-from runner.emulator.server import Emulator
+from polyglot_emulator.knobs import Fault, Knobs
+from polyglot_emulator.server import Emulator
 
 __all__ = ["Emulator", "Fault", "Knobs"]

@@ -14,27 +14,31 @@ import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 
-from runner.emulator import errors, eventstream
-from runner.emulator.common import State, http_fault, pause, request_id
-from runner.emulator.http import Request, Response
-from runner.emulator.knobs import Fault
-from runner.emulator.recognition import Script, identify, recognize_channels, spoken_language
+from polyglot_emulator import errors, eventstream
+from polyglot_emulator.common import State, http_fault, pause, request_id
+from polyglot_emulator.http import Request, Response
+from polyglot_emulator.knobs import Fault
+from polyglot_emulator.recognition import Script, identify, recognize_channels, spoken_language
 from runner.frames import AudioFrame, Transcript
 from runner.io.audio import Conformer, from_int16
 
 OPERATION = "transcribe.stream"
 RATES = range(8000, 48001)
+# The languages Transcribe streaming accepts: its model's LanguageCode enum, copied so that the emulator, a server,
+# needs no client SDK (tests/emulator/test_models.py checks the copy against aws-sdk-transcribe-streaming's).
+LANGUAGE_CODES = frozenset("""
+    en-US en-GB es-US fr-CA fr-FR en-AU it-IT de-DE pt-BR ja-JP ko-KR zh-CN th-TH es-ES ar-SA pt-PT ca-ES ar-AE
+    hi-IN zh-HK nl-NL no-NO sv-SE pl-PL fi-FI zh-TW en-IN en-IE en-NZ en-AB en-ZA en-WL de-CH af-ZA eu-ES hr-HR
+    cs-CZ da-DK fa-IR gl-ES el-GR he-IL id-ID lv-LV ms-MY ro-RO ru-RU sr-RS sk-SK so-SO tl-PH uk-UA vi-VN zu-ZA
+    am-ET be-BY bg-BG bn-IN bs-BA ckb-IQ ckb-IR cy-WL es-MX et-ET fa-AF gu-IN ht-HT hu-HU hy-AM is-IS jv-ID
+    ka-GE kab-DZ kk-KZ km-KH kn-IN lg-IN lt-LT mk-MK ml-IN mr-IN my-MM ne-NP or-IN pa-IN ps-AF si-LK sl-SI
+    sq-AL su-ID sw-BI sw-KE sw-RW sw-TZ sw-UG ta-IN te-IN tr-TR uz-UZ
+""".split())
 
 
 class StreamEnded(Exception):
     """The emulated service ends the stream with an exception (type, message); speech under way is dropped,
     not finalized, as the real service does."""
-
-
-def _language_codes() -> frozenset[str]:
-    from aws_sdk_transcribe_streaming.models import LanguageCode
-
-    return frozenset(code.value for code in LanguageCode)
 
 
 def result(transcript: Transcript, result_id: str, channel: int, languages: list[tuple[str, float]] | None,
@@ -71,7 +75,6 @@ def _problem(h: dict[str, str]) -> str | None:
     preferred = h.get("x-amzn-transcribe-preferred-language")
     channel_identification = h.get("x-amzn-transcribe-enable-channel-identification") == "true"
     channels = h.get("x-amzn-transcribe-number-of-channels")
-    known = _language_codes()
     if not rate.isdigit() or int(rate) not in RATES:
         return f"sample rate {rate} is not between 8000 and 48000 Hz"
     if h.get("x-amzn-transcribe-media-encoding") != "pcm":
@@ -84,7 +87,7 @@ def _problem(h: dict[str, str]) -> str | None:
     if options and not identify_language:
         return "language options need identify-language"
     for code in [c for c in (language, preferred, *options) if c]:
-        if code not in known:
+        if code not in LANGUAGE_CODES:
             return f"{code} is not a language Amazon Transcribe streaming supports"
     if preferred and preferred not in options:
         return f"the preferred language {preferred} is not one of the language options"
