@@ -89,9 +89,9 @@ async def listen(url: str, http: aiohttp.ClientSession, lang: str = "es-ES") -> 
             if message.type == aiohttp.WSMsgType.TEXT:
                 got["text"].append(json.loads(message.data))
             elif message.type == aiohttp.WSMsgType.BINARY:
-                utterance, sentence, _ = struct.unpack("<IHH", message.data[:8])
+                utterance, sentence, _, position, clock = struct.unpack("<IHHII", message.data[:16])
                 got["frames"] += 1
-                got["bytes"] += len(message.data) - 8
+                got["bytes"] += len(message.data) - 16
                 got["utterances"].add(utterance)
     return got
 
@@ -222,7 +222,7 @@ def test_a_listener_who_stops_reading_does_not_grow_memory_or_slow_the_others(tm
                 late = 0
                 async for message in stalled:
                     if message.type == aiohttp.WSMsgType.BINARY:
-                        late += len(message.data) - 8
+                        late += len(message.data) - 16
         finally:
             await page.aclose()
         return got["bytes"], len(got["utterances"]), late, grown, held

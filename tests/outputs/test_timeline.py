@@ -77,7 +77,7 @@ def test_read_is_speech_where_placed_and_silence_elsewhere_without_gaps_between_
 
 
 def test_mp3_speech_is_decoded_onto_the_timeline():
-    from runner.emulator.backend import encode
+    from polyglot_emulator.backend import encode
 
     clock = Clock()
     cast = Broadcast(clock, live=True, source_language="en-US")

@@ -22,8 +22,8 @@ const state = {
 };
 
 // What a test (or a curious listener) can read: how much audio played, how loud, what the captions said.
-window.polyglotListener = { state: "choosing", language: null, played: 0, level: 0, queued: 0, captions: [],
-  transcript: [], skipped: 0, reconnects: 0 };
+window.polyglotListener = { state: "choosing", language: null, played: 0, deviceRate: 0, level: 0, queued: 0,
+  captions: [], transcript: [], skipped: 0, reconnects: 0 };
 
 function setStatus(text, warn = false) {
   $("status").textContent = text;
@@ -85,6 +85,7 @@ async function ensureAudio() {
   node.connect(context.destination);
   await context.resume();
   state.audio = { context, node };
+  window.polyglotListener.deviceRate = context.sampleRate;
   return state.audio;
 }
 
@@ -166,13 +167,16 @@ async function reconnect() {
 }
 
 function audio(buffer) {
-  const header = new DataView(buffer, 0, 8);
+  const header = new DataView(buffer, 0, 16);
   const utterance = header.getUint32(0, true);
   const sentence = header.getUint16(4, true);
-  const pcm = new Int16Array(buffer, 8);
+  const position = header.getUint32(8, true) / 1000; // where this audio sits on the broadcast's clock (s)
+  const clock = header.getUint32(12, true) / 1000; // the broadcast's clock as it was sent (s)
+  const pcm = new Int16Array(buffer, 16);
   const samples = new Float32Array(pcm.length);
   for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
-  state.audio.node.port.postMessage({ type: "audio", id: `${utterance}:${sentence}`, samples }, [samples.buffer]);
+  state.audio.node.port.postMessage({ type: "audio", id: `${utterance}:${sentence}`, samples, position, clock },
+    [samples.buffer]);
 }
 
 function control(message) {
