@@ -15,6 +15,7 @@ sentence's speech, so that captions and audio agree in every output.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class Chunk:
     sentence: int
     position: float
     pcm: bytes
+    placed_at: float = field(default_factory=time.time)  # wall clock when it was placed (delivery lag is from here)
 
     @property
     def end(self) -> float:

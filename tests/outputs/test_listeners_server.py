@@ -8,6 +8,7 @@ import json
 import resource
 import socket
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -83,15 +84,16 @@ def _write(tmp_path: Path, write_config, text: str) -> Path:
 
 async def listen(url: str, http: aiohttp.ClientSession, lang: str = "es-ES") -> dict[str, Any]:
     """One listener until the end of the broadcast: what it was told, and the audio it got."""
-    got: dict[str, Any] = {"text": [], "frames": 0, "bytes": 0, "utterances": set()}
+    got: dict[str, Any] = {"text": [], "frames": 0, "bytes": 0, "utterances": set(), "lags": []}
     async with http.ws_connect(f"{url}ws?lang={lang}") as ws:
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
                 got["text"].append(json.loads(message.data))
             elif message.type == aiohttp.WSMsgType.BINARY:
-                utterance, sentence, _, position, clock = struct.unpack("<IHHII", message.data[:16])
+                utterance, sentence, _, position, clock, placed = struct.unpack("<IHHIIQ", message.data[:24])
                 got["frames"] += 1
-                got["bytes"] += len(message.data) - 16
+                got["bytes"] += len(message.data) - 24
+                got["lags"].append(time.time() - placed / 1000)
                 got["utterances"].add(utterance)
     return got
 
@@ -107,6 +109,7 @@ def test_a_listener_hears_its_language_and_reads_it_then_the_end(tmp_path, write
     assert [m["text"] for m in got["text"] if m["type"] == "transcript"] == [
         "good morning everyone. welcome", "second line", "third line"]
     assert got["utterances"] == {1, 2, 3} and got["bytes"] > 16000 * 2  # over a second of speech
+    assert 0 <= max(got["lags"]) < 0.3  # from placed on the timeline to received by the listener
     assert status.ok and status.peak_listeners["es-ES"] == 1
     health = [e for e in events if isinstance(e, HealthEvent)]
     assert any(h.targets["es-ES"].get("listeners") == 1 for h in health)
@@ -222,7 +225,7 @@ def test_a_listener_who_stops_reading_does_not_grow_memory_or_slow_the_others(tm
                 late = 0
                 async for message in stalled:
                     if message.type == aiohttp.WSMsgType.BINARY:
-                        late += len(message.data) - 16
+                        late += len(message.data) - 24
         finally:
             await page.aclose()
         return got["bytes"], len(got["utterances"]), late, grown, held

@@ -2,11 +2,12 @@
 timeline, from the live edge on.
 
 Frames, server to page:
-- binary: a 16-byte header (little-endian: utterance number u32, sentence u16, reserved u16, the audio's position
-  on the output clock in ms u32, the output clock as it is sent in ms u32) then 16-bit mono PCM at the
-  timeline's rate; chunks of one sentence that were waiting go out as one frame. The two times let the page
-  tell a listener who fell behind (playing audio far older than the clock) from speech that is simply long
-  (placed ahead of the clock), and catch up only the first;
+- binary: a 24-byte header (little-endian: utterance number u32, sentence u16, reserved u16, the audio's
+  position on the output clock in ms u32, the output clock as it is sent in ms u32, the wall clock when the
+  audio was placed in ms since the epoch u64, for measuring delivery) then 16-bit mono PCM at the timeline's
+  rate; chunks of one sentence that were waiting go out as one frame. The two clock times let the page tell a
+  listener who fell behind (playing audio far older than the clock) from speech that is simply long (placed
+  ahead of the clock), and catch up only the first;
 - text, JSON: ``hello`` (language, rate, title), ``caption`` (utterance, sentence, text), ``retract`` (drop what
   is not played yet of that sentence), ``transcript`` (the speaker's own words), ``skipped`` (this listener fell
   behind and was moved to the live edge), ``end`` (the broadcast is over).
@@ -26,7 +27,7 @@ from aiohttp import WSMsgType, web
 
 from runner.runtime.broadcast import Caption, Chunk, Ended, Item, LanguageTimeline, Retraction, Subscription
 
-HEADER = struct.Struct("<IHHII")
+HEADER = struct.Struct("<IHHIIQ")
 SEND_TIMEOUT = 5.0  # a listener whose socket takes longer than this to accept a frame has stalled: let it go
 
 
@@ -101,7 +102,7 @@ class ListenerConnection:
             while speech.queue and _same_sentence(speech.queue[0], item):
                 pcm.append(speech.pop().pcm)  # type: ignore[union-attr]
             header = HEADER.pack(utterance_number(item.utterance), item.sentence, 0, _ms(item.position),
-                                 _ms(self.timeline.clock()))
+                                 _ms(self.timeline.clock()), round(item.placed_at * 1000))
             await self._send(self.ws.send_bytes(header + b"".join(pcm)))
         elif isinstance(item, Caption):
             await self._send(self.ws.send_json({"type": "caption", "utterance": utterance_number(item.utterance),

@@ -167,12 +167,12 @@ async function reconnect() {
 }
 
 function audio(buffer) {
-  const header = new DataView(buffer, 0, 16);
+  const header = new DataView(buffer, 0, 24);
   const utterance = header.getUint32(0, true);
   const sentence = header.getUint16(4, true);
   const position = header.getUint32(8, true) / 1000; // where this audio sits on the broadcast's clock (s)
   const clock = header.getUint32(12, true) / 1000; // the broadcast's clock as it was sent (s)
-  const pcm = new Int16Array(buffer, 16);
+  const pcm = new Int16Array(buffer, 24);
   const samples = new Float32Array(pcm.length);
   for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
   state.audio.node.port.postMessage({ type: "audio", id: `${utterance}:${sentence}`, samples, position, clock },
