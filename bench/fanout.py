@@ -16,6 +16,7 @@ import asyncio
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -60,11 +61,13 @@ def knobs(per_chunk: float = POLLY_PER_CHUNK) -> dict[str, object]:
 
 
 def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends: list[float] | None = None,
-                 translated: list[float] | None = None) -> list[float]:
+                 translated: list[float] | None = None, *, warmup: int = 1, outputs: tuple[str, ...] = (),
+                 observe_too: Callable[[Event], None] | None = None) -> list[float]:
     """First-audio latencies (seconds) of every (utterance, target) through polyglot's fan-out; ``ends`` gets
     the time from the final transcript to the end of each utterance's audio, ``translated`` to its
-    translation. A first, warm-up utterance (connections and streams opening) is spoken and not counted."""
-    utterances += 1
+    translation. The first ``warmup`` utterances (connections and streams opening) are spoken and not counted.
+    ``outputs`` are YAML flow mappings for the config's ``outputs:``; ``observe_too`` sees every event."""
+    utterances += warmup
     script = ", ".join(repr(text.format(n=i)) for i in range(utterances))
     lines = ["version: 1", "language: en-US", "source: {type: microphone}",
              f"speech_to_text: {{provider: fake, script: [{script}]}}",
@@ -72,6 +75,8 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends:
     for language, voice in targets(n):
         lines.append(f"  - {{language: {language}, voice: {voice}, engine: generative, "
                      f"sinks: [{{type: audio_file, path: out/{language}.pcm}}]}}")
+    if outputs:
+        lines += ["outputs:", *(f"  - {output}" for output in outputs)]
     path = workdir / f"fanout-{n}.yaml"
     path.write_text("\n".join(lines) + "\n")
     loaded = load(path, overrides=Overrides(output_dir=workdir))
@@ -82,7 +87,10 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends:
     latencies: list[float] = []
 
     def observe(event: Event) -> None:
-        if not isinstance(event, AudioEvent | SpokenEvent | TranslationEvent) or event.utterance.id == "u0001":
+        if observe_too is not None:
+            observe_too(event)
+        if not isinstance(event, AudioEvent | SpokenEvent | TranslationEvent) \
+                or int(event.utterance.id.lstrip("u")) <= warmup:
             return  # the warm-up
         if isinstance(event, AudioEvent) and event.first:
             latencies.append(event.at - event.utterance.final_at)
@@ -93,7 +101,7 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends:
 
     status = asyncio.run(Session(pipeline, observers=[observe]).run())
     assert status.ok, {t: s.last_error for t, s in status.targets.items()}
-    assert len(latencies) == n * (utterances - 1), (len(latencies), n * (utterances - 1))
+    assert len(latencies) == n * (utterances - warmup), (len(latencies), n * (utterances - warmup))
     return latencies
 
 
