@@ -1,5 +1,5 @@
-"""Deterministic engines for tests, rehearsals and benchmarks: no models, no network, adjustable latency
-and failures. Selected like any other engine (``provider: fake``)."""
+"""The `fake` engines (``provider: fake``), for tests, rehearsals and benchmarks: no models, no network, and on
+demand latency, failures and hangs. Selected like any other engine."""
 
 from __future__ import annotations
 
