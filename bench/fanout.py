@@ -20,16 +20,15 @@ from pathlib import Path
 
 import boto3
 
-from bench.common import EmulatorProcess, SyntheticSpeaker, isolate, percentile
-from runner.config.load import load
-from runner.config.overrides import Overrides
 from runner.emulator.translate import LANGUAGES
 from runner.emulator.voices import VOICES
 from runner.engines.aws.translate import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
-from runner.plan.plan import plan
-from runner.runtime.build import build
 from runner.runtime.session import Session
+from runner.testing.emulator_process import EmulatorProcess, isolate
+from runner.testing.measures import percentile
+from runner.testing.sessions import pipeline_for
+from runner.testing.sources import SyntheticSpeaker
 
 TRANSLATE_LATENCY = 0.150
 POLLY_FIRST_BYTE = 0.200
@@ -74,11 +73,8 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends:
                      f"sinks: [{{type: audio_file, path: out/{language}.pcm}}]}}")
     path = workdir / f"fanout-{n}.yaml"
     path.write_text("\n".join(lines) + "\n")
-    loaded = load(path, overrides=Overrides(output_dir=workdir))
-    assert loaded.ok and loaded.config is not None, loaded.diagnostics
-    pipeline = build(plan(loaded))
     # an utterance every 2.5 s of wall time: every target has finished the last one by then
-    pipeline.source = SyntheticSpeaker(utterances, burst=1.0, pause=4.0, speed=2.0)
+    pipeline = pipeline_for(path, workdir, SyntheticSpeaker(utterances, burst=1.0, pause=4.0, speed=2.0))
     latencies: list[float] = []
 
     def observe(event: Event) -> None:

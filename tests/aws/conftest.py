@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from runner.emulator import Emulator
-from tests.conftest import LIBRIVOX
 
 
 @pytest.fixture(scope="session")
@@ -31,12 +29,3 @@ def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aws of the machine's
     return emulator_server
 
-
-def reference_script() -> list[str]:
-    """What the LibriVox speaker really says in the three-utterance recording, in order."""
-    lines = {}
-    for line in (LIBRIVOX / "transcription").read_text().splitlines():
-        m = re.match(r"<s> (.*) </s> \((.*)\)", line)
-        if m:
-            lines[m.group(2)] = m.group(1)
-    return [lines[f"sense_and_sensibility_01_austen_64kb-0{n}"] for n in (880, 890, 930)]

@@ -1,4 +1,4 @@
-"""Run a whole session in-process on fake engines and collect what it emitted."""
+"""A whole session run in-process (load, plan, build, run), and what it emitted."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from runner.config.load import Loaded, load
 from runner.config.overrides import Overrides
 from runner.diagnostics import Diagnostic
 from runner.events import Event, SpokenEvent, TranscriptEvent, TranslationEvent
+from runner.io.sources.base import AudioSource
 from runner.plan.environment import check_environment
 from runner.plan.plan import Plan, plan
-from runner.runtime.build import build
+from runner.runtime.build import Pipeline, build
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
+
+# Called with every event, and the session's stop and hard-stop events: a test stops the run at a moment it picks.
+When = Callable[[Event, asyncio.Event, asyncio.Event], None]
 
 
 @dataclass
@@ -52,9 +56,19 @@ def planned(config: Path, **overrides: object) -> Plan:
     return result
 
 
-def run_session(config: Path, output_dir: Path, *,
-                when: Callable[[Event, asyncio.Event, asyncio.Event], None] | None = None) -> Run:
+def pipeline_for(config: Path, output_dir: Path, source: AudioSource | None = None) -> Pipeline:
+    """The built pipeline of a valid config file, writing into ``output_dir``; ``source`` replaces its source
+    (one made in memory: runner.testing.sources)."""
     pipeline = build(planned(config, output_dir=output_dir))
+    if source is not None:
+        pipeline.source = source
+    return pipeline
+
+
+def run_session(config: Path, output_dir: Path, *, source: AudioSource | None = None, when: When | None = None) \
+        -> Run:
+    """Run a config to its end in a new event loop; ``when`` sees every event and may stop the run."""
+    pipeline = pipeline_for(config, output_dir, source)
     events: list[Event] = []
 
     async def main() -> SessionStatus:
@@ -72,6 +86,8 @@ def run_session(config: Path, output_dir: Path, *,
 
 
 def fake_pipeline(recording: Path, targets: str, *, realtime: bool = False, extra: str = "") -> str:
+    """A config on the fake engines reading ``recording``, with the ``targets`` block given (YAML) and
+    ``extra`` top-level keys."""
     return f"""\
 version: 1
 name: fake
