@@ -60,6 +60,10 @@ class EmulatorProcess:
         return self
 
     @property
+    def port(self) -> int:
+        return int(self.env["AWS_ENDPOINT_URL_POLLY"].rsplit(":", 1)[1])
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 

@@ -159,6 +159,7 @@ class EchoOptions(FaultOptions):
     """Echo translation for tests and dry runs: the prefix, then the source text."""
 
     latency: float = option(0.0, doc="Seconds each translation takes.", minimum=0)
+    start_latency: float = option(0.0, doc="Seconds starting takes (a service slow to connect).", minimum=0)
     prefix: str | None = option(None, doc="Prepended to the echoed text; default is the target language in "
                                 "brackets.")
 
@@ -166,9 +167,11 @@ class EchoOptions(FaultOptions):
 @register("translation", "fake", family="fake", options=EchoOptions,
           summary="echoes the text with a prefix; latency, failures and hangs")
 class EchoTranslator(Translator):
-    def __init__(self, prefix: str, latency: float = 0.0, faults: FaultOptions = FaultOptions()) -> None:
+    def __init__(self, prefix: str, latency: float = 0.0, faults: FaultOptions = FaultOptions(),
+                 start_latency: float = 0.0) -> None:
         self.prefix = prefix
         self.latency = latency
+        self.start_latency = start_latency
         self.faults = Faults(faults, "fake translation")
         self.requests: list[str] = []
 
@@ -177,7 +180,10 @@ class EchoTranslator(Translator):
         o: EchoOptions = request.options
         assert request.target is not None
         prefix = f"[{request.target.language}] " if o.prefix is None else o.prefix
-        return cls(prefix, o.latency, o)
+        return cls(prefix, o.latency, o, o.start_latency)
+
+    async def start(self) -> None:
+        await asyncio.sleep(self.start_latency)
 
     async def translate(self, text: str, source: str | None = None) -> str:
         self.requests.append(text)

@@ -18,14 +18,20 @@ def emulator_server() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
-    """The emulator, reset; this process's environment points the AWS SDKs at it (and nowhere else)."""
+    """The emulator, reset; this process's environment points the AWS SDKs at it."""
     emulator_server.knobs.reset()
     assert emulator_server.state is not None
     emulator_server.state.reset()
-    for name, value in emulator_server.env().items():
+    use_emulator(emulator_server.env(), monkeypatch, tmp_path)
+    return emulator_server
+
+
+def use_emulator(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """Point this process's AWS SDKs at an emulator (its ``env``) and nowhere else: no profile, no ~/.aws of the
+    machine's (HOME is ``home``)."""
+    for name, value in env.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aws of the machine's
-    return emulator_server
+    monkeypatch.setenv("HOME", str(home))
 
