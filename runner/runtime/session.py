@@ -132,9 +132,12 @@ class Session:
                                     f"drain deadline of {self.pipeline.config.drain_timeout:g}s")
                     pending.clear()
         finally:
-            stop_wait.cancel()
-            hard_wait.cancel()
-            health.cancel()
+            # Cancelled from outside (the task running Session.run): the stages must end before the engines and
+            # sinks they use are closed, and must not outlive the run.
+            helpers = {stop_wait, hard_wait, health}
+            for task in helpers | pending:
+                task.cancel()
+            await asyncio.wait(helpers | pending)
         targets, stt = self.status.health(self.clock())  # and a last snapshot, of how the run ended
         await router.emit(HealthEvent(scope=SESSION_SCOPE, at=self.clock(), targets=targets, speech_to_text=stt))
 
