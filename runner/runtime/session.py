@@ -229,17 +229,19 @@ async def _unless_stopped(work: Coroutine[Any, Any, None], *stops: asyncio.Event
     (opening a FIFO that has no writer yet, warming engines up) must not keep Ctrl-C or SIGTERM waiting."""
     task = asyncio.ensure_future(work)
     waiters = {asyncio.ensure_future(stop.wait()) for stop in stops}
+    finished = False
     try:
         await asyncio.wait({task, *waiters}, return_when=asyncio.FIRST_COMPLETED)
+        finished = task.done()
     finally:
         for waiter in waiters:
             waiter.cancel()
-    if task.done():
+        if not finished:  # a stop came first, or the run itself is cancelled: the work must not go on without it
+            task.cancel()
+            await asyncio.wait({task})
+    if finished:
         task.result()
-        return True
-    task.cancel()
-    await asyncio.wait({task})
-    return False
+    return finished
 
 
 def _require_an_output(groups: list[SinkGroup]) -> None:

@@ -28,6 +28,13 @@ SCRIPTED = "{provider: fake, script: ['he was not an ill disposed young man', 'u
 
 
 @pytest.mark.parametrize("how", WAYS)
+def test_stopped_while_it_starts(tmp_path, write_config, how):
+    rec = tone_bursts(tmp_path / "in.wav", [0.4])
+    config = write_config(fake_pipeline(rec, "  - {language: es, translation: {start_latency: 10}}\n"))
+    assert_interrupted_run_leaves_nothing(pipeline_for(config, tmp_path), lambda events: not events, how)
+
+
+@pytest.mark.parametrize("how", WAYS)
 def test_stopped_while_a_target_speaks(tmp_path, write_config, how):
     rec = tone_bursts(tmp_path / "in.wav", [0.4] * 3)
     targets = """\
