@@ -47,14 +47,21 @@ class Session:
         return (self._loop.time() - self._started_at) if self._loop else 0.0
 
     async def run(self, stop: asyncio.Event | None = None, hard_stop: asyncio.Event | None = None) -> SessionStatus:
-        self._loop = asyncio.get_running_loop()
-        self._started_at = self._loop.time()
+        self._loop = loop = asyncio.get_running_loop()
+        self._started_at = loop.time()
         # Blocking SDK calls (boto3 Translate and Polly, espeak, pocketsphinx) run on threads: enough of them that
         # every target can have its translation and its speech in flight at once (the default is cpu_count + 4).
-        self._loop.set_default_executor(ThreadPoolExecutor(max_workers=8 + 3 * len(self.pipeline.targets),
-                                                           thread_name_prefix="polyglot-io"))
-        stop = stop or asyncio.Event()
-        hard_stop = hard_stop or asyncio.Event()
+        executor = ThreadPoolExecutor(max_workers=8 + 3 * len(self.pipeline.targets), thread_name_prefix="polyglot-io")
+        loop.set_default_executor(executor)
+        try:
+            return await self._run(stop or asyncio.Event(), hard_stop or asyncio.Event())
+        finally:
+            # The threads are the run's and end with it (a call still blocking finishes first), however it ended;
+            # the loop gets a default executor that has started no thread, for whatever it runs next.
+            executor.shutdown(wait=False, cancel_futures=True)
+            loop.set_default_executor(ThreadPoolExecutor())
+
+    async def _run(self, stop: asyncio.Event, hard_stop: asyncio.Event) -> SessionStatus:
         p = self.pipeline
         router = Router(self.status, self.clock)
         router.observers.extend(self._observers)
