@@ -21,7 +21,8 @@ from concurrent.futures import Future, InvalidStateError
 from types import TracebackType
 from typing import Any
 
-from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPResponse
+from awscrt.io import ClientBootstrap
+from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPResponse, _AWSCRTEventLoop
 
 
 class CheckedCRTResponse(AWSCRTHTTPResponse):
@@ -37,7 +38,22 @@ class CheckedCRTResponse(AWSCRTHTTPResponse):
             raise error
 
 
+class SharedCRTEventLoop(_AWSCRTEventLoop):
+    """awscrt's process-wide event loop group and host resolver, for every client.
+
+    smithy gives each client an event loop thread of its own (with its epoll and eventfd descriptors), which lives
+    until the client object is collected. A stream stopped by a cancellation is referenced by the exception's
+    traceback (through the frame that used it) until the next full garbage collection, and so were its thread
+    and descriptors; every Transcribe stream (one per reconnect) and every target's Polly stream had one."""
+
+    def _initialize_default_loop(self) -> ClientBootstrap:
+        return ClientBootstrap.get_or_create_static_default()
+
+
 class CheckedCRTClient(AWSCRTHTTPClient):
+    def __init__(self) -> None:
+        super().__init__(eventloop=SharedCRTEventLoop())
+
     async def _await_response(self, stream: Any) -> AWSCRTHTTPResponse:
         response = await super()._await_response(stream)
         return CheckedCRTResponse(status=response.status, fields=response.fields, stream=stream)
