@@ -1,5 +1,6 @@
-"""The awscrt HTTP/2 transport of the smithy-based streaming clients, with one correction: a response stream
-that the connection cut short ends with an error instead of looking like a clean end.
+"""The awscrt HTTP/2 transport of the smithy-based streaming clients, with two changes: a response stream that
+the connection cut short ends with an error instead of looking like a clean end, and every client uses the
+process's awscrt event loop group instead of starting one of its own (SharedCRTEventLoop).
 
 smithy-http's ``AWSCRTHTTPResponse.chunks`` stops at the first empty read, whether awscrt completed the
 stream normally or because the connection was lost. An event stream then just ends, and a Transcribe session
