@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable
 from dataclasses import dataclass
 from typing import Self
 
@@ -168,12 +168,14 @@ class EchoOptions(FaultOptions):
           summary="echoes the text with a prefix; latency, failures and hangs")
 class EchoTranslator(Translator):
     def __init__(self, prefix: str, latency: float = 0.0, faults: FaultOptions = FaultOptions(),
-                 start_latency: float = 0.0) -> None:
+                 start_latency: float = 0.0, sharing: Hashable | None = None) -> None:
         self.prefix = prefix
         self.latency = latency
         self.start_latency = start_latency
         self.faults = Faults(faults, "fake translation")
+        self.sharing = sharing  # built in code only: equal keys make targets share one translation
         self.requests: list[str] = []
+        self.starts = self.closes = 0
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
@@ -182,8 +184,15 @@ class EchoTranslator(Translator):
         prefix = f"[{request.target.language}] " if o.prefix is None else o.prefix
         return cls(prefix, o.latency, o, o.start_latency)
 
+    def sharing_key(self) -> Hashable | None:
+        return self.sharing
+
     async def start(self) -> None:
+        self.starts += 1
         await asyncio.sleep(self.start_latency)
+
+    async def aclose(self) -> None:
+        self.closes += 1
 
     async def translate(self, text: str, source: str | None = None) -> str:
         self.requests.append(text)
