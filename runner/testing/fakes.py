@@ -61,13 +61,16 @@ class ScriptedRecognizer(SpeechToText):
         o: ScriptedOptions = request.options
         return cls(list(o.script), o.threshold, o.silence, fail_after=o.fail_after, hang_after=o.hang_after)
 
-    def _line(self, burst: bytearray | None = None) -> str:
-        index = len(self.memory)
-        if burst is not None:
-            samples = np.frombuffer(bytes(burst), dtype="<i2")
-            nonzero = np.flatnonzero(samples)
-            key = hashlib.sha1(samples[nonzero[0]:nonzero[-1] + 1].tobytes() if nonzero.size else b"").hexdigest()
-            index = self.memory.setdefault(key, len(self.memory))
+    def _line(self, burst: bytearray, *, whole: bool = True) -> str:
+        """The line of a burst of sound: the one it was given before, else the next. A burst cut short by the end
+        of its stream (``whole`` false) is not remembered: its audio is not the utterance's, which comes whole
+        in the next stream (a replay) and must get the same line."""
+        samples = np.frombuffer(bytes(burst), dtype="<i2")
+        nonzero = np.flatnonzero(samples)
+        key = hashlib.sha1(samples[nonzero[0]:nonzero[-1] + 1].tobytes() if nonzero.size else b"").hexdigest()
+        index = self.memory.get(key, len(self.memory))
+        if whole:
+            self.memory[key] = index
         return self.script[index] if index < len(self.script) else f"utterance {index + 1}"
 
     async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
@@ -109,8 +112,8 @@ class ScriptedRecognizer(SpeechToText):
                         yield Transcript(seq, self._line(burst), True, round(start, 3), round(position - quiet, 3))
                         seq, start = seq + 1, None
                         burst.clear()
-        if start is not None:
-            yield Transcript(seq, self._line(burst), True, round(start, 3), round(position - quiet, 3))
+        if start is not None:  # the stream ended during a burst
+            yield Transcript(seq, self._line(burst, whole=False), True, round(start, 3), round(position - quiet, 3))
 
 
 async def hang() -> None:

@@ -99,3 +99,15 @@ def test_the_first_stream_fails_after_fail_after_and_the_next_does_not():
         asyncio.run(listen())
     assert asyncio.run(listen()) == ["one"]
     assert recognizer.stream_starts == [0.0, 0.0]
+
+
+def test_a_burst_cut_by_the_end_of_its_stream_keeps_its_line_for_the_replay():
+    """A rotated or dropped stream ends during an utterance; the next stream gets it whole, as the same line."""
+    recognizer = ScriptedRecognizer(["one", "two"], threshold=0.02, silence=0.3)
+
+    async def finals(pattern: list[tuple[float, bool]]) -> list[str]:
+        return [t.text async for t in recognizer.transcribe(tone_pattern(pattern)) if t.final]
+
+    assert asyncio.run(finals([(0.3, False), (0.2, True)])) == ["one"]  # cut: the stream ends
+    assert asyncio.run(finals([(0.3, False), (0.5, True), (0.5, False), (0.3, True), (0.5, False)])) \
+        == ["one", "two"]
