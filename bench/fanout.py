@@ -21,16 +21,15 @@ from pathlib import Path
 
 import boto3
 
-from bench.common import EmulatorProcess, SyntheticSpeaker, isolate, percentile
 from polyglot_emulator.translate import LANGUAGES
 from polyglot_emulator.voices import VOICES
-from runner.config.load import load
-from runner.config.overrides import Overrides
 from runner.engines.aws.translate import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
-from runner.plan.plan import plan
-from runner.runtime.build import build
 from runner.runtime.session import Session
+from runner.testing.emulator_process import EmulatorProcess, isolate
+from runner.testing.measures import percentile
+from runner.testing.sessions import pipeline_for
+from runner.testing.sources import SyntheticSpeaker
 
 TRANSLATE_LATENCY = 0.150
 POLLY_FIRST_BYTE = 0.200
@@ -79,11 +78,8 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends:
         lines += ["outputs:", *(f"  - {output}" for output in outputs)]
     path = workdir / f"fanout-{n}.yaml"
     path.write_text("\n".join(lines) + "\n")
-    loaded = load(path, overrides=Overrides(output_dir=workdir))
-    assert loaded.ok and loaded.config is not None, loaded.diagnostics
-    pipeline = build(plan(loaded))
     # an utterance every 2.5 s of wall time: every target has finished the last one by then
-    pipeline.source = SyntheticSpeaker(utterances, burst=1.0, pause=4.0, speed=2.0)
+    pipeline = pipeline_for(path, workdir, SyntheticSpeaker(utterances, burst=1.0, pause=4.0, speed=2.0))
     latencies: list[float] = []
 
     def observe(event: Event) -> None:

@@ -40,10 +40,11 @@ from typing import Any
 
 import aiohttp
 
-from bench.common import EmulatorProcess, isolate, percentile, rss_mib
 from bench.fanout import knobs, polyglot_run, targets
 from runner.events import Event, SessionEvent
 from runner.outputs.listeners.connection import HEADER
+from runner.testing.emulator_process import EmulatorProcess, isolate
+from runner.testing.measures import percentile, rss_mib
 
 WARMUP = 2  # utterances spoken and not counted: connections, streams and the listeners settle
 

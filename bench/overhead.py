@@ -17,13 +17,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bench.common import SyntheticSpeaker, percentile
-from runner.config.load import load
-from runner.config.overrides import Overrides
 from runner.events import AudioEvent, Event
-from runner.plan.plan import plan
-from runner.runtime.build import build
 from runner.runtime.session import Session
+from runner.testing.measures import percentile
+from runner.testing.sessions import pipeline_for
+from runner.testing.sources import SyntheticSpeaker
 
 LANGUAGES = ["es", "ca", "eo", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "tr", "cs", "fi"]
 
@@ -39,10 +37,7 @@ def measure(targets: int, utterances: int, workdir: Path, speed: float = 20.0) -
                      f"{{type: srt, path: out/{language}.srt}}, {{type: jsonl, path: out/{language}.jsonl}}]}}")
     path = workdir / "overhead.yaml"
     path.write_text("\n".join(lines) + "\n")
-    loaded = load(path, overrides=Overrides(output_dir=workdir))
-    assert loaded.ok and loaded.config is not None, loaded.diagnostics
-    pipeline = build(plan(loaded))
-    pipeline.source = SyntheticSpeaker(utterances, burst=0.6, pause=1.4, speed=speed)
+    pipeline = pipeline_for(path, workdir, SyntheticSpeaker(utterances, burst=0.6, pause=1.4, speed=speed))
     latencies: list[float] = []
 
     def observe(event: Event) -> None:

@@ -14,14 +14,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import SyntheticSpeaker, rss_mib
 from polyglot_emulator import Emulator
-from runner.config.load import load
-from runner.config.overrides import Overrides
 from runner.events import Event, SpokenEvent, TranscriptEvent
-from runner.plan.plan import plan
-from runner.runtime.build import build
 from runner.runtime.session import Session
+from runner.testing.measures import rss_mib
+from runner.testing.sessions import pipeline_for
+from runner.testing.sources import SyntheticSpeaker
 
 VOICES = [("es-ES", "Lucia"), ("fr-FR", "Lea"), ("de-DE", "Vicki"), ("it-IT", "Bianca"), ("pt-BR", "Camila"),
           ("es-MX", "Mia"), ("es-US", "Lupe"), ("ko-KR", "Seoyeon")]
@@ -62,14 +60,9 @@ def soak(emulator: Emulator, minutes: float, targets: int, workdir: Path, speed:
     emulator.knobs.transcribe_max_stream_seconds = 4 * 3600
     path = workdir / "soak.yaml"
     path.write_text(config_text(targets))
-    loaded = load(path, overrides=Overrides(output_dir=workdir))
-    assert loaded.ok and loaded.config is not None, loaded.diagnostics
-    pipeline = build(plan(loaded))
-    pipeline.source = speaker
+    pipeline = pipeline_for(path, workdir, speaker)
     result = SoakResult(speaker.utterances)
-    labels = [t.label for t in loaded.config.targets]
-    result.spoken = dict.fromkeys(labels, 0)
-    session = Session(pipeline)
+    result.spoken = dict.fromkeys((t.label for t in pipeline.config.targets), 0)
 
     def observe(event: Event) -> None:
         if isinstance(event, TranscriptEvent) and event.final:
@@ -83,7 +76,7 @@ def soak(emulator: Emulator, minutes: float, targets: int, workdir: Path, speed:
         elif isinstance(event, SpokenEvent):
             result.spoken[event.scope] += 1
 
-    session._observers.append(observe)
+    session = Session(pipeline, observers=[observe])
     status = asyncio.run(session.run())
     result.rss.append((result.finals, rss_mib()))
     result.ok = status.ok

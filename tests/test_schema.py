@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from runner.cli.app import app
 from runner.config.schema import schema_text
-from tests.conftest import REPO, polyglot, tone_bursts
-from tests.runtime.helpers import run_session
+from runner.testing.cli import polyglot
+from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import run_session
+from tests.conftest import REPO
 
 
 def test_the_checked_in_schema_is_what_the_registry_generates():

@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from tests.conftest import assert_no_traceback, polyglot, tone_bursts
+from runner.testing.cli import assert_no_traceback, polyglot
+from runner.testing.recordings import tone_bursts
 
 SECRETS = {
     "backslash": "sk1\\live\\7f3a",

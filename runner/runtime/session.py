@@ -50,14 +50,21 @@ class Session:
         return (self._loop.time() - self._started_at) if self._loop else 0.0
 
     async def run(self, stop: asyncio.Event | None = None, hard_stop: asyncio.Event | None = None) -> SessionStatus:
-        self._loop = asyncio.get_running_loop()
-        self._started_at = self._loop.time()
+        self._loop = loop = asyncio.get_running_loop()
+        self._started_at = loop.time()
         # Blocking SDK calls (boto3 Translate and Polly, espeak, pocketsphinx) run on threads: enough of them that
         # every target can have its translation and its speech in flight at once (the default is cpu_count + 4).
-        self._loop.set_default_executor(ThreadPoolExecutor(max_workers=8 + 3 * len(self.pipeline.targets),
-                                                           thread_name_prefix="polyglot-io"))
-        stop = stop or asyncio.Event()
-        hard_stop = hard_stop or asyncio.Event()
+        executor = ThreadPoolExecutor(max_workers=8 + 3 * len(self.pipeline.targets), thread_name_prefix="polyglot-io")
+        loop.set_default_executor(executor)
+        try:
+            return await self._run(stop or asyncio.Event(), hard_stop or asyncio.Event())
+        finally:
+            # The threads are the run's and end with it (a call still blocking finishes first), however it ended;
+            # the loop gets a default executor that has started no thread, for whatever it runs next.
+            executor.shutdown(wait=False, cancel_futures=True)
+            loop.set_default_executor(ThreadPoolExecutor())
+
+    async def _run(self, stop: asyncio.Event, hard_stop: asyncio.Event) -> SessionStatus:
         p = self.pipeline
         router = Router(self.status, self.clock)
         router.observers.extend(self._observers)
@@ -147,9 +154,12 @@ class Session:
                                     f"drain deadline of {self.pipeline.config.drain_timeout:g}s")
                     pending.clear()
         finally:
-            stop_wait.cancel()
-            hard_wait.cancel()
-            health.cancel()
+            # Cancelled from outside (the task running Session.run): the stages must end before the engines and
+            # sinks they use are closed, and must not outlive the run.
+            helpers = {stop_wait, hard_wait, health}
+            for task in helpers | pending:
+                task.cancel()
+            await asyncio.wait(helpers | pending)
         targets, stt = self.status.health(self.clock())  # and a last snapshot, of how the run ended
         await router.emit(HealthEvent(scope=SESSION_SCOPE, at=self.clock(), targets=targets, speech_to_text=stt))
 
@@ -264,17 +274,19 @@ async def _unless_stopped(work: Coroutine[Any, Any, None], *stops: asyncio.Event
     (opening a FIFO that has no writer yet, warming engines up) must not keep Ctrl-C or SIGTERM waiting."""
     task = asyncio.ensure_future(work)
     waiters = {asyncio.ensure_future(stop.wait()) for stop in stops}
+    finished = False
     try:
         await asyncio.wait({task, *waiters}, return_when=asyncio.FIRST_COMPLETED)
+        finished = task.done()
     finally:
         for waiter in waiters:
             waiter.cancel()
-    if task.done():
+        if not finished:  # a stop came first, or the run itself is cancelled: the work must not go on without it
+            task.cancel()
+            await asyncio.wait({task})
+    if finished:
         task.result()
-        return True
-    task.cancel()
-    await asyncio.wait({task})
-    return False
+    return finished
 
 
 def _require_an_output(groups: list[SinkGroup]) -> None:

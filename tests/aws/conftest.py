@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from polyglot_emulator import Emulator
-from tests.conftest import LIBRIVOX
 
 
 @pytest.fixture(scope="session")
@@ -20,23 +18,20 @@ def emulator_server() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
-    """The emulator, reset; this process's environment points the AWS SDKs at it (and nowhere else)."""
+    """The emulator, reset; this process's environment points the AWS SDKs at it."""
     emulator_server.knobs.reset()
     assert emulator_server.state is not None
     emulator_server.state.reset()
-    for name, value in emulator_server.env().items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aws of the machine's
+    use_emulator(emulator_server.env(), monkeypatch, tmp_path)
     return emulator_server
 
 
-def reference_script() -> list[str]:
-    """What the LibriVox speaker really says in the three-utterance recording, in order."""
-    lines = {}
-    for line in (LIBRIVOX / "transcription").read_text().splitlines():
-        m = re.match(r"<s> (.*) </s> \((.*)\)", line)
-        if m:
-            lines[m.group(2)] = m.group(1)
-    return [lines[f"sense_and_sensibility_01_austen_64kb-0{n}"] for n in (880, 890, 930)]
+def use_emulator(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """Point this process's AWS SDKs at an emulator (its ``env``) and nowhere else: no profile, no ~/.aws of the
+    machine's (HOME is ``home``)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+

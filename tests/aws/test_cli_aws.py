@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot
+from runner.testing.cli import assert_no_traceback, polyglot
+from tests.conftest import REPO, THREE_UTTERANCES
 
 
 def one_line_error(result, code):

@@ -10,10 +10,11 @@ import srt
 
 from polyglot_emulator.backend import FIXTURES
 from polyglot_emulator.knobs import Fault
-from tests.aws.conftest import reference_script
-from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot, tone_bursts
+from runner.testing.cli import assert_no_traceback, polyglot
+from runner.testing.recordings import three_utterances_transcript, tone_bursts
+from runner.testing.sessions import run_session
+from tests.conftest import REPO, THREE_UTTERANCES
 from tests.io.test_alsa_devices import alsa_home
-from tests.runtime.helpers import run_session
 
 
 def events_of(path):
@@ -28,7 +29,7 @@ def non_silent(path, rate):
 
 
 def test_en_to_zh(emulator, tmp_path):
-    emulator.knobs.transcribe_script = reference_script()
+    emulator.knobs.transcribe_script = three_utterances_transcript()
     home = alsa_home(tmp_path)
     (home / ".asoundrc").write_text((home / ".asoundrc").read_text().replace("pcm.speaker", "pcm.!default"))
     result = polyglot("run", REPO / "pipelines/en-to-zh.yaml", "--input", THREE_UTTERANCES, "--fast",
@@ -39,7 +40,7 @@ def test_en_to_zh(emulator, tmp_path):
     [stream] = state.calls("transcribe.stream")
     assert stream["language"] == "en-US" and stream["sample_rate"] == "16000" and stream["stability"] == "high"
     assert abs(stream["audio_bytes"] - soundfile.info(str(THREE_UTTERANCES)).frames * 2) < 3200
-    chinese = [FIXTURES[line]["zh"] for line in reference_script()]
+    chinese = [FIXTURES[line]["zh"] for line in three_utterances_transcript()]
     assert [c["target"] for c in state.calls("translate")] == ["zh"] * 3
     assert all(c["user_agent"].startswith("polyglot/") for c in state.calls("translate"))
     speech = state.calls("polly.synthesize")
@@ -54,7 +55,7 @@ def test_en_to_zh(emulator, tmp_path):
 
 
 def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
-    emulator.knobs.transcribe_script = reference_script()
+    emulator.knobs.transcribe_script = three_utterances_transcript()
     env = {**emulator.env(), "HOME": str(tmp_path), "POLYGLOT_LISTEN_PORT": "0"}
     synced = polyglot("lexicons", "sync", REPO / "pipelines/broadcast.yaml", env=env)  # Polly needs them first
     assert synced.returncode == 0, synced.stderr
@@ -81,7 +82,7 @@ def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
         assert billed == call["request_characters"] == sum(len(t) for t in translations[language])
     assert streams["Lucia"]["lexicons"] == "esnames"
     assert streams["Vicki"]["format"] == "mp3" and streams["Vicki"]["sample_rate"] == "24000"
-    assert [t for t in translations["fr-FR"]] == [FIXTURES[line]["fr"] for line in reference_script()]
+    assert [t for t in translations["fr-FR"]] == [FIXTURES[line]["fr"] for line in three_utterances_transcript()]
     french = [c for c in state.calls("translate") if c["target"] == "fr"]
     assert all(c["settings"] == {"Formality": "FORMAL"} for c in french)
     assert translations["es-ES"][2] == "Incluso podría haber sido hecho amable él."  # Apertium, behind Translate

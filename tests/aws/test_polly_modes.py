@@ -6,8 +6,8 @@ import soundfile
 
 from polyglot_emulator import Fault
 from runner.events import NoticeEvent
-from tests.conftest import tone_bursts
-from tests.runtime.helpers import run_session
+from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import run_session
 
 
 def pipeline(rec, target, tts="{provider: polly}", script="[one, two]"):

@@ -51,3 +51,12 @@ def test_a_stream_the_service_ends_is_a_clean_end(emulator):
     emulator.knobs.transcribe_script = [f"line {n}" for n in range(3)]
     engine = AmazonTranscribe(context_for(AwsConfig()), "en-US", defaults(TranscribeOptions))
     assert transcribe(engine, bursts(3)) == ["line 0", "line 1", "line 2"]
+
+
+def test_every_client_uses_the_process_event_loop_group():
+    """smithy's private hook still builds the client's bootstrap: no event loop thread per stream."""
+    from awscrt.io import ClientBootstrap
+
+    from runner.engines.aws.transport import CheckedCRTClient
+
+    assert CheckedCRTClient()._client_bootstrap is ClientBootstrap.get_or_create_static_default()

@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import THREE_UTTERANCES, assert_no_traceback
+from runner.testing.cli import assert_no_traceback
+from tests.conftest import THREE_UTTERANCES
 from tests.extras import missing_without, polyglot_with_only, popen_with_only
 
 BROADCAST = "pipelines/broadcast.yaml"

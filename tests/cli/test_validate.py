@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.conftest import REPO, assert_no_traceback, polyglot
+from runner.testing.cli import assert_no_traceback, polyglot
+from tests.conftest import REPO
 
 BAD_CONFIGS = {
     "syntax": ("version: 1\nsource: [1, 2\n", "error[syntax]"),

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from runner.config.load import load
-from tests.conftest import THREE_UTTERANCES, assert_no_traceback, polyglot
+from runner.testing.cli import assert_no_traceback, polyglot
+from tests.conftest import THREE_UTTERANCES
 
 BASE = f"""\
 version: 1

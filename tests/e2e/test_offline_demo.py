@@ -7,7 +7,8 @@ import numpy as np
 import soundfile
 import srt
 
-from tests.conftest import REPO, assert_no_traceback, polyglot
+from runner.testing.cli import assert_no_traceback, polyglot
+from tests.conftest import REPO
 
 
 def test_offline_demo_end_to_end(tmp_path):

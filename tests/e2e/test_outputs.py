@@ -12,7 +12,8 @@ import time
 import pytest
 import srt
 
-from tests.conftest import assert_no_traceback, polyglot, tone_bursts
+from runner.testing.cli import assert_no_traceback, polyglot
+from runner.testing.recordings import tone_bursts
 
 FAKE = """\
 version: 1

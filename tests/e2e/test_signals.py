@@ -8,7 +8,7 @@ import time
 
 import soundfile
 
-from tests.conftest import tone_bursts
+from runner.testing.recordings import tone_bursts
 
 
 def start(config, out):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import tone_bursts
+from runner.testing.recordings import tone_bursts
 
 CONFIG = """\
 version: 1

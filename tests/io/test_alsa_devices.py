@@ -8,7 +8,9 @@ import textwrap
 import numpy as np
 import soundfile
 
-from tests.conftest import REPO, THREE_UTTERANCES, assert_no_traceback, polyglot, tone_bursts
+from runner.testing.cli import assert_no_traceback, polyglot
+from runner.testing.recordings import tone_bursts
+from tests.conftest import REPO, THREE_UTTERANCES
 
 
 def alsa_home(tmp_path, infile=None):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import srt
 
-from tests.conftest import tone_bursts
+from runner.testing.recordings import tone_bursts
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -24,8 +24,8 @@ from runner.runtime.build import build
 from runner.runtime.router import Router
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
-from tests.conftest import tone_bursts
-from tests.runtime.helpers import planned
+from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import planned
 
 CONFIG = """\
 version: 1

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from polyglot_emulator import Emulator, Fault
-from tests.conftest import REPO, assert_no_traceback, polyglot, tone_bursts
+from runner.testing.cli import assert_no_traceback, polyglot
+from runner.testing.recordings import tone_bursts
+from tests.conftest import REPO
 
 SCRIPT = [f"sentence number {n} of the talk" for n in range(1, 13)]
 VOICES = {"es-ES": "Lucia", "fr-FR": "Lea", "de-DE": "Vicki", "it-IT": "Bianca", "pt-BR": "Camila",

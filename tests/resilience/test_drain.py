@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from runner.events import NoticeEvent, TranscriptEvent
-from tests.conftest import tone_bursts
-from tests.runtime.helpers import run_session
+from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import run_session
 
 CONFIG = """\
 version: 1

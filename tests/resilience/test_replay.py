@@ -4,22 +4,21 @@ says what it truly could not replay."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 
-import numpy as np
 import pytest
 
 from polyglot_emulator import Fault
-from runner.engines.base import SpeechToText
-from runner.errors import TransientEngineError
 from runner.events import NoticeEvent
-from runner.frames import AudioFrame, Transcript
+from runner.frames import AudioFrame
 from runner.retry import RetryPolicy
 from runner.runtime import stt
 from runner.runtime.router import Router
 from runner.runtime.status import SessionStatus
-from tests.conftest import tone_bursts
-from tests.runtime.helpers import run_session
+from runner.testing.fakes import ScriptedRecognizer
+from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import run_session
+from runner.testing.sources import tone_pattern
 
 SCRIPT = [f"sentence number {n}" for n in range(1, 21)]
 CONFIG = """\
@@ -56,42 +55,13 @@ def test_a_dropped_stream_loses_nothing_when_the_file_runs_ahead(emulator, tmp_p
     assert sent_after_drop < 32.0  # the second stream got the unanswered audio again, not the whole file
 
 
-class Deaf(SpeechToText):
-    """Hears nothing worth a transcript; fails once after ``fail_after`` seconds of audio."""
-
-    def __init__(self, fail_after: float) -> None:
-        self.fail_after = fail_after
-        self.sessions: list[list[AudioFrame]] = []
-
-    @classmethod
-    def create(cls, request):  # pragma: no cover - built directly by the tests
-        raise NotImplementedError
-
-    async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
-        received: list[AudioFrame] = []
-        self.sessions.append(received)
-        async for frame in frames:
-            received.append(frame)
-            if len(self.sessions) == 1 and frame.end >= self.fail_after:
-                raise TransientEngineError("connection lost")
-        return
-        yield  # an async generator that yields nothing
+def deaf(fail_after: float) -> ScriptedRecognizer:
+    """Hears nothing worth a transcript (no sound is loud enough); its first stream fails after ``fail_after``
+    seconds of audio."""
+    return ScriptedRecognizer([], threshold=1.0, silence=0.3, fail_after=fail_after)
 
 
-async def live(pattern: list[tuple[float, bool]]) -> AsyncIterator[AudioFrame]:
-    """A paced source: (seconds, loud) stretches of tone or silence in 100 ms frames."""
-    position = 0.0
-    for seconds, loud in pattern:
-        for _ in range(round(seconds * 10)):
-            t = np.arange(1600) / 16000
-            samples = 0.3 * np.sin(2 * np.pi * 440 * t) if loud else np.zeros(1600)
-            frame = AudioFrame((samples * 32767).astype("<i2").tobytes(), 16000, 1, position)
-            position = frame.end
-            yield frame
-            await asyncio.sleep(0)
-
-
-def run_stage(engine: Deaf, source: AsyncIterator[AudioFrame]) -> tuple[SessionStatus, list[NoticeEvent]]:
+def run_stage(engine: ScriptedRecognizer, source: AsyncIterator[AudioFrame]) -> tuple[SessionStatus, list[NoticeEvent]]:
     status = SessionStatus(name="test", targets={})
     notices: list[NoticeEvent] = []
 
@@ -108,22 +78,20 @@ def run_stage(engine: Deaf, source: AsyncIterator[AudioFrame]) -> tuple[SessionS
 
 def test_speech_beyond_the_replay_bound_is_reported_lost_with_its_span(monkeypatch):
     monkeypatch.setattr(stt, "MAX_REPLAY_SECONDS", 2.0)
-    engine = Deaf(fail_after=4.95)  # fails on the 50th frame, which ends at 5 s
-    status, notices = run_stage(engine, live([(5.0, True), (1.0, True)]))
+    engine = deaf(fail_after=4.95)  # fails on the 50th frame, which ends at 5 s
+    status, notices = run_stage(engine, tone_pattern([(5.0, True), (1.0, True)]))
     lost = [n for n in notices if n.code == "audio-lost"]
     assert len(lost) == 1 and lost[0].level == "error"
     assert "from 0.0s to 3.0s" in lost[0].message  # 5 s sent, the last 2 s kept for the replay
     assert status.source_errors  # the run does not end ok
-    replayed = engine.sessions[1]
-    assert replayed[0].start == pytest.approx(3.0)
+    assert engine.stream_starts[1] == pytest.approx(3.0)  # where the replay began
 
 
 def test_silence_let_go_is_not_reported_and_not_replayed(monkeypatch):
     monkeypatch.setattr(stt, "MAX_REPLAY_SECONDS", 2.0)
-    engine = Deaf(fail_after=4.95)
-    status, notices = run_stage(engine, live([(4.0, False), (1.0, True), (1.0, False)]))
+    engine = deaf(fail_after=4.95)
+    status, notices = run_stage(engine, tone_pattern([(4.0, False), (1.0, True), (1.0, False)]))
     assert not [n for n in notices if n.code == "audio-lost"]
     assert not status.source_errors
-    replayed = engine.sessions[1]
     # the 2 s kept are 1 s of quiet then the sound: the replay starts half a second before the sound
-    assert replayed[0].start == pytest.approx(3.5)
+    assert engine.stream_starts[1] == pytest.approx(3.5)

@@ -3,52 +3,10 @@ streams closed when idle (or found ended by the service) and reopened without lo
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
-import soundfile
-
-from runner.events import Event, NoticeEvent
-from runner.frames import AudioFrame
-from runner.io.sources.base import AudioSource
-from runner.runtime.build import build
-from runner.runtime.session import Session
-from tests.conftest import tone_bursts
-from tests.runtime.helpers import Run, planned, run_session
-
-
-class StallingSource(AudioSource):
-    """A recording that stops delivering audio for ``stall`` seconds after ``at`` seconds (a stuck device)."""
-
-    def __init__(self, path, at: float, stall: float) -> None:
-        super().__init__(16000)
-        self.data, _ = soundfile.read(str(path), dtype="int16")
-        self.at, self.stall = at, stall
-
-    def describe(self) -> str:
-        return "stalling test source"
-
-    def stop(self) -> None:
-        pass
-
-    async def frames(self) -> AsyncIterator[AudioFrame]:
-        stalled = False
-        for i in range(0, len(self.data), 1600):
-            start = i / 16000
-            if start >= self.at and not stalled:
-                stalled = True
-                await asyncio.sleep(self.stall)
-            yield AudioFrame(self.data[i:i + 1600].tobytes(), 16000, 1, start)
-            await asyncio.sleep(0)
-
-
-def run_with_source(config_path, output_dir, source) -> Run:
-    pipeline = build(planned(config_path, output_dir=output_dir))
-    pipeline.source = source
-    events: list[Event] = []
-    status = asyncio.run(Session(pipeline, observers=[events.append]).run())
-    return Run(status, events)
-
+from runner.events import NoticeEvent
+from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import run_session
+from runner.testing.sources import StallingSource
 
 TRANSCRIBE = """\
 version: 1
@@ -67,7 +25,7 @@ def test_transcribe_is_kept_alive_through_a_stalled_source(emulator, tmp_path, w
     emulator.knobs.transcribe_idle_timeout = 1.5  # the real service: 15 s
     rec = tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=1.0)
     config = write_config(TRANSCRIBE.format(rec=rec, keepalive=0.4, extra=""))
-    run = run_with_source(config, tmp_path, StallingSource(rec, at=1.2, stall=3.0))
+    run = run_session(config, tmp_path, source=StallingSource(rec, at=1.2, stall=3.0))
     assert [f.text for f in run.finals()] == ["one", "two", "three"] and run.status.ok
     assert not [e for e in run.of(NoticeEvent) if e.code == "reconnect"]  # the stream never dropped
     second = run.finals()[1]
@@ -79,7 +37,7 @@ def test_without_keepalive_the_service_would_end_the_stream(emulator, tmp_path, 
     emulator.knobs.transcribe_idle_timeout = 1.5
     rec = tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=1.0)
     config = write_config(TRANSCRIBE.format(rec=rec, keepalive=10, extra=""))
-    run = run_with_source(config, tmp_path, StallingSource(rec, at=1.2, stall=3.0))
+    run = run_session(config, tmp_path, source=StallingSource(rec, at=1.2, stall=3.0))
     assert "no new audio was received" in run.status.source_errors[0]
 
 

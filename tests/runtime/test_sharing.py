@@ -7,55 +7,27 @@ from collections.abc import Hashable
 
 import pytest
 
-from runner.engines.base import EngineRequest, Translator
 from runner.errors import TransientEngineError
 from runner.runtime.sharing import SharedTranslator, share
+from runner.testing.fakes import EchoTranslator, FaultOptions
 
 
-class CountingTranslator(Translator):
-    """Answers after a moment, counting calls; fails the first ``failures`` of them."""
-
-    provider = "counting"
-
-    def __init__(self, key: Hashable | None, failures: int = 0) -> None:
-        self.key = key
-        self.failures = failures
-        self.calls: list[str] = []
-        self.starts = 0
-        self.closes = 0
-
-    @classmethod
-    def create(cls, request: EngineRequest) -> CountingTranslator:
-        raise NotImplementedError
-
-    def sharing_key(self) -> Hashable | None:
-        return self.key
-
-    async def start(self) -> None:
-        self.starts += 1
-        await asyncio.sleep(0.01)
-
-    async def translate(self, text: str, source: str | None = None) -> str:
-        self.calls.append(text)
-        await asyncio.sleep(0.02)
-        if len(self.calls) <= self.failures:
-            raise TransientEngineError("throttled")
-        return f"<{text}>"
-
-    async def aclose(self) -> None:
-        self.closes += 1
+def counting(key: Hashable | None, failures: int = 0) -> EchoTranslator:
+    """Answers "[es] text" after a moment, counting calls, starts and closes; fails the first ``failures`` calls."""
+    return EchoTranslator("[es] ", latency=0.02, faults=FaultOptions(fail_first=failures), start_latency=0.01,
+                          sharing=key)
 
 
 def test_equal_keys_share_one_translator_and_none_never_does():
-    es_es, es_us, fr, own_a, own_b = (CountingTranslator("es"), CountingTranslator("es"), CountingTranslator("fr"),
-                                      CountingTranslator(None), CountingTranslator(None))
+    es_es, es_us, fr, own_a, own_b = (counting("es"), counting("es"), counting("fr"),
+                                      counting(None), counting(None))
     out = share([es_es, fr, es_us, own_a, own_b])
     assert isinstance(out[0], SharedTranslator) and out[0] is out[2] and out[0].inner is es_es
     assert out[1] is fr and out[3] is own_a and out[4] is own_b
 
 
 def test_every_target_gets_the_text_from_one_call():
-    inner = CountingTranslator("es")
+    inner = counting("es")
     shared = SharedTranslator(inner)
 
     async def main() -> list[str]:
@@ -65,13 +37,13 @@ def test_every_target_gets_the_text_from_one_call():
         await asyncio.gather(shared.aclose(), shared.aclose(), shared.aclose())
         return texts
 
-    assert asyncio.run(main()) == ["<hello>"] * 3 + ["<again>"] * 3
-    assert inner.calls == ["hello", "again"]
+    assert asyncio.run(main()) == ["[es] hello"] * 3 + ["[es] again"] * 3
+    assert inner.requests == ["hello", "again"]
     assert inner.starts == 1 and inner.closes == 1
 
 
 def test_a_failed_call_is_asked_again_by_the_retry():
-    inner = CountingTranslator("es", failures=1)
+    inner = counting("es", failures=1)
     shared = SharedTranslator(inner)
 
     async def main() -> tuple[list[object], list[str]]:
@@ -81,11 +53,11 @@ def test_a_failed_call_is_asked_again_by_the_retry():
 
     first, retried = asyncio.run(main())
     assert all(isinstance(r, TransientEngineError) for r in first)  # both targets saw the failure
-    assert retried == ["<hi>", "<hi>"] and inner.calls == ["hi", "hi"]  # and their retries made one new call
+    assert retried == ["[es] hi", "[es] hi"] and inner.requests == ["hi", "hi"]  # and their retries made one new call
 
 
 def test_a_cancelled_target_does_not_cancel_the_others():
-    shared = SharedTranslator(CountingTranslator("es"))
+    shared = SharedTranslator(counting("es"))
 
     async def main() -> str:
         cut = asyncio.create_task(shared.translate("hello"))
@@ -96,4 +68,4 @@ def test_a_cancelled_target_does_not_cancel_the_others():
             await cut
         return await kept
 
-    assert asyncio.run(main()) == "<hello>"
+    assert asyncio.run(main()) == "[es] hello"

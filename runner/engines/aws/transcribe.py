@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SERVICE = "Amazon Transcribe"
 CONNECT_TIMEOUT = 15.0  # an untrusted certificate makes awscrt hang ~14 s before it fails
+CLOSE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -177,13 +178,13 @@ class AmazonTranscribe(SpeechToText):
         timeline = Timeline()
         sender = asyncio.create_task(self._send(stream, frames, timeline))
         receiver = self._receive(results, timeline)
+        result: asyncio.Future[Transcript] | None = None
         try:
             while True:
                 result = asyncio.ensure_future(anext(receiver))
                 await asyncio.wait({result, sender}, return_when=asyncio.FIRST_COMPLETED)
                 if not result.done():  # the sender stopped first: an error from the source, or its end
                     if sender.exception() is not None:
-                        result.cancel()
                         raise sender.exception()  # type: ignore[misc]
                     await asyncio.wait({result})
                 try:
@@ -195,10 +196,16 @@ class AmazonTranscribe(SpeechToText):
             sender.result()
         finally:
             await cancel_and_wait(sender)
-            await receiver.aclose()
             await close_input(stream)  # ends awscrt's request-body writer, else pending until collected
             with contextlib.suppress(Exception):
                 await client.close()
+            if result is not None:
+                # A read still waiting for the service (the stream was stopped, or the source failed) ends now
+                # that the connection is closed. Cancelled, it would leave awscrt a cancelled future to resolve
+                # from its own thread (InvalidStateError); it is cancelled only if it does not end.
+                await asyncio.wait({result}, timeout=CLOSE_TIMEOUT)
+                await cancel_and_wait(result)
+            await receiver.aclose()
 
     async def _send(self, stream: Any, frames: AsyncIterator[AudioFrame], timeline: Timeline) -> None:
         """The frames as AudioEvents; silence when the source has nothing for ``keepalive`` seconds, because

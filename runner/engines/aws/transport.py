@@ -1,5 +1,6 @@
-"""The awscrt HTTP/2 transport of the smithy-based streaming clients, with one correction: a response stream
-that the connection cut short ends with an error instead of looking like a clean end.
+"""The awscrt HTTP/2 transport of the smithy-based streaming clients, with two changes: a response stream that
+the connection cut short ends with an error instead of looking like a clean end, and every client uses the
+process's awscrt event loop group instead of starting one of its own (SharedCRTEventLoop).
 
 smithy-http's ``AWSCRTHTTPResponse.chunks`` stops at the first empty read, whether awscrt completed the
 stream normally or because the connection was lost. An event stream then just ends, and a Transcribe session
@@ -21,7 +22,8 @@ from concurrent.futures import Future, InvalidStateError
 from types import TracebackType
 from typing import Any
 
-from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPResponse
+from awscrt.io import ClientBootstrap
+from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPResponse, _AWSCRTEventLoop
 
 
 class CheckedCRTResponse(AWSCRTHTTPResponse):
@@ -37,7 +39,22 @@ class CheckedCRTResponse(AWSCRTHTTPResponse):
             raise error
 
 
+class SharedCRTEventLoop(_AWSCRTEventLoop):
+    """awscrt's process-wide event loop group and host resolver, for every client.
+
+    smithy gives each client an event loop thread of its own (with its epoll and eventfd descriptors), which lives
+    until the client object is collected. A stream stopped by a cancellation is referenced by the exception's
+    traceback (through the frame that used it) until the next full garbage collection, and so were its thread
+    and descriptors; every Transcribe stream (one per reconnect) and every target's Polly stream had one."""
+
+    def _initialize_default_loop(self) -> ClientBootstrap:
+        return ClientBootstrap.get_or_create_static_default()
+
+
 class CheckedCRTClient(AWSCRTHTTPClient):
+    def __init__(self) -> None:
+        super().__init__(eventloop=SharedCRTEventLoop())
+
     async def _await_response(self, stream: Any) -> AWSCRTHTTPResponse:
         response = await super()._await_response(stream)
         return CheckedCRTResponse(status=response.status, fields=response.fields, stream=stream)
