@@ -48,10 +48,18 @@ async def http_fault(state: State, response: Response, operation: str, fault: Fa
     later in a stream."""
     op = errors.OPERATIONS[operation]
     if fault.kind == "http":
-        await errors.reply(state, response, operation, fault.error or op.failure, fault.message, **fault.fields)
+        error = fault.error or op.failure
+        if op.service == "s3":
+            await errors.s3_reply(state, response, operation, error, fault.message)
+        else:
+            await errors.reply(state, response, operation, error, fault.message, **fault.fields)
         return True
     if fault.kind == "throttle" and fault.after == 0:  # later on a stream: an exception event
-        await errors.reply(state, response, operation, op.throttle, fault.message, **throttle_members(op.service))
+        if op.service == "s3":
+            await errors.s3_reply(state, response, operation, op.throttle, fault.message)
+        else:
+            await errors.reply(state, response, operation, op.throttle, fault.message,
+                               **throttle_members(op.service))
         return True
     if fault.kind == "drop" and fault.after == 0:
         await response.drop()

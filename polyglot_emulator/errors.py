@@ -42,8 +42,13 @@ STATUS: dict[str, dict[str, int]] = {
         "BadRequestException": 400, "ConflictException": 409, "InternalFailureException": 500,
         "LimitExceededException": 429, "ServiceUnavailableException": 503,
     },
-    "s3": {"InvalidRequest": 400, "NoSuchKey": 404},
+    "s3": {"InvalidRequest": 400, "NoSuchKey": 404, "InternalError": 500, "SlowDown": 503},
 }
+
+# Errors a service sends that its model has no shape for: S3's model lists few of its errors, its error-code
+# documentation many more. These are in botocore's retry configuration (_retry.json) as S3's transient errors;
+# tests/aws/test_service_errors.py checks that they are, instead of checking the model.
+UNMODELLED = {"s3": frozenset({"InternalError", "SlowDown"})}
 
 # The member that carries the message: Polly's shapes say "message", the others "Message".
 MESSAGE_MEMBER = {"polly": "message", "translate": "Message", "transcribe": "Message", "s3": "Message"}
@@ -97,6 +102,8 @@ OPERATIONS: dict[str, Operation] = {
         "BadRequestException", "ConflictException", "InternalFailureException", "LimitExceededException",
         "ServiceUnavailableException"}), failure="InternalFailureException", throttle="LimitExceededException"),
     "s3.get": Operation("s3", "GetObject", frozenset({"NoSuchKey"})),
+    "s3.put": Operation("s3", "PutObject", frozenset({"InvalidRequest", "InternalError", "SlowDown"}),
+                        failure="InternalError", throttle="SlowDown"),
     "s3.unknown": Operation("s3", None, frozenset({"InvalidRequest"})),
 }
 

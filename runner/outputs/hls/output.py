@@ -1,0 +1,221 @@
+"""``hls``: the broadcast as HTTP Live Streaming, for any HLS player behind any web server or CDN.
+
+Every ``segment_seconds`` of the output clock that every timeline has settled (Broadcast.settled_until), each
+language's audio is cut into an MPEG-TS segment (runner.outputs.hls.encoder, in worker threads so the event
+loop never waits on the encoder) and its captions into a WebVTT segment (captions), the speaker's transcript
+too; then the media playlists list them, and the publishers (a folder, S3) get the batch. Live playlists are a
+sliding window of ``window`` segments; when the broadcast ends, the last segment is cut and every playlist gets
+EXT-X-ENDLIST (with ``replay``, each then lists the whole broadcast: a VOD).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from runner.config.model import ComponentChoice, PipelineConfig
+from runner.engines.base import Problem
+from runner.engines.languages import autonym
+from runner.outputs.base import Output
+from runner.outputs.hls import playlists
+from runner.outputs.hls.captions import vtt_segment
+from runner.outputs.hls.encoder import SegmentEncoder
+from runner.outputs.hls.options import HlsOptions
+from runner.outputs.hls.playlists import Entry, Rendition
+from runner.outputs.hls.publish import Batch, File, FolderPublisher, Publisher
+from runner.plan.plan import output_path
+from runner.registry import register
+from runner.runtime.broadcast import Caption, LanguageTimeline
+
+POLL_SECONDS = 0.05  # how often the settled time is looked at: a segment is cut at most this late
+TRANSCRIPT = "transcript"  # the speaker's own words: its subtitle rendition's label
+MIN_LAST_SEGMENT = 0.5  # the last segment is at least this long (it holds the encoder's final packets)
+AAC_MAX_BITS_PER_SAMPLE = 6  # FFmpeg's AAC encoder: at most 6144 bits per 1024-sample frame and channel
+
+
+@register("output", "hls", options=HlsOptions,
+          summary="HTTP Live Streaming: every language's audio and captions, to a folder or S3 (a CDN)")
+class HlsOutput(Output):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options: HlsOptions = self.context.options
+        pipeline = self.context.pipeline
+        self.folder = output_path(self.options.path, pipeline.output_dir) if self.options.path else None
+        self.publishers: list[Publisher] = []
+        self.default = self.options.default_language or pipeline.targets[0].label
+        self.audio = [Rendition(t.label, t.language, autonym(t.language)) for t in pipeline.targets]
+        source_name = f"{autonym(pipeline.language)} ({TRANSCRIPT})"
+        self.subtitles = self.audio + ([Rendition(TRANSCRIPT, pipeline.language, source_name)]
+                                       if self.options.transcript else [])
+        self.encoders: dict[str, SegmentEncoder] = {}
+        self.entries: dict[str, list[Entry]] = {}  # per playlist file name, every segment listed so far
+        self.next_segment = 0
+        self.cut_at: dict[int, float] = {}  # segment -> loop time it was published (the benchmark reads it)
+        self._transcript = _Transcript()
+        self._executor: ThreadPoolExecutor | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    @classmethod
+    def check(cls, config: ComponentChoice, pipeline: PipelineConfig) -> Iterable[Problem]:
+        options: HlsOptions = config.options
+        labels = [t.label for t in pipeline.targets]
+        if options.default_language is not None and options.default_language not in labels:
+            yield Problem(f"{config.pointer}/default_language", f"{options.default_language!r} is not a target of "
+                          f"this pipeline (targets: {', '.join(labels)})", code="hls")
+        most = AAC_MAX_BITS_PER_SAMPLE * options.sample_rate
+        if options.bitrate > most:
+            yield Problem(f"{config.pointer}/bitrate", f"{options.bitrate} b/s is more than AAC carries at "
+                          f"{options.sample_rate} Hz mono (at most {most}); lower it or raise sample_rate",
+                          code="hls")
+        if options.path is None and options.s3 is None:
+            yield Problem(f"{config.pointer}/path", "the stream is published nowhere: give a folder (path) or "
+                          "an S3 bucket (s3)", code="hls")
+        if options.s3 is not None:
+            from runner.outputs.hls.s3 import missing_extra
+
+            missing = missing_extra()
+            if missing:
+                yield Problem(f"{config.pointer}/s3", missing, code="engine-unavailable")
+
+    def describe(self) -> str:
+        return "hls to " + " and ".join(self._destinations())
+
+    def _destinations(self) -> list[str]:
+        where = [str(self.folder)] if self.folder else []
+        if self.options.s3 is not None:
+            where.append(f"s3://{self.options.s3.bucket}/{self.options.s3.prefix}")
+        return where
+
+    def announce(self) -> list[str]:
+        return [f"hls: {where.rstrip('/')}/master.m3u8" for where in self._destinations()]
+
+    async def start(self) -> None:
+        if self.folder is not None:
+            self.publishers.append(FolderPublisher(self.folder))
+        if self.options.s3 is not None:
+            from runner.outputs.hls.s3 import S3Publisher
+
+            self.publishers.append(S3Publisher(self.options.s3, self.context.pipeline, self.context.router))
+        for publisher in self.publishers:
+            await publisher.start()
+        for r in self.audio:
+            self.encoders[r.label] = SegmentEncoder(self.options.sample_rate, self.options.bitrate)
+        self._executor = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                            thread_name_prefix="hls-encoder")
+        self._task = asyncio.create_task(self._segmenter(), name="hls segmenter")
+
+    async def finish(self) -> None:
+        """The broadcast ended: the last segment, the playlists' end, and everything published."""
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.shield(self._task)
+        for publisher in self.publishers:
+            await publisher.finish()
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for publisher in self.publishers:
+            await publisher.aclose()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    # -- segmenting ----------------------------------------------------------------------------------------
+    async def _segmenter(self) -> None:
+        broadcast = self.context.broadcast
+        length = self.options.segment_seconds
+        while True:
+            ended = broadcast.ended  # looked at first: whatever it says, settled_until is at least as new
+            settled = broadcast.settled_until()
+            while (self.next_segment + 1) * length <= settled:
+                start = self.next_segment * length
+                await self._cut(start, start + length, last=False)
+            if ended:  # to the end of the speech, or of the source if it runs longer (a replay is as long)
+                start, end = self.next_segment * length, max(settled, broadcast.now())
+                while start + length < end:
+                    await self._cut(start, start + length, last=False)
+                    start += length
+                await self._cut(start, max(end, start + MIN_LAST_SEGMENT), last=True)
+                return
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def _cut(self, start: float, end: float, last: bool) -> None:
+        """Segment ``next_segment``, [start, end) on the output clock, of every rendition, then publish."""
+        loop = asyncio.get_running_loop()
+        n = self.next_segment
+        timelines = self.context.broadcast.timelines
+        encoded = await asyncio.gather(*(
+            loop.run_in_executor(self._executor, self.encoders[r.label].encode, timelines[r.label].read(start, end),
+                                 last) for r in self.audio))
+        batch = Batch()
+        for r, segment in zip(self.audio, encoded, strict=True):
+            name = f"{r.label}/{n:05d}.ts"
+            batch.segments.append(File(name, segment.data))
+            self._list(f"{r.label}.m3u8", Entry(n, name, segment.duration), batch)
+        for r in self.subtitles:
+            captions = self._transcript.between(self.context.broadcast.source, start, end) \
+                if r.label == TRANSCRIPT else timelines[r.label].captions_between(start, end)
+            open_end = end if r.label == TRANSCRIPT else timelines[r.label].last_end
+            name = f"{r.label}/{n:05d}.vtt"
+            batch.segments.append(File(name, vtt_segment(captions, start, end, open_end)))
+            self._list(f"{r.label}.vtt.m3u8", Entry(n, name, end - start), batch)
+        self._finish_playlists(batch, ended=last)
+        if n == 0:
+            batch.playlists.append(File("master.m3u8", self._master().encode()))
+        self.next_segment += 1
+        for publisher in self.publishers:
+            await publisher.publish(batch)
+        self.cut_at[n] = loop.time()
+
+    def _list(self, playlist: str, entry: Entry, batch: Batch) -> None:
+        entries = self.entries.setdefault(playlist, [])
+        entries.append(entry)
+        if not self.options.replay:
+            # Players still fetching a segment that just left the window get it: deleted a window later.
+            while len(entries) > 2 * self.options.window:
+                batch.removed.append(entries.pop(0).uri)
+
+    def _finish_playlists(self, batch: Batch, ended: bool) -> None:
+        for playlist, entries in self.entries.items():
+            listed = entries if ended and self.options.replay else entries[-self.options.window:]
+            text = playlists.media(listed, self.options.segment_seconds, ended, whole=listed is entries)
+            batch.playlists.append(File(playlist, text.encode()))
+
+    def _master(self) -> str:
+        bandwidth = int(self.options.bitrate * 1.3)  # MPEG-TS and ADTS framing on top of the AAC bit rate
+        return playlists.master(self.audio, self.subtitles, self.default, bandwidth)
+
+
+class _Transcript:
+    """The speaker's captions for the transcript track. A final transcript arrives after its words were said,
+    often after the segment that holds them was published: such a caption is moved to the first segment not
+    yet published (shown late, as long as it was said), never lost."""
+
+    def __init__(self) -> None:
+        self.pending: deque[Caption] = deque()
+        self.seen: deque[tuple[str, int]] = deque(maxlen=1000)
+
+    def between(self, source: LanguageTimeline, start: float, end: float) -> list[Caption]:
+        for c in source.captions:
+            key = (c.utterance, c.sentence)
+            if key in self.seen:
+                continue
+            self.seen.append(key)
+            said_end = c.end if c.end is not None else c.start
+            late = max(0.0, start - c.start)
+            self.pending.append(Caption(c.utterance, c.sentence, c.text, c.start + late, said_end + late))
+        while self.pending and (self.pending[0].end or 0.0) <= start:
+            self.pending.popleft()
+        return [c for c in self.pending if c.start < end]
