@@ -9,6 +9,7 @@ from runner.options import CString, Path_, option
 
 # AAC-LC rates every HLS player decodes; the timeline is 16 kHz speech, so higher rates only cost bits and CPU.
 AAC_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
+DEFAULT_FOLDER = "hls"
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,10 @@ class HlsOptions:
     """HTTP Live Streaming: every language as an audio rendition (AAC) and a WebVTT subtitle rendition, and the
     speaker's transcript as subtitles, for any HLS player behind any web server or CDN."""
 
-    path: Path_ | None = option("hls", doc="Folder the stream is written to, relative to the output folder "
-                                "(null: S3 only). Serve it with any static web server; master.m3u8 is the entry.")
-    s3: S3Options | None = option(None, doc="Also publish to S3 (needs the aws extra).")
+    path: Path_ | None = option(None, doc="Folder the stream is written to, relative to the output folder "
+                                "(default: hls, unless s3 is given: then S3 only). Serve it with any static web "
+                                "server; master.m3u8 is the entry.")
+    s3: S3Options | None = option(None, doc="Publish to S3 (needs the aws extra); with a path too, to both.")
     segment_seconds: float = option(2.0, doc="Length of a segment: a player is at least this far behind the "
                                     "speech.", minimum=1.0, maximum=10.0)
     window: int = option(6, doc="Segments a live playlist lists (at least 3, as HLS requires).", minimum=3,
@@ -42,3 +44,8 @@ class HlsOptions:
     transcript: bool = option(True, doc="Offer the speaker's own words as a subtitle track too.")
     default_language: str | None = option(None, doc="The target label (its language) players start with "
                                           "(default: the first target).", minLength=1)
+
+
+def folder_of(options: HlsOptions) -> str | None:
+    """The folder it writes (relative paths land in the output folder), or None for S3 only."""
+    return options.path or (DEFAULT_FOLDER if options.s3 is None else None)

@@ -24,7 +24,7 @@ from runner.outputs.base import Output
 from runner.outputs.hls import playlists
 from runner.outputs.hls.captions import vtt_segment
 from runner.outputs.hls.encoder import SegmentEncoder
-from runner.outputs.hls.options import HlsOptions
+from runner.outputs.hls.options import HlsOptions, folder_of
 from runner.outputs.hls.playlists import Entry, Rendition
 from runner.outputs.hls.publish import Batch, File, FolderPublisher, Publisher
 from runner.plan.plan import output_path
@@ -44,7 +44,8 @@ class HlsOutput(Output):
         super().__init__(*args, **kwargs)
         self.options: HlsOptions = self.context.options
         pipeline = self.context.pipeline
-        self.folder = output_path(self.options.path, pipeline.output_dir) if self.options.path else None
+        folder = folder_of(self.options)
+        self.folder = output_path(folder, pipeline.output_dir) if folder else None
         self.publishers: list[Publisher] = []
         self.default = self.options.default_language or pipeline.targets[0].label
         self.audio = [Rendition(t.label, t.language, autonym(t.language)) for t in pipeline.targets]
@@ -72,9 +73,6 @@ class HlsOutput(Output):
             yield Problem(f"{config.pointer}/bitrate", f"{options.bitrate} b/s is more than AAC carries at "
                           f"{options.sample_rate} Hz mono (at most {most}); lower it or raise sample_rate",
                           code="hls")
-        if options.path is None and options.s3 is None:
-            yield Problem(f"{config.pointer}/path", "the stream is published nowhere: give a folder (path) or "
-                          "an S3 bucket (s3)", code="hls")
         if options.s3 is not None:
             from runner.outputs.hls.s3 import missing_extra
 
