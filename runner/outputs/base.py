@@ -45,6 +45,11 @@ class Output(ABC):
         """Problems with its options for this pipeline (pure: nothing opened)."""
         return ()
 
+    @classmethod
+    def label(cls, config: ComponentChoice, pipeline: PipelineConfig) -> str:
+        """What ``polyglot graph`` shows of it (pure: nothing opened)."""
+        return cls.type_name
+
     def describe(self) -> str:
         return self.type_name
 

@@ -19,7 +19,7 @@ from runner.redact import masked, redact
 class Node:
     id: str
     label: str
-    kind: str  # source | stt | fanout | lane | translate | synthesize | sink
+    kind: str  # source | stt | fanout | lane | translate | synthesize | sink | output
     children: list[Node] = field(default_factory=list)
 
 
@@ -37,6 +37,8 @@ def stage_graph(plan: Plan) -> Node:
     fanout = Node("fanout", f"fan-out: {len(config.targets)} lane(s)", "fanout")
     stt.children.append(fanout)
     fanout.children += [_lane(t) for t in plan.targets]
+    fanout.children += [Node(f"output{i}", f"output: {o.component.cls.label(o.config, config)} (every language)",
+                             "output") for i, o in enumerate(plan.outputs) if o.component is not None]
     return root
 
 
@@ -78,7 +80,7 @@ def to_text(root: Node) -> str:
 
 
 _SHAPES = {"source": "invhouse", "stt": "box", "fanout": "diamond", "lane": "box", "translate": "box",
-           "synthesize": "box", "sink": "note"}
+           "synthesize": "box", "sink": "note", "output": "folder"}
 
 
 def to_dot(root: Node, name: str) -> str:

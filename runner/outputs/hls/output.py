@@ -80,14 +80,19 @@ class HlsOutput(Output):
             if missing:
                 yield Problem(f"{config.pointer}/s3", missing, code="engine-unavailable")
 
+    @classmethod
+    def label(cls, config: ComponentChoice, pipeline: PipelineConfig) -> str:
+        options: HlsOptions = config.options
+        subtitles = len(pipeline.targets) + (1 if options.transcript else 0)
+        return (f"hls: {len(pipeline.targets)} audio (AAC {options.sample_rate} Hz {options.bitrate // 1000} kb/s) "
+                f"+ {subtitles} subtitle renditions, {options.segment_seconds:g} s segments, to "
+                + " and ".join(destinations(options, pipeline)))
+
     def describe(self) -> str:
         return "hls to " + " and ".join(self._destinations())
 
     def _destinations(self) -> list[str]:
-        where = [str(self.folder)] if self.folder else []
-        if self.options.s3 is not None:
-            where.append(f"s3://{self.options.s3.bucket}/{self.options.s3.prefix}")
-        return where
+        return destinations(self.options, self.context.pipeline)
 
     def announce(self) -> list[str]:
         return [f"hls: {where.rstrip('/')}/master.m3u8" for where in self._destinations()]
@@ -194,6 +199,15 @@ class HlsOutput(Output):
     def _master(self) -> str:
         bandwidth = int(self.options.bitrate * 1.3)  # MPEG-TS and ADTS framing on top of the AAC bit rate
         return playlists.master(self.audio, self.subtitles, self.default, bandwidth)
+
+
+def destinations(options: HlsOptions, pipeline: PipelineConfig) -> list[str]:
+    """Where the stream goes: the folder (as resolved against the output folder) and the bucket."""
+    folder = folder_of(options)
+    where = [str(output_path(folder, pipeline.output_dir))] if folder else []
+    if options.s3 is not None:
+        where.append(f"s3://{options.s3.bucket}/{options.s3.prefix}")
+    return where
 
 
 class _Transcript:

@@ -76,6 +76,10 @@ class ListenerPage(Output):
                           "an access key: anyone who can reach this machine can listen (set key: ${LISTEN_KEY} "
                           "for a private broadcast)", code="listeners", severity="warning")
 
+    @classmethod
+    def label(cls, config: ComponentChoice, pipeline: PipelineConfig) -> str:
+        return f"listeners page on {config.options.host}:{config.options.port}"
+
     def describe(self) -> str:
         return f"listeners page on {self.options.host}:{self.options.port}"
 
