@@ -268,3 +268,20 @@ def test_on_ctrl_c_listeners_get_what_was_heard_then_the_end(tmp_path, write_con
     assert 1 <= len(heard) < 10
     assert got["utterances"] == heard  # all that was heard reached the listener before the end
     assert got["text"][-1]["type"] == "end"
+
+
+def test_the_page_serves_the_runs_hls_stream_too(tmp_path, write_config):
+    async def fetch(url: str, http: aiohttp.ClientSession) -> tuple[int, str]:
+        deadline = time.monotonic() + 20
+        while True:  # the master playlist appears with the first segment
+            async with http.get(f"{url}hls/master.m3u8") as response:
+                if response.status == 200 or time.monotonic() > deadline:
+                    return response.status, await response.text()
+            await asyncio.sleep(0.1)
+
+    (status, text), run, events = run_with_clients(tmp_path, write_config, fetch, extra="}\n  - {type: hls",
+                                                   realtime=False)
+    assert status == 200 and text.startswith("#EXTM3U") and 'LANGUAGE="de-DE"' in text
+    started = next(e for e in events if isinstance(e, SessionEvent) and e.state == "started")
+    assert any(line.endswith("/hls/master.m3u8") and line.startswith("hls: http://") for line in
+               started.detail["listen"])

@@ -67,6 +67,7 @@ class ListenerPage(Output):
         self.port = self.options.port
         self.connections: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
+        self.hls: Path | None = None  # the HLS output's folder, served under /hls/
 
     @classmethod
     def check(cls, config: ComponentChoice, pipeline: PipelineConfig) -> Iterable[Problem]:
@@ -89,6 +90,10 @@ class ListenerPage(Output):
         app.router.add_get("/api/broadcast", self._guarded(self._about))
         app.router.add_get("/ws", self._guarded(self._listen))
         app.router.add_static("/static/", STATIC, follow_symlinks=False, show_index=False)
+        self.hls = None if self.options.key else hls_folder(self.context.pipeline)
+        if self.hls is not None:  # a public page also serves the run's HLS stream (a private one cannot: players
+            self.hls.mkdir(parents=True, exist_ok=True)  # do not carry its key)
+            app.router.add_static("/hls/", self.hls, follow_symlinks=False, show_index=False)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.options.host, self.options.port, reuse_address=True)
@@ -99,7 +104,10 @@ class ListenerPage(Output):
         key = f"?key={self.options.key}" if self.options.key else ""
         host = self.options.host
         shown = lan_address() if host in ("0.0.0.0", "::") else host
-        return [f"listeners: http://{_bracketed(shown)}:{self.port}/{key}"]
+        lines = [f"listeners: http://{_bracketed(shown)}:{self.port}/{key}"]
+        if self.hls is not None:
+            lines.append(f"hls: http://{_bracketed(shown)}:{self.port}/hls/master.m3u8")
+        return lines
 
     @property
     def url(self) -> str:
@@ -172,6 +180,17 @@ class ListenerPage(Output):
         task.add_done_callback(self.connections.discard)
         await task
         return ws
+
+
+def hls_folder(pipeline: PipelineConfig) -> Path | None:
+    """The folder the pipeline's HLS output writes, if it has one that writes a folder."""
+    from runner.outputs.hls.options import folder_of
+    from runner.plan.plan import output_path
+
+    for output in pipeline.outputs:
+        if output.type == "hls" and (folder := folder_of(output.options)):
+            return output_path(folder, pipeline.output_dir)
+    return None
 
 
 def lan_address() -> str:
