@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +56,7 @@ class HlsOutput(Output):
         self.encoders: dict[str, SegmentEncoder] = {}
         self.entries: dict[str, list[Entry]] = {}  # per playlist file name, every segment listed so far
         self.next_segment = 0
-        self.cut_at: dict[int, float] = {}  # segment -> loop time it was published (the benchmark reads it)
+        self.published_at: dict[int, float] = {}  # segment -> wall clock when published (the benchmark reads it)
         self._transcript = _Transcript()
         self._executor: ThreadPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
@@ -180,7 +181,7 @@ class HlsOutput(Output):
         self.next_segment += 1
         for publisher in self.publishers:
             await publisher.publish(batch)
-        self.cut_at[n] = loop.time()
+        self.published_at[n] = time.time()
 
     def _list(self, playlist: str, entry: Entry, batch: Batch) -> None:
         entries = self.entries.setdefault(playlist, [])
