@@ -8,3 +8,4 @@ echo "### overhead";    $py -m bench.overhead --targets 4 --utterances 300
 echo "### first_audio"; $py -m bench.first_audio
 echo "### offline_rtf"; $py -m bench.offline_rtf
 echo "### soak";        $py -m bench.soak --minutes 60 --targets 8 --speed 12
+echo "### hls";         $py -m bench.hls
