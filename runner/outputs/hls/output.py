@@ -18,9 +18,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import av
+
 from runner.config.model import ComponentChoice, PipelineConfig
 from runner.engines.base import Problem
 from runner.engines.languages import autonym
+from runner.events import SESSION_SCOPE
 from runner.outputs.base import Output
 from runner.outputs.hls import playlists
 from runner.outputs.hls.captions import vtt_segment
@@ -134,6 +137,15 @@ class HlsOutput(Output):
 
     # -- segmenting ----------------------------------------------------------------------------------------
     async def _segmenter(self) -> None:
+        """Segments until the broadcast ends. A failure (a full disk, an encoder error) stops this output only,
+        reported; the run and the other outputs go on."""
+        try:
+            await self._segments()
+        except (OSError, av.FFmpegError, ValueError) as exc:
+            await self.context.router.notice(SESSION_SCOPE, "error", "sink-failed",
+                                             f"hls: stopped at segment {self.next_segment}: {exc}")
+
+    async def _segments(self) -> None:
         broadcast = self.context.broadcast
         length = self.options.segment_seconds
         while True:
