@@ -279,8 +279,8 @@ def test_the_page_serves_the_runs_hls_stream_too(tmp_path, write_config):
                     return response.status, await response.text()
             await asyncio.sleep(0.1)
 
-    (status, text), run, events = run_with_clients(tmp_path, write_config, fetch, extra="}\n  - {type: hls",
-                                                   realtime=False)
+    (status, text), run, events = run_with_clients(  # live: the page is up for the whole broadcast (~5 s)
+        tmp_path, write_config, fetch, extra="}\n  - {type: hls, segment_seconds: 1", bursts=6)
     assert status == 200 and text.startswith("#EXTM3U") and 'LANGUAGE="de-DE"' in text
     started = next(e for e in events if isinstance(e, SessionEvent) and e.state == "started")
     assert any(line.endswith("/hls/master.m3u8") and line.startswith("hls: http://") for line in
