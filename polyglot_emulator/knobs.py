@@ -62,6 +62,9 @@ class Knobs:
     polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout
     task_steps: int = 2  # GetSpeechSynthesisTask polls per state (scheduled, inProgress) before completing
     any_engine: bool = False  # benchmarks: every voice accepts every engine (so 32 languages can stream)
+    # benchmarks: every voice also speaks every language Translate serves (DescribeVoices lists them as additional
+    # languages), so a fan-out can go past the ~40 languages Polly voices; the audio stays in the voice's language
+    any_language: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def latency_of(self, operation: str) -> Latency:
@@ -97,7 +100,7 @@ class Knobs:
         fresh = Knobs()
         with self._lock:
             for name in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
-                         "polly_stream_idle_timeout", "task_steps", "any_engine"):
+                         "polly_stream_idle_timeout", "task_steps", "any_engine", "any_language"):
                 setattr(self, name, getattr(fresh, name))
             self.faults.clear()
             self.latency.clear()
@@ -111,7 +114,7 @@ class Knobs:
             for spec in faults:
                 knobs.inject(op, Fault(**spec))
         for key in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
-                    "polly_stream_idle_timeout", "task_steps", "any_engine"):
+                    "polly_stream_idle_timeout", "task_steps", "any_engine", "any_language"):
             if key in data:
                 setattr(knobs, key, data[key])
         return knobs

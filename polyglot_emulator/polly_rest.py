@@ -19,6 +19,7 @@ from polyglot_emulator.backend import CONTENT_TYPES
 from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id
 from polyglot_emulator.http import Request, Response
 from polyglot_emulator.polly_checks import plain_text, synthesis_problem
+from polyglot_emulator.translate import LANGUAGES as TRANSLATE_LANGUAGES
 from polyglot_emulator.voices import BY_ID, VOICES
 from runner.formats import FILE_EXTENSIONS, default_sample_rate
 
@@ -63,14 +64,17 @@ async def _describe_voices(state: State, request: Request, response: Response) -
     if fault is not None and await http_fault(state, response, "polly.voices", fault):
         return
     extra = q.get("IncludeAdditionalLanguageCodes") == "true"
+    any_language = sorted(TRANSLATE_LANGUAGES) if state.knobs.any_language else []
     voices = [v for v in VOICES
               if ("Engine" not in q or q["Engine"] in v.engines or state.knobs.any_engine)
               and ("LanguageCode" not in q or q["LanguageCode"] == v.language_code
-                   or (extra and q["LanguageCode"] in v.additional_languages))]
+                   or (extra and q["LanguageCode"] in (*v.additional_languages, *any_language)))]
     described = [v.describe() for v in voices]
-    if state.knobs.any_engine:
-        for d in described:
+    for d in described:
+        if state.knobs.any_engine:
             d["SupportedEngines"] = ["standard", "neural", "long-form", "generative"]
+        if any_language:
+            d["AdditionalLanguageCodes"] = [*d.get("AdditionalLanguageCodes", []), *any_language]
     await _json(response, {"Voices": described})
 
 
