@@ -96,8 +96,10 @@ class ApertiumPipeline:
         if mode_file is None:
             raise EngineUnavailable(f"Apertium mode '{self.mode}' is not installed ({INSTALL_HINT})")
         try:
-            script = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True,
-                                    text=True, check=True, timeout=10).stdout.strip()
+            # on a thread: at start-up every target starts its pair at once, and the loop has a stream to serve
+            made = await asyncio.to_thread(subprocess.run, ["apertium-wblank-mode", "-z", str(mode_file)],
+                                           capture_output=True, text=True, check=True, timeout=10)
+            script = made.stdout.strip()
             # $1 is the generator option (-g marks unknown words, -n does not); $2 the tagger's (none).
             self._proc = await asyncio.create_subprocess_exec(
                 "bash", "-c", script, "apertium", "-g" if self.mark_unknown else "-n", "",
