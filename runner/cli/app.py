@@ -1,4 +1,4 @@
-"""Commands: run, validate, graph, config, schema, engines, voices, devices, emulator, lexicons."""
+"""Commands: run, validate, graph, config, schema, engines, voices, devices, emulator, lexicons, glossary, init."""
 
 from __future__ import annotations
 
@@ -95,7 +95,9 @@ def run(
         _require_recording(input)
     overrides = Overrides(input=input, realtime=realtime, output_dir=output_dir, drain_timeout=drain_timeout,
                           profile=profile, region=region)
-    raise typer.Exit(run_pipeline(require_plan(file, overrides, online=True), quiet=quiet))
+    from runner.cli.glossary import with_uploaded
+
+    raise typer.Exit(run_pipeline(with_uploaded(require_plan(file, overrides, online=True)), quiet=quiet))
 
 
 @app.command(cls=PlainHelp)
@@ -253,4 +255,39 @@ def lexicons_sync(
         stderr.print(f"{file}: defines no lexicons", markup=False)
         return
     for line in asyncio.run(sync(checked.plan, dry_run)):
+        typer.echo(redact(line))
+
+
+glossary_app = typer.Typer(help="The pipeline's glossary: names and terms for every stage.", no_args_is_help=True)
+app.add_typer(glossary_app, name="glossary")
+
+
+@glossary_app.command("show", cls=PlainHelp)
+def glossary_show(file: ConfigArg) -> None:
+    """Print the glossary as each engine gets it: terms, Transcribe vocabulary, Translate terminology, lexicons."""
+    from runner.cli.glossary import show
+
+    config = require_plan(file).config
+    if config.glossary is None:
+        stderr.print(f"{file}: has no glossary", markup=False)
+        return
+    typer.echo(show(config))
+
+
+@glossary_app.command("sync", cls=PlainHelp)
+def glossary_sync(
+    file: ConfigArg,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Upload the glossary's AWS resources (vocabulary, terminology, lexicons) that are missing or out of date,
+    and delete those they replace."""
+    from runner.cli.glossary import sync
+
+    config = require_plan(file, Overrides(profile=profile, region=region)).config
+    if config.glossary is None:
+        stderr.print(f"{file}: has no glossary", markup=False)
+        return
+    for line in sync(config, dry_run):
         typer.echo(redact(line))

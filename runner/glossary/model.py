@@ -97,6 +97,7 @@ class Glossary:
     language: str  # the speaker's language, the terms' own
     file: Path | None = None  # the glossary file, when it is not inline
     aws: AwsGlossaryOptions = AwsGlossaryOptions()
+    unavailable: frozenset[str] = frozenset()  # AWS resources not uploaded yet, which the run leaves out
 
     def digest(self) -> str:
         """A hash of what the glossary says (not how it is written): equal glossaries, equal resources."""
