@@ -3,7 +3,7 @@
 - speech-to-text: ``speech_to_text_terms`` (Whisper hotwords / initial prompt, keyword boosting), ``fix_transcript``
   (misheard forms written as the term, for recognizers that take no vocabulary), ``transcribe_vocabulary``;
 - translation: ``protected_terms`` (kept or replaced, never translated), ``translate_terminology``;
-- text-to-speech: ``spoken_text`` (pronunciations for engines without lexicons), ``polly_lexicon``.
+- text-to-speech: ``pronunciations`` (for engines without lexicons), ``polly_lexicon``.
 
 The AWS names are those ``polyglot glossary sync`` uploads; ``polyglot run`` leaves out the ones that are not
 uploaded yet (``Glossary.unavailable``), with a warning, rather than fail on them.
@@ -35,18 +35,18 @@ def protected_terms(config: PipelineConfig, language: str) -> list[tuple[str, st
     return config.glossary.translations_into(language) if config.glossary is not None else []
 
 
-def spoken_text(config: PipelineConfig, language: str, text: str, *, espeak: bool = False) -> str:
-    """``text`` with the glossary's pronunciations in ``language``: its alias, or (``espeak``) its espeak-ng
-    phonemes as ``[[...]]`` input."""
+def pronunciations(config: PipelineConfig, language: str, *, espeak: bool = False) -> list[tuple[str, str]]:
+    """(word, what to say instead) in ``language`` for voices without lexicons: its alias, or (``espeak``) its
+    espeak-ng phonemes as ``[[...]]`` input when the glossary gives them."""
     if config.glossary is None:
-        return text
+        return []
     pairs = []
     for written, p in config.glossary.pronunciations_in(language):
         if espeak and p.espeak:
             pairs.append((written, f"[[{p.espeak}]]"))
         elif p.alias:
             pairs.append((written, p.alias))
-    return replace(text, pairs)
+    return pairs
 
 
 def _resources(config: PipelineConfig) -> AwsResources | None:
