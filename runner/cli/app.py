@@ -291,3 +291,47 @@ def glossary_sync(
         return
     for line in sync(config, dry_run):
         typer.echo(redact(line))
+
+
+class EngineSet(str, Enum):
+    offline = "offline"
+    aws = "aws"
+
+
+@app.command(cls=PlainHelp)
+def init(
+    file: Annotated[Path, typer.Argument(help="The pipeline file to write (never overwritten).", metavar="FILE",
+                                         show_default=False)],
+    source: Annotated[str | None, typer.Option(
+        "--source", "-s", metavar="RECORDING|microphone", help="A recording, or 'microphone'.")] = None,
+    language: Annotated[str | None, typer.Option("--language", "-l", metavar="TAG",
+                                                 help="The speaker's language (default en-US).")] = None,
+    engines: Annotated[EngineSet | None, typer.Option("--engines", "-e", metavar=_choices(EngineSet),
+                                                      help="offline (default) or aws.")] = None,
+    target: Annotated[list[str] | None, typer.Option("--target", "-t", metavar="TAG",
+                                                     help="A target language; repeat for more.")] = None,
+) -> None:
+    """Write a commented starter pipeline (asking what the options do not say, on a terminal)."""
+    from runner.cli.init import Answers, write
+
+    ask = sys.stdin.isatty()
+
+    def answer(value: str | None, question: str, default: str) -> str:
+        return value if value is not None else (typer.prompt(question, default=default) if ask else default)
+
+    if file.exists():
+        from runner.errors import SinkError
+
+        raise SinkError(f"{file}: already exists; polyglot init does not overwrite a file")
+    chosen = Answers(
+        file=file,
+        source=answer(source, "Source (a recording, or 'microphone')", "microphone"),
+        language=answer(language, "Speaker's language", "en-US"),
+        engines=answer(engines.value if engines else None, "Engines (offline or aws)", "offline"),
+        targets=tuple(target or answer(None, "Target languages (comma-separated)", "es").replace(",", " ").split()),
+    )
+    if chosen.engines not in ("offline", "aws"):
+        raise typer.BadParameter(f"engines are offline or aws, not {chosen.engines!r}")
+    text = write(chosen)
+    typer.echo(text, nl=False)
+    stderr.print(f"wrote {file}: polyglot validate {file}", markup=False)

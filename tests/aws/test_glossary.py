@@ -135,3 +135,14 @@ def test_a_changed_glossary_replaces_its_resources(emulator, tmp_path):
                        "unchanged vocabulary"]
     now = set(emulator.state.vocabularies) | set(emulator.state.terminologies) | set(emulator.state.lexicons)
     assert len(now) == 3 and len(now & old) == 1  # the vocabulary did not change; the others were replaced
+
+
+def test_init_for_aws_lists_polly_voices_and_validates(emulator, tmp_path):
+    path = tmp_path / "aws.yaml"
+    made = polyglot("init", path, "--engines", "aws", "--source", THREE_UTTERANCES, "--target", "fr-FR",
+                    env=emulator.env())
+    assert made.returncode == 0, made.stderr
+    text = path.read_text()
+    assert "# polly voices for fr-FR:" in text and "Celine" in text and "speech_to_text: {provider: transcribe}" in text
+    checked = polyglot("validate", "--online", path, env=emulator.env())
+    assert checked.returncode == 0, checked.stdout + checked.stderr
