@@ -303,7 +303,7 @@ def init(
     file: Annotated[Path, typer.Argument(help="The pipeline file to write (never overwritten).", metavar="FILE",
                                          show_default=False)],
     source: Annotated[str | None, typer.Option(
-        "--source", "-s", metavar="RECORDING|microphone", help="A recording, or 'microphone'.")] = None,
+        "--source", "-s", metavar="SOURCE", help="A recording, or 'microphone'.")] = None,
     language: Annotated[str | None, typer.Option("--language", "-l", metavar="TAG",
                                                  help="The speaker's language (default en-US).")] = None,
     engines: Annotated[EngineSet | None, typer.Option("--engines", "-e", metavar=_choices(EngineSet),
