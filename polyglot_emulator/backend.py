@@ -22,6 +22,9 @@ from runner.engines.local.apertium import ApertiumPipeline, find_mode
 from runner.engines.local.espeak import EspeakSynthesizer
 from runner.engines.local.pocketsphinx import PocketsphinxOptions, PocketsphinxRecognizer
 from runner.frames import AudioFormat, AudioFrame, Transcript
+from runner.glossary.terms import Fixed
+from runner.glossary.terms import replace as replace_terms
+from runner.glossary.terms import split as split_terms
 from runner.options import defaults
 from runner.testing.fakes import ScriptedRecognizer
 
@@ -61,14 +64,18 @@ class Backend:
         self._synthesizers: dict[tuple[str, int], EspeakSynthesizer] = {}
         self.script_memory: dict[str, int] = {}  # scripted line of each burst heard, across every stream
 
-    async def translate(self, text: str, source: str, target: str) -> str:
+    async def translate(self, text: str, source: str, target: str,
+                        terms: list[tuple[str, str]] | None = None) -> str:
+        """``terms``: a custom terminology's (source term, target term) pairs, which the translation keeps."""
         mode = find_mode(source, target)
         if mode is not None:
             if mode not in self._translators:
                 self._translators[mode] = ApertiumPipeline(mode, False, 10)
-            return await self._translators[mode].translate(text)
+            return await self._translators[mode].translate(text, terms)
         fixture = FIXTURES.get(_key(text), {}).get(base_language(target))
-        return fixture if fixture is not None else f"[{target}] {text}"
+        if fixture is not None and not any(isinstance(p, Fixed) for p in split_terms(text, terms or [])):
+            return fixture
+        return f"[{target}] {replace_terms(text, terms or [])}"
 
     async def speak(self, text: str, language_code: str, fmt: str, rate: int) -> AsyncIterator[bytes]:
         """Speech for ``text``: PCM streams chunk by chunk; encoded formats come whole, then in chunks."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import AsyncGenerator
 
@@ -20,6 +21,7 @@ from polyglot_emulator.http import Request, Response
 from polyglot_emulator.knobs import Fault
 from polyglot_emulator.recognition import Script, identify, recognize_channels, spoken_language
 from runner.frames import AudioFrame, Transcript
+from runner.glossary.terms import replace as replace_terms
 from runner.io.audio import Conformer, from_int16
 
 OPERATION = "transcribe.stream"
@@ -117,6 +119,14 @@ async def handle(state: State, request: Request, response: Response) -> None:
     if (problem := _problem(h)) is not None:
         await errors.reply(state, response, OPERATION, "BadRequestException", problem)
         return
+    names = [n for n in (h.get("x-amzn-transcribe-vocabulary-names") or h.get("x-amzn-transcribe-vocabulary-name")
+                         or "").split(",") if n]
+    from polyglot_emulator.transcribe_vocabularies import fixes  # it imports this module's language codes
+
+    vocabulary = fixes(state, names)
+    if isinstance(vocabulary, str):
+        await errors.reply(state, response, OPERATION, "BadRequestException", vocabulary)
+        return
     rate = int(h["x-amzn-transcribe-sample-rate"])
     channels = int(h.get("x-amzn-transcribe-number-of-channels") or 1)
     headers = [("content-type", "application/vnd.amazon.eventstream"), ("x-amzn-request-id", request_id()),
@@ -145,6 +155,8 @@ async def handle(state: State, request: Request, response: Response) -> None:
                     await _fail(state, response, fault)
                     return
                 result_id = ids.setdefault((channel, transcript.seq), str(uuid.uuid4()))
+                if vocabulary:  # what was heard as a sounds-like is written as its phrase
+                    transcript = dataclasses.replace(transcript, text=replace_terms(transcript.text, vocabulary))
                 spoken = spoken_language(transcript, script) if identify_language else None
                 languages = identify(spoken, options, preferred) if spoken is not None else None
                 await pause(latency.first_byte)

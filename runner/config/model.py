@@ -11,6 +11,7 @@ from typing import Any
 
 from runner import registry
 from runner.config.schema import STAGES
+from runner.glossary.model import Glossary
 from runner.options import parse, resolve_paths
 from runner.retry import RetryPolicy
 
@@ -110,6 +111,7 @@ class PipelineConfig:
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
     output_dir: Path = Path(".")  # where relative sink paths land (-o; see runner.config.overrides)
     outputs: tuple[ComponentChoice, ...] = ()  # broadcast outputs (listener page, HLS, Icecast)
+    glossary: Glossary | None = None  # names and terms every stage must get right (runner.glossary)
 
     @property
     def display_name(self) -> str:
@@ -120,7 +122,8 @@ GENERIC_TARGET_KEYS = {"language", "voice", "format", "sample_rate", "translatio
                        "sinks"}
 
 
-def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> PipelineConfig:
+def build(data: Mapping[str, Any], file: Path, interpolated: set[str],
+          glossary: Glossary | None = None) -> PipelineConfig:
     """Turn schema-valid ``data`` into a :class:`PipelineConfig` (defaults applied, overrides merged). Paths
     of inputs (the source, engines' model files, lexicons) are resolved against the config file's folder."""
     base_dir = file.parent
@@ -150,6 +153,7 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> Pipeli
         secrets=frozenset(interpolated),
         outputs=tuple(_component("output", o["type"], o, f"/outputs/{i}", None)
                       for i, o in enumerate(data.get("outputs", []))),
+        glossary=glossary,
     )
 
 

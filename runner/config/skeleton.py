@@ -39,6 +39,7 @@ def top_level() -> dict[str, Any]:
                 "propertyNames": {"pattern": "^[0-9A-Za-z]{1,20}$"},
                 "additionalProperties": {"$ref": "#/$defs/path"},
             },
+            "glossary": {"$ref": "#/$defs/glossary"},
             "targets": {
                 "type": "array", "minItems": 1, "items": {"$ref": "#/$defs/target"},
                 "description": "One entry per output language. Each target has its own lane, translator, voice and "

@@ -43,9 +43,10 @@ def error_code(client: Any, target: str = "fr") -> str | None:
 class SlowBackend(Backend):
     """The real backend, with translation work of a known length: what the latency knob must not add to."""
 
-    async def translate(self, text: str, source: str, target: str) -> str:
+    async def translate(self, text: str, source: str, target: str,
+                        terms: list[tuple[str, str]] | None = None) -> str:
         await asyncio.sleep(WORK)
-        return await super().translate(text, source, target)
+        return await super().translate(text, source, target, terms)
 
 
 @pytest.fixture(scope="module")

@@ -190,7 +190,8 @@ class AmazonPolly(Synthesizer):
         rate = t.sample_rate or default_sample_rate(t.format, t.engine)
         context = context_for(request.pipeline.aws)
         request_fields = SpeechRequest(voice=t.voice, engine=t.engine, output_format=t.format, sample_rate=rate,
-                                       language_code=o.language_code, lexicons=t.lexicons, text_type=o.text_type,
+                                       language_code=o.language_code, lexicons=_with_glossary(request),
+                                       text_type=o.text_type,
                                        endpoint_url=o.endpoint_url, timeout=o.timeout)
         mode = mode_of(t.engine, o.mode)
         backend: PollyStream | PollySpeech | PollyTask
@@ -226,3 +227,14 @@ class AmazonPolly(Synthesizer):
 
     async def aclose(self) -> None:
         await self.backend.close()
+
+
+def _with_glossary(request: EngineRequest) -> tuple[str, ...]:
+    """The target's lexicons, and the glossary's for its language (uploaded by `polyglot glossary sync`) when
+    there is room: Polly applies at most 5."""
+    from runner.glossary.use import polly_lexicon
+
+    assert request.target is not None
+    lexicons = request.target.lexicons
+    name = polly_lexicon(request.pipeline, request.target.language)
+    return (*lexicons, name) if name is not None and name not in lexicons and len(lexicons) < 5 else lexicons

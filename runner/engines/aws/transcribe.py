@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -123,8 +124,12 @@ class AmazonTranscribe(SpeechToText):
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         from runner.engines.aws.context import context_for
+        from runner.glossary.use import transcribe_vocabulary
 
         o: TranscribeOptions = request.options
+        vocabulary = transcribe_vocabulary(request.pipeline)
+        if vocabulary is not None and vocabulary not in o.vocabulary_names and not o.identify_language:
+            o = dataclasses.replace(o, vocabulary_names=(*o.vocabulary_names, CString(vocabulary)))
         return cls(context_for(request.pipeline.aws), o.language_code or request.source_language, o)
 
     async def start(self) -> None:
