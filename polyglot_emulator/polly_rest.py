@@ -71,11 +71,11 @@ async def _describe_voices(state: State, request: Request, response: Response) -
               and ("LanguageCode" not in q or q["LanguageCode"] == v.language_code
                    or (extra and q["LanguageCode"] in (*v.additional_languages, *any_language)))]
     described = [v.describe() for v in voices]
-    for d in described:
+    for v, d in zip(voices, described, strict=True):
         if state.knobs.any_engine:
             d["SupportedEngines"] = ["standard", "neural", "long-form", "generative"]
         if any_language:
-            d["AdditionalLanguageCodes"] = [*d.get("AdditionalLanguageCodes", []), *any_language]
+            d["AdditionalLanguageCodes"] = [*v.additional_languages, *any_language]
     await _json(response, {"Voices": described})
 
 
