@@ -7,9 +7,14 @@ next, so this drives the same ONNX session chunk by chunk with its state kept.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
+
+# onnxruntime (1.2x on Linux too) starts a telemetry system on its first session: a database under
+# ~/.cache/Microsoft and events meant for the network. polyglot's offline engines send nothing anywhere.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 CHUNK = 512  # samples per probability at 16 kHz (32 ms): what the model is trained on
 CONTEXT = 64  # samples of the previous chunk the model sees before each one
