@@ -88,7 +88,7 @@ def test_schema_command_prints_the_schema():
 def test_graph_text_and_dot():
     text = polyglot("graph", "pipelines/offline-demo.yaml", cwd=REPO)
     assert text.returncode == 0
-    for fragment in ("speech-to-text: pocketsphinx", "fan-out: 3 lane(s)", "es (Spanish)",
+    for fragment in ("speech-to-text: whisper", "fan-out: 3 lane(s)", "es (Spanish)",
                      "wav out/offline-demo/es.wav"):
         assert fragment in text.stdout
     dot = polyglot("graph", "--format", "dot", "pipelines/offline-demo.yaml", cwd=REPO)

@@ -73,3 +73,14 @@ def test_espeak_says_a_term_as_the_glossary_pronounces_it(tmp_path):
     ca = config.targets[1]
     other = EspeakSynthesizer.create(EngineRequest(config, ca.text_to_speech, ca))
     assert other.spoken("Amiable") == "Amiable"  # no pronunciation in Catalan
+
+
+def test_whisper_expects_the_glossary_terms_after_its_own_hotwords(tmp_path):
+    from runner.engines.local.whisper import WhisperRecognizer
+
+    path = pipeline(tmp_path, GLOSSARY)
+    path.write_text(path.read_text().replace(
+        "transcript:", "speech_to_text: {provider: whisper, hotwords: [Polyglot, Amiable]}\ntranscript:"))
+    config = load(path).config
+    engine = WhisperRecognizer.create(EngineRequest(config, config.speech_to_text))
+    assert engine.options.hotwords == ("Polyglot", "Amiable", "Ill-Disposed")
