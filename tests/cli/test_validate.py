@@ -13,7 +13,7 @@ BAD_CONFIGS = {
     "wrong type": ("version: 1\nlanguage: en-US\nsource: {type: file, path: a.wav}\ntargets: {language: es}\n",
                    "error[type] /targets"),
     "unknown engine": ("version: 1\nlanguage: en-US\nsource: {type: file, path: a.wav}\n"
-                       "speech_to_text: {provider: whisper}\ntargets: [{language: es}]\n",
+                       "speech_to_text: {provider: nosuchengine}\ntargets: [{language: es}]\n",
                        "error[enum] /speech_to_text/provider"),
     "bad sample rate": ("version: 1\nlanguage: en-US\nsource: {type: file, path: a.wav}\n"
                         "targets: [{language: es, sample_rate: 44100}]\n", "error[sample-rate]"),
