@@ -87,14 +87,16 @@ class Backend:
         for i in range(0, len(encoded), 4096):
             yield encoded[i:i + 4096]
 
-    def recognizer(self, script: list[str] | None) -> PocketsphinxRecognizer | ScriptedRecognizer:
+    def recognizer(self, script: list[str] | None, words_per_second: float | None = None) \
+            -> PocketsphinxRecognizer | ScriptedRecognizer:
         if script is not None:  # pauses inside a sentence reach 0.4 s; the memory spans streams
-            return ScriptedRecognizer(script, threshold=0.02, silence=0.6, memory=self.script_memory)
+            return ScriptedRecognizer(script, threshold=0.02, silence=0.6, memory=self.script_memory,
+                                      words_per_second=words_per_second)
         return PocketsphinxRecognizer(defaults(PocketsphinxOptions))
 
-    async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None) \
-            -> AsyncGenerator[Transcript, None]:
-        async for transcript in self.recognizer(script).transcribe(frames):
+    async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None,
+                        words_per_second: float | None = None) -> AsyncGenerator[Transcript, None]:
+        async for transcript in self.recognizer(script, words_per_second).transcribe(frames):
             yield transcript
 
     async def aclose(self) -> None:
