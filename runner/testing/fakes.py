@@ -248,6 +248,7 @@ class ToneOptions(FaultOptions):
 @register("text_to_speech", "fake", family="fake", options=ToneOptions,
           summary="a tone as long as the text; latency, failures and hangs")
 class ToneSynthesizer(Synthesizer):
+    supports_rate = True
     CHUNK_SECONDS = 0.1
 
     def __init__(self, output: AudioFormat, latency: float = 0.0, chunk_delay: float = 0.0,
@@ -271,7 +272,7 @@ class ToneSynthesizer(Synthesizer):
             await asyncio.sleep(self.latency)
         self.faults.check(text)
         rate = self.output.sample_rate
-        total = max(1, int(len(text) * self.seconds_per_character * rate))
+        total = max(1, int(len(text) * self.seconds_per_character / self.rate * rate))
         step = int(rate * self.CHUNK_SECONDS)
         for offset in range(0, total, step):
             n = min(step, total - offset)

@@ -31,6 +31,7 @@ class EspeakOptions:
 @register("text_to_speech", "espeak", family="local", options=EspeakOptions,
           summary="espeak-ng formant synthesis, 100+ languages, bundled with the espeakng-loader wheel")
 class EspeakSynthesizer(Synthesizer):
+    supports_rate = True
     def __init__(self, voice: str, output: AudioFormat, words_per_minute: int, pitch: int) -> None:
         self.voice = voice
         self.output = output
@@ -91,7 +92,7 @@ class EspeakSynthesizer(Synthesizer):
             loop.call_soon_threadsafe(chunks.put_nowait, pcm)
             return wanted[0]
 
-        job = library.synthesize(text, self.voice, self.words_per_minute, self.pitch, on_audio)
+        job = library.synthesize(text, self.voice, round(self.words_per_minute * self.rate), self.pitch, on_audio)
         job.add_done_callback(lambda _: loop.call_soon_threadsafe(chunks.put_nowait, _END))
         resampler = None
         if library.sample_rate != self.output.sample_rate:
