@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 
@@ -61,14 +62,17 @@ class Backend:
         self._synthesizers: dict[tuple[str, int, int], EspeakSynthesizer] = {}
         self.script_memory: dict[str, int] = {}  # scripted line of each burst heard, across every stream
 
-    async def translate(self, text: str, source: str, target: str) -> str:
+    async def translate(self, text: str, source: str, target: str, expansion: float | None = None) -> str:
+        """Apertium, else a fixture, else the text marked with the language, or (``expansion``) lengthened."""
         mode = find_mode(source, target)
-        if mode is not None:
+        if mode is not None and expansion is None:
             if mode not in self._translators:
                 self._translators[mode] = ApertiumPipeline(mode, False, 10)
             return await self._translators[mode].translate(text)
         fixture = FIXTURES.get(_key(text), {}).get(base_language(target))
-        return fixture if fixture is not None else f"[{target}] {text}"
+        if fixture is not None:
+            return fixture
+        return lengthened(text, expansion) if expansion is not None else f"[{target}] {text}"
 
     async def speak(self, text: str, language_code: str, fmt: str, rate: int, speed: float = 1.0) \
             -> AsyncIterator[bytes]:
@@ -105,6 +109,19 @@ class Backend:
     async def aclose(self) -> None:
         for translator in self._translators.values():
             await translator.aclose()
+
+
+def lengthened(text: str, factor: float) -> str:
+    """``text`` with words said twice, evenly, until it is ``factor`` times as many words."""
+    words = text.split()
+    extra = round(len(words) * (factor - 1))
+    every = len(words) / extra if extra > 0 else math.inf
+    out = []
+    for i, word in enumerate(words):
+        out.append(word)
+        if extra > 0 and int((i + 1) / every) > int(i / every):
+            out.append(word.strip(",.;:?!"))
+    return " ".join(out)
 
 
 def encode(pcm: bytes, pcm_rate: int, fmt: str, rate: int) -> bytes:

@@ -49,7 +49,7 @@ class Fault:
     match: dict[str, str] = field(default_factory=dict)  # only calls with these attributes, e.g. {"voice": "Lucia"}
 
 
-SETTINGS = ("transcribe_script", "transcribe_words_per_second", "transcribe_idle_timeout",
+SETTINGS = ("transcribe_script", "transcribe_words_per_second", "translate_expansion", "transcribe_idle_timeout",
             "transcribe_max_stream_seconds", "polly_stream_idle_timeout", "task_steps", "any_engine")
 
 
@@ -64,6 +64,9 @@ class Knobs:
     # With a script: partials reveal each line word by word at this rate (None: one "…" partial per line), with
     # per-item Stable flags when the client asks for partial results stabilization.
     transcribe_words_per_second: float | None = None
+    # Benchmarks: a pair with neither Apertium nor a fixture is "translated" as its text lengthened by this factor
+    # (every few words said twice), unmarked: a language whose speech runs longer than the speaker's.
+    translate_expansion: float | None = None
     transcribe_idle_timeout: float = 15.0  # the service ends a stream that receives no audio for this long
     transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
     polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout

@@ -77,7 +77,7 @@ async def _translate(state: State, body: dict[str, Any], response: Response, use
                            f"The resource you are looking for has not been found: terminology {unknown[0]}")
         return
     began = asyncio.get_running_loop().time()
-    translated = await state.backend.translate(text, source, target)
+    translated = await state.backend.translate(text, source, target, state.knobs.translate_expansion)
     await pause_until(began, state.knobs.latency_of("translate").first_byte)
     reply: dict[str, Any] = {"TranslatedText": translated, "SourceLanguageCode": source,
                              "TargetLanguageCode": target}

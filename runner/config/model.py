@@ -60,6 +60,7 @@ class SimultaneousConfig:
     min_words: int = 5
     pause: float = 0.6
     agreement: int = 2
+    max_words: int = 10
     max_lag: float = 4.0
     hard_lag: float = 10.0
     max_rate: float = 1.3

@@ -134,6 +134,9 @@ def shared_definitions() -> dict[str, Any]:
                 "agreement": {"type": "integer", "minimum": 2, "maximum": 10, "default": 2,
                               "description": "For engines that mark no word stable: successive partials that must "
                                              "agree on a word before it is spoken."},
+                "max_words": {"type": "integer", "minimum": 2, "maximum": 100, "default": 10,
+                              "description": "Stable words after which a segment is cut even without punctuation "
+                                             "or a pause (shorter: earlier speech, less context per translation)."},
                 **lag_bounds(),
                 "max_rate": {"type": "number", "minimum": 1, "maximum": 2, "default": 1.3,
                              "description": "Fastest speaking rate when a target catches up (1.3: 30 % faster)."},

@@ -4,7 +4,8 @@ Only the *stable prefix* of a partial is ever cut: the words the engine marks st
 stabilization, ``Transcript.stable``), or, for engines that say nothing (pocketsphinx, Whisper-style re-decoding,
 the fake recognizer), the words on which the last ``agreement`` partials agree. A segment ends where that prefix
 completes a clause or a sentence (a word ending in punctuation), or, without punctuation, after ``min_words``
-stable words followed by a pause of ``pause`` seconds (no new word while the audio went on).
+stable words followed by a pause of ``pause`` seconds (no new word while the audio went on), or once
+``max_words`` stable words wait without either.
 
 Words are counted by position in the utterance: a segment is the words from where the last one ended up to its
 cut, and the final adds the words after the last cut. So no position is spoken twice and none is skipped; when the
@@ -26,6 +27,7 @@ class SegmenterSettings:
     min_words: int = 5
     pause: float = 0.6
     agreement: int = 2
+    max_words: int = 10
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Segmenter:
         if cut is None and stable - state.spoken >= self.settings.min_words \
                 and transcript.end - state.grew_at >= self.settings.pause:
             cut = stable  # no punctuation, but enough stable words and the speaker paused
+        if cut is None and stable - state.spoken >= self.settings.max_words:
+            cut = stable  # a long clause: its listeners would wait too long for its end
         if cut is None:
             return []
         return [self._cut(state, words, cut, transcript, last=False)]

@@ -29,7 +29,7 @@ class SegmentFeed:
     def __init__(self, config: PipelineConfig, clock: Callable[[], float], heard_until: Callable[[], float],
                  paced: bool) -> None:
         s = config.simultaneous
-        self.segmenter = Segmenter(SegmenterSettings(s.min_words, s.pause, s.agreement)) \
+        self.segmenter = Segmenter(SegmenterSettings(s.min_words, s.pause, s.agreement, s.max_words)) \
             if config.mode == "simultaneous" else None
         self.clock = clock
         self.heard_until = heard_until  # stream seconds the source has delivered up to

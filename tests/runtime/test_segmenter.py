@@ -40,11 +40,12 @@ def utterance(draw: st.DrawFn, flags: bool) -> tuple[list[str], list[Transcript]
 
 @settings(max_examples=400, deadline=None)
 @given(data=st.one_of(utterance(flags=True), utterance(flags=False)),
-       min_words=st.integers(1, 6), pause=st.sampled_from([0.0, 0.3, 0.6]), agreement=st.integers(2, 4))
+       min_words=st.integers(1, 6), pause=st.sampled_from([0.0, 0.3, 0.6]), agreement=st.integers(2, 4),
+       max_words=st.integers(2, 12))
 def test_segments_cover_the_final_once(data: tuple[list[str], list[Transcript]], min_words: int, pause: float,
-                                       agreement: int) -> None:
+                                       agreement: int, max_words: int) -> None:
     final, transcripts = data
-    segments = run(Segmenter(SegmenterSettings(min_words, pause, agreement)), transcripts)
+    segments = run(Segmenter(SegmenterSettings(min_words, pause, agreement, max_words)), transcripts)
     spoken = [w for s in segments for w in s.text.split()]
     assert spoken == final  # nothing twice, nothing skipped, in order
     assert [s.first_word for s in segments] == [sum(s.words for s in segments[:i]) for i in range(len(segments))]
@@ -77,7 +78,7 @@ def test_without_flags_words_are_stable_once_successive_partials_agree() -> None
 
 
 def test_without_punctuation_a_pause_after_enough_stable_words_cuts() -> None:
-    segmenter = Segmenter(SegmenterSettings(min_words=4, pause=0.5))
+    segmenter = Segmenter(SegmenterSettings(min_words=4, pause=0.5, max_words=20))
     words = "so this is what we found in the data"
     assert segmenter.feed(Transcript(0, words, False, 0.0, 3.0, stable=7)) == []  # still talking
     assert segmenter.feed(Transcript(0, words, False, 0.0, 3.3, stable=7)) == []  # 0.3 s without a new word
@@ -93,3 +94,9 @@ def test_a_new_utterance_starts_from_its_first_word() -> None:
     # the first utterance's final never came (a stream cut it): the next one is whole all the same
     assert [s.text for s in segmenter.feed(Transcript(1, "four five six", True, 2.0, 3.0))] == ["four five six"]
     assert segmenter.feed(Transcript(2, "one two three,", True, 4.0, 5.0))[0].text == "one two three,"
+
+
+def test_a_long_clause_is_cut_after_max_words() -> None:
+    segmenter = Segmenter(SegmenterSettings(max_words=4))
+    cut = segmenter.feed(Transcript(0, "one two three four five six", False, 0.0, 2.0, stable=4))
+    assert [s.text for s in cut] == ["one two three four"]
