@@ -7,7 +7,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from runner.engines.aws.transcribe import stable_words
+from runner.events import TranscriptEvent, TranslationEvent
 from runner.testing.recordings import tone_bursts
+from runner.testing.sessions import run_session
 from tests.aws.test_transcribe_identification import pcm_of, results
 
 LINE = "when we arrived, the door was open."
@@ -55,3 +57,28 @@ def test_a_word_whose_punctuation_may_change_is_not_stable() -> None:
                          item("the", False)]) == 2
     assert stable_words([item("we", True), item("arrived", True)]) == 2
     assert stable_words([]) is None
+
+
+def test_simultaneous_mode_speaks_stable_clauses_through_transcribe(emulator, tmp_path, write_config):
+    long_line = "when we arrived at the station, the train had already left, so we walked all the way home."
+    emulator.knobs.transcribe_script = [long_line]
+    emulator.knobs.transcribe_words_per_second = 5.0
+    recording = tone_bursts(tmp_path / "talk.wav", [3.6])
+    path = write_config(f"""\
+version: 1
+language: en-US
+mode: simultaneous
+source: {{type: file, path: {recording}, realtime: true}}
+speech_to_text: {{provider: transcribe}}
+translation: {{provider: fake}}
+text_to_speech: {{provider: fake, seconds_per_character: 0.01}}
+targets:
+  - {{language: es}}
+""")
+    run = run_session(path, tmp_path / "out")
+    assert run.status.ok
+    final = next(e for e in run.of(TranscriptEvent) if e.final)
+    parts = run.of(TranslationEvent, "es")
+    assert [p.utterance.id for p in parts][:2] == ["u0001.1", "u0001.2"]
+    assert parts[0].at < final.at and parts[0].text == "[es] when we arrived at the station,"
+    assert " ".join(p.text.removeprefix("[es] ") for p in parts) == final.text == long_line
