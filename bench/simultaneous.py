@@ -15,7 +15,7 @@ Per language and mode it prints:
 - the lag at the end of the talk (the last translated audio heard, after the last word said);
 - utterances (segments) dropped; and the speech/source ratio (how much longer the language's speech runs).
 
-    .venv/bin/python -m bench.simultaneous                  # 32 sentences (about 7 minutes per mode)
+    .venv/bin/python -m bench.simultaneous                  # 32 sentences (about 6 minutes per mode)
     .venv/bin/python -m bench.simultaneous --sentences 4    # a smoke run
 
 The last line is machine-readable: simultaneous_evs_p95_s=... first_audio_before_end=... ...

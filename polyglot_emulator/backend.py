@@ -62,17 +62,14 @@ class Backend:
         self._synthesizers: dict[tuple[str, int, int], EspeakSynthesizer] = {}
         self.script_memory: dict[str, int] = {}  # scripted line of each burst heard, across every stream
 
-    async def translate(self, text: str, source: str, target: str, expansion: float | None = None) -> str:
-        """Apertium, else a fixture, else the text marked with the language, or (``expansion``) lengthened."""
+    async def translate(self, text: str, source: str, target: str) -> str:
         mode = find_mode(source, target)
-        if mode is not None and expansion is None:
+        if mode is not None:
             if mode not in self._translators:
                 self._translators[mode] = ApertiumPipeline(mode, False, 10)
             return await self._translators[mode].translate(text)
         fixture = FIXTURES.get(_key(text), {}).get(base_language(target))
-        if fixture is not None:
-            return fixture
-        return lengthened(text, expansion) if expansion is not None else f"[{target}] {text}"
+        return fixture if fixture is not None else f"[{target}] {text}"
 
     async def speak(self, text: str, language_code: str, fmt: str, rate: int, speed: float = 1.0) \
             -> AsyncIterator[bytes]:

@@ -64,8 +64,8 @@ class Knobs:
     # With a script: partials reveal each line word by word at this rate (None: one "…" partial per line), with
     # per-item Stable flags when the client asks for partial results stabilization.
     transcribe_words_per_second: float | None = None
-    # Benchmarks: a pair with neither Apertium nor a fixture is "translated" as its text lengthened by this factor
-    # (every few words said twice), unmarked: a language whose speech runs longer than the speaker's.
+    # Benchmarks: every text is "translated" as itself lengthened by this factor (every few words said twice),
+    # unmarked: a language whose speech runs longer than the speaker's.
     translate_expansion: float | None = None
     transcribe_idle_timeout: float = 15.0  # the service ends a stream that receives no audio for this long
     transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
