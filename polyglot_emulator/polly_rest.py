@@ -18,7 +18,7 @@ from polyglot_emulator import errors, lexicons
 from polyglot_emulator.backend import CONTENT_TYPES
 from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id
 from polyglot_emulator.http import Request, Response
-from polyglot_emulator.polly_checks import plain_text, synthesis_problem
+from polyglot_emulator.polly_checks import plain_text, speaking_rate, synthesis_problem
 from polyglot_emulator.translate import LANGUAGES as TRANSLATE_LANGUAGES
 from polyglot_emulator.voices import BY_ID, VOICES, espeak_voice
 from runner.engines.local.espeak_lib import EspeakLibrary
@@ -161,7 +161,8 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
         await response.respond(200, marks, content_type=CONTENT_TYPES[fmt], headers=headers)
         return
     rate = int(body.get("SampleRate") or default_sample_rate(fmt, body.get("Engine") or "standard"))
-    speech = state.backend.speak(applied.spoken, language, fmt, rate)
+    speech = state.backend.speak(applied.spoken, language, fmt, rate,
+                                 speaking_rate(body.get("Text", ""), body.get("TextType") or "text"))
     first_chunk = await anext(speech, b"")
     await pause_until(began, latency.first_byte)
     await response.start(200, [("content-type", CONTENT_TYPES[fmt]), *headers])

@@ -38,6 +38,10 @@ LANGUAGE_CODES = frozenset("""
 """.split())
 
 
+PUNCTUATION = ",.?!;:"
+UNSTABLE_WORDS = 2  # the last words of a partial, still subject to change (not Stable)
+
+
 class StreamEnded(Exception):
     """The emulated service ends the stream with an exception (type, message); speech under way is dropped,
     not finalized, as the real service does."""
@@ -45,18 +49,24 @@ class StreamEnded(Exception):
 
 def result(transcript: Transcript, result_id: str, channel: int, languages: list[tuple[str, float]] | None,
            language: str | None, stabilize: bool) -> dict[str, object]:
-    """A Result: its items, channel, and language (``languages``: the identification, best first)."""
+    """A Result: its items, channel, and language (``languages``: the identification, best first). As the
+    service: punctuation is an item of its own; with stabilization every item of a partial says whether it is
+    Stable (here all but the items of the last UNSTABLE_WORDS words)."""
     words = transcript.text.split()
     span = max(transcript.end - transcript.start, 0.01)
-    items = []
+    items: list[dict[str, object]] = []
     for i, word in enumerate(words):
-        start = transcript.start + span * i / max(len(words), 1)
-        item: dict[str, object] = {"Content": word, "Type": "pronunciation", "StartTime": round(start, 3),
-                                   "EndTime": round(start + span / max(len(words), 1), 3), "VocabularyFilterMatch":
-                                   False}
-        if stabilize:
-            item["Stable"] = transcript.final or i < len(words) - 2
-        items.append(item)
+        start = round(transcript.start + span * i / max(len(words), 1), 3)
+        end = round(start + span / max(len(words), 1), 3)
+        spoken = word.rstrip(PUNCTUATION) or word
+        pieces = [("pronunciation", spoken)] + [("punctuation", mark) for mark in word[len(spoken):]]
+        for kind, content in pieces:
+            item: dict[str, object] = {"Content": content, "Type": kind, "StartTime": start,
+                                       "EndTime": end if kind == "pronunciation" else start,
+                                       "VocabularyFilterMatch": False}
+            if stabilize:
+                item["Stable"] = transcript.final or i < len(words) - UNSTABLE_WORDS
+            items.append(item)
     out: dict[str, object] = {"ResultId": result_id, "StartTime": transcript.start, "EndTime": transcript.end,
                               "IsPartial": not transcript.final, "ChannelId": f"ch_{channel}",
                               "Alternatives": [{"Transcript": transcript.text, "Items": items}]}
@@ -149,7 +159,8 @@ async def handle(state: State, request: Request, response: Response) -> None:
     ids: dict[tuple[int, int], str] = {}
     latency = state.knobs.latency_of(OPERATION)
     try:
-        async with contextlib.aclosing(recognize_channels(state.backend, audio, channels, script)) as recognized:
+        async with contextlib.aclosing(recognize_channels(state.backend, audio, channels, script,
+                                                           state.knobs.transcribe_words_per_second)) as recognized:
             async for channel, transcript in recognized:
                 if fault is not None and sent >= fault.after and fault.kind in ("exception", "drop", "throttle"):
                     await _fail(state, response, fault)

@@ -33,6 +33,8 @@ class EspeakOptions:
 @register("text_to_speech", "espeak", family="local", options=EspeakOptions,
           summary="espeak-ng formant synthesis, 100+ languages, bundled with the espeakng-loader wheel")
 class EspeakSynthesizer(Synthesizer):
+    supports_rate = True
+
     def __init__(self, voice: str, output: AudioFormat, words_per_minute: int, pitch: int,
                  pronunciations: list[tuple[str, str]] | None = None) -> None:
         self.pronunciations = pronunciations or []  # the glossary's: (word, alias or [[espeak phonemes]])
@@ -101,7 +103,7 @@ class EspeakSynthesizer(Synthesizer):
             return wanted[0]
 
         spoken = self.spoken(text)
-        job = library.synthesize(spoken, self.voice, self.words_per_minute, self.pitch, on_audio,
+        job = library.synthesize(spoken, self.voice, round(self.words_per_minute * self.rate), self.pitch, on_audio,
                                  phoneme_input="[[" in spoken and spoken != text)
         job.add_done_callback(lambda _: loop.call_soon_threadsafe(chunks.put_nowait, _END))
         resampler = None
