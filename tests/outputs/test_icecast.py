@@ -281,3 +281,17 @@ def test_the_plan_checks_server_mounts_and_codec(tmp_path, write_config):
     for line in expected:
         assert line in out, (line, out)
     assert out.count("error[") == len(expected)  # one line each, nothing else wrong
+
+
+def test_the_example_pipeline_validates_and_the_graph_shows_each_mount():
+    example = Path(__file__).resolve().parents[2] / "pipelines" / "icecast.yaml"
+    env = {"ICECAST_PASSWORD": "example-source-pw", "ICECAST_HOST": "radio.example", "ICECAST_PORT": None}
+    assert polyglot("validate", example, env=env).returncode == 0
+    missing = polyglot("validate", example, env={**env, "ICECAST_PASSWORD": None})
+    assert missing.returncode == 78 and "/outputs/0/password: ICECAST_PASSWORD" in missing.stdout + missing.stderr
+    graph = polyglot("graph", example, env=env)
+    assert graph.returncode == 0, graph.stderr
+    assert "output: icecast http://radio.example:8000 (ogg_opus, 32 kbps, 16000 Hz)" in graph.stdout
+    for label in ("es", "ca", "eo"):
+        assert f"{label} -> http://radio.example:8000/{label}.opus" in graph.stdout
+    assert "example-source-pw" not in graph.stdout + polyglot("config", example, env=env).stdout
