@@ -19,6 +19,7 @@ import pytest
 import soundfile
 
 from runner.events import Event, NoticeEvent, SessionEvent
+from runner.outputs.icecast import mount as mount_module
 from runner.outputs.icecast.encoder import StreamEncoder
 from runner.runtime.build import build
 from runner.runtime.session import Session
@@ -295,3 +296,49 @@ def test_the_example_pipeline_validates_and_the_graph_shows_each_mount():
     for label in ("es", "ca", "eo"):
         assert f"{label} -> http://radio.example:8000/{label}.opus" in graph.stdout
     assert "example-source-pw" not in graph.stdout + polyglot("config", example, env=env).stdout
+
+
+def test_a_server_that_does_not_come_back_is_reported_lost_and_the_run_says_so(tmp_path, write_config, icecast):
+    rec = tone_bursts(tmp_path / "talk.wav", [0.6] * 3, gap=0.8)
+    config = write_config(config_text(icecast, rec))
+
+    async def during(urls: list[str], http: aiohttp.ClientSession) -> None:
+        await asyncio.sleep(1.5)
+        await asyncio.to_thread(icecast.stop)
+
+    _, status, events = run_live(config, tmp_path, during)
+    lost = [e for e in events if isinstance(e, NoticeEvent) and e.code == "icecast-lost"]
+    assert sorted(e.scope for e in lost) == ["de-DE", "es-ES"] and all(e.level == "error" for e in lost)
+    assert "to the end" in lost[0].message and "Connection refused" in lost[0].message, lost[0].message
+    assert not status.ok  # exit 1: not everything was delivered
+    assert (tmp_path / "es.wav").exists()  # the run's own outputs were written all the same
+
+
+def test_a_server_that_is_not_there_at_start_stops_the_run_in_one_line(tmp_path, write_config, icecast):
+    rec = tone_bursts(tmp_path / "talk.wav", [0.4])
+    config = write_config(config_text(icecast, rec))
+    icecast.stop()
+    result = polyglot("run", config, "-o", tmp_path / "out")
+    assert result.returncode == 74, result.stderr
+    assert result.stderr.strip() == (f"polyglot: error: icecast {icecast.url}/es-ES.opus: the server cannot be "
+                                     "reached: Connection refused (and 1 more mount(s))"), result.stderr
+
+
+def test_a_recording_read_fast_is_streamed_in_real_time_and_skips_when_far_behind(tmp_path, write_config, icecast,
+                                                                                  monkeypatch):
+    monkeypatch.setattr(mount_module, "MAX_BEHIND_SECONDS", 4.0)  # instead of a minute: a short recording
+    rec = tone_bursts(tmp_path / "talk.wav", [0.6] * 8, gap=1.0)  # 13 s of talk, read in well under that
+    config = write_config(config_text(icecast, rec).replace("realtime: true", "realtime: false"))
+
+    async def during(urls: list[str], http: aiohttp.ClientSession) -> tuple[bytes, float]:
+        return await listen(urls[0], http)
+
+    (data, connected), status, events = run_live(config, tmp_path, during)
+    skipped = [e for e in events if isinstance(e, NoticeEvent) and e.code == "icecast-skipped"]
+    assert skipped and all(e.level == "warning" for e in skipped)
+    start, end = (float(x.rstrip("s")) for x in skipped[0].message.split("skipped from ")[1].split(":")[0]
+                  .split(" to "))
+    assert end - start > 2.0
+    _, _, samples, rate = decode(data)
+    assert connected - 0.3 < len(samples) / rate < connected + 2.5  # real time, though the run was not
+    assert status.ok

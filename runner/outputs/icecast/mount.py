@@ -4,8 +4,8 @@ between), encoded, paced in real time and sent to the server; reconnected when t
 Pacing: the stream sends what is settled on the output clock (no speech can still be placed before it), at
 most AHEAD_SECONDS ahead of the wall clock since the connection started: Icecast relays bytes as they come,
 and a listener's player plays them in real time. A recording read faster than real time (``--fast``) is still
-streamed in real time: the stream falls behind the run, and once it is more than MAX_BEHIND_SECONDS behind it
-skips to the live edge (reported), since the timeline keeps only HISTORY_SECONDS of audio.
+streamed in real time: the stream falls behind the run, and once it is more than MAX_BEHIND_SECONDS behind the
+newest speech it skips to the live edge (reported), since the timeline keeps only HISTORY_SECONDS of audio.
 
 Outages: audio is never buffered for a server that is away. The stream resumes at the live edge of a new
 connection, and the span that was not streamed is reported as a notice (``icecast-gap``, a warning); a
@@ -173,7 +173,8 @@ class MountStream:
         while not body.abandoned:
             broadcast = self.broadcast
             settled = broadcast.settled_until()
-            if settled - self.position > MAX_BEHIND_SECONDS:
+            if broadcast.last_end - self.position > MAX_BEHIND_SECONDS and settled > self.position + AHEAD_SECONDS:
+                # The timeline is about to forget what this stream has yet to play (--fast): go to the edge.
                 skipped_from = self.position
                 self.position = settled - AHEAD_SECONDS
                 started, origin = loop.time(), self.position
@@ -181,13 +182,15 @@ class MountStream:
                 await self._report("warning", "icecast-skipped",
                                    f"{self.url}: skipped from {skipped_from:.1f}s to {self.position:.1f}s: the "
                                    "stream plays in real time and the run was that far ahead of it")
-            upto = min(settled, origin + loop.time() - started + AHEAD_SECONDS, self.position + MAX_BLOCK_SECONDS)
+            paced = min(origin + loop.time() - started + AHEAD_SECONDS, self.position + MAX_BLOCK_SECONDS)
             over = broadcast.ended
-            if over:
+            if over:  # all is settled: the last speech, then the tail of silence
                 end = broadcast.last_end + self._tail_seconds
-                upto = min(upto, end)
                 if self.position >= end:
                     break
+                upto = min(paced, end)
+            else:
+                upto = min(paced, settled)
             if upto - self.position < (BLOCK_SECONDS if not over else 1e-3):
                 await asyncio.sleep(BLOCK_SECONDS / 2)
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
 import re
 from collections.abc import AsyncIterator
 
@@ -100,7 +101,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {CONNECT_SECONDS:g}s"
     if isinstance(exc, aiohttp.ClientConnectorError) and exc.os_error is not None:
-        return exc.os_error.strerror or str(exc.os_error)
+        error = exc.os_error  # asyncio words it "Connect call failed (...)": the errno says it better
+        return os.strerror(error.errno) if error.errno else str(error)
     return str(exc) or type(exc).__name__
 
 
