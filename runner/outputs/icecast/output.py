@@ -78,7 +78,15 @@ class IcecastOutput(Output):
             more = f" (and {len(failures) - 1} more mount(s))" if len(failures) > 1 else ""
             verb = "refused the source" if isinstance(first, SourceRefused) else "cannot be reached"
             raise SinkError(f"icecast {mount.url}: the server {verb}: {first}{more}")
-        self._tasks = [asyncio.create_task(m.run(), name=f"icecast {m.spec.mount}") for m in self.mounts]
+        self._tasks = [asyncio.create_task(self._stream(m), name=f"icecast {m.spec.mount}") for m in self.mounts]
+
+    async def _stream(self, mount: MountStream) -> None:
+        """One mount until the end; a failure of its own (a bug, a codec error) is reported, not swallowed."""
+        try:
+            await mount.run()
+        except Exception as exc:  # noqa: BLE001 - the run goes on without this stream, and says so
+            await self.context.router.notice(mount.spec.label, "error", "icecast-failed",
+                                             f"{mount.url}: the stream stopped: {type(exc).__name__}: {exc}")
 
     def announce(self) -> list[str]:
         return [f"icecast: {m.url} ({m.spec.label})" for m in self.mounts]
