@@ -95,10 +95,22 @@ async def listen(url: str, http: aiohttp.ClientSession, seconds: float = 40) -> 
     return bytes(got), time.monotonic() - started
 
 
+async def status_of(server: IcecastServer, http: aiohttp.ClientSession) -> dict[str, Any]:
+    """The server's status page. Icecast 2.4's XSL-made JSON is malformed while a source is half set up
+    (right after it connects): read it again a moment later."""
+    for _ in range(20):
+        async with http.get(f"{server.url}/status-json.xsl") as response:
+            text = await response.text(errors="replace")
+        try:
+            return dict(json.loads(text))
+        except json.JSONDecodeError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no valid status from the server: {text[:300]}")
+
+
 async def mounts_on(server: IcecastServer, http: aiohttp.ClientSession) -> list[dict[str, Any]]:
     """The mounts the server has now (its status page)."""
-    async with http.get(f"{server.url}/status-json.xsl") as response:
-        sources = json.loads(await response.text(errors="replace"))["icestats"].get("source", [])
+    sources = (await status_of(server, http))["icestats"].get("source", [])
     return sources if isinstance(sources, list) else [sources]
 
 
@@ -142,13 +154,10 @@ def test_each_language_is_a_mount_with_its_speech_and_its_language(tmp_path, wri
     async def during(urls: list[str], http: aiohttp.ClientSession) -> dict[str, Any]:
         listeners = {url.rsplit("/", 1)[1]: asyncio.create_task(listen(url, http)) for url in urls}
         await asyncio.sleep(3)  # mid-run: the server's own view of the mounts
-        async with http.get(f"{icecast.url}/status-json.xsl") as response:
-            status = json.loads(await response.text(errors="replace"))
+        status = await status_of(icecast, http)
         titles = set()
         while not all(task.done() for task in listeners.values()):
-            async with http.get(f"{icecast.url}/status-json.xsl") as response:
-                sources = json.loads(await response.text(errors="replace"))["icestats"].get("source", [])
-            titles |= {s.get("title") for s in (sources if isinstance(sources, list) else [sources])}
+            titles |= {s.get("title") for s in await mounts_on(icecast, http)}
             await asyncio.sleep(0.2)
         return {"status": status, "streams": {name: task.result() for name, task in listeners.items()},
                 "titles": titles, "urls": urls}
