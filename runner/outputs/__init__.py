@@ -1,5 +1,5 @@
 """Broadcast outputs. Importing this package registers the built-in ones (runner.registry, kind "output")."""
 
-from runner.outputs import listeners
+from runner.outputs import icecast, listeners
 
-__all__ = ["listeners"]
+__all__ = ["icecast", "listeners"]

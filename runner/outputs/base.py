@@ -45,6 +45,11 @@ class Output(ABC):
         """Problems with its options for this pipeline (pure: nothing opened)."""
         return ()
 
+    @classmethod
+    def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:
+        """How ``polyglot graph`` shows it (options already masked): one line, and a line per language."""
+        return config.type, []
+
     def describe(self) -> str:
         return self.type_name
 
