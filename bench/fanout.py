@@ -4,9 +4,13 @@ target, the time from the final transcript to the first audio byte written at th
 same work through a sequential baseline in the style of the original sample (for each language in turn:
 translate, synthesize the whole audio, write it).
 
-    .venv/bin/python -m bench.fanout --targets 1 4 16 32 --utterances 15
+    .venv/bin/python -m bench.fanout --targets 1 4 16 32 --utterances 15 --runs 3
 
-The last line is machine-readable: fanout_ratio_n32=...
+Each figure is the median of --runs runs (3 by default) with its spread (min–max), and the machine's steal time
+over the benchmark is printed: on a shared virtual machine, figures are only as good as that is small. Per run it
+prints the CPU per target per utterance of the runner's and the emulator's busiest threads (from /proc).
+
+The last line is machine-readable: fanout_ratio_n32=<median> fanout_ratio_p95_n32=<median> ...
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
@@ -27,7 +32,7 @@ from runner.engines.aws.translate import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
 from runner.runtime.session import Session
 from runner.testing.emulator_process import EmulatorProcess, isolate
-from runner.testing.measures import percentile
+from runner.testing.measures import StealMeter, ThreadCpu, median, percentile, spread
 from runner.testing.sessions import pipeline_for
 from runner.testing.sources import SyntheticSpeaker
 
@@ -46,6 +51,11 @@ def targets(n: int) -> list[tuple[str, str]]:
             if not language.startswith("en") and language not in seen and translate_code(language) in LANGUAGES:
                 seen[language] = v.id
     pairs = list(seen.items())
+    # Past the languages Polly voices, the languages Translate serves, each with a voice of the emulator's that
+    # is told to speak every language (knob any_language): the runner's work per target does not depend on it.
+    voiced = {translate_code(language) for language in seen}
+    pairs += [(language, VOICES[0].id) for language in sorted(LANGUAGES)
+              if language != "en" and language not in voiced]
     if n > len(pairs):
         raise SystemExit(f"the emulator has {len(pairs)} target languages, not {n}")
     return pairs[:n]
@@ -53,7 +63,7 @@ def targets(n: int) -> list[tuple[str, str]]:
 
 def knobs(per_chunk: float = POLLY_PER_CHUNK) -> dict[str, object]:
     """Realistic latencies; every voice streams, so 32 languages can each hold a generative stream."""
-    return {"any_engine": True, "latency": {
+    return {"any_engine": True, "any_language": True, "latency": {
         "translate": {"first_byte": TRANSLATE_LATENCY},
         "polly.stream": {"first_byte": POLLY_FIRST_BYTE, "per_chunk": per_chunk},
         "polly.synthesize": {"first_byte": POLLY_FIRST_BYTE, "per_chunk": per_chunk}}}
@@ -125,31 +135,72 @@ def summary(latencies: list[float]) -> tuple[float, float, float]:
     return percentile(latencies, 0.5), percentile(latencies, 0.95), max(latencies)
 
 
+@dataclass
+class Figures:
+    """One N's figures over several runs: per run p50/p95/max (seconds) and CPU per thread name."""
+
+    n: int
+    p50: list[float] = field(default_factory=list)
+    p95: list[float] = field(default_factory=list)
+    worst: list[float] = field(default_factory=list)
+    runner_cpu: list[dict[str, float]] = field(default_factory=list)
+    emulator_cpu: list[dict[str, float]] = field(default_factory=list)
+
+
+def cpu_per_fanout(cpu: dict[str, float], n: int, utterances: int) -> str:
+    """CPU ms per (utterance x target), the busiest threads first (start-up and the warm-up utterance included)."""
+    per = {name: seconds * 1000 / (n * utterances) for name, seconds in cpu.items()}
+    top = sorted(per.items(), key=lambda kv: -kv[1])[:4]
+    return f"{sum(per.values()):.1f} ms (" + ", ".join(f"{name} {ms:.1f}" for name, ms in top) + ")"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", type=int, nargs="+", default=[1, 4, 16, 32])
     parser.add_argument("--utterances", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=3, help="each figure is the median of this many runs")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--shared-cores", action="store_true",
                         help="let the runner and the emulator share every core (default: a core for the emulator)")
     args = parser.parse_args()
-    rows = []
+    figures = {n: Figures(n) for n in args.targets}
+    baseline: dict[int, tuple[float, float, float]] = {}
+    steal = StealMeter().start()
     with EmulatorProcess(knobs()) as emulator, tempfile.TemporaryDirectory() as folder:
         os.environ.update(emulator.env)
         print("cores: " + ("shared (as asked)" if args.shared_cores else isolate(emulator)), flush=True)
-        for n in args.targets:
-            p50, p95, worst = summary(polyglot_run(n, args.utterances, Path(folder)))
-            base = summary(sequential_run(n, min(args.utterances, 5), Path(folder))) \
-                if not args.no_baseline else (float("nan"),) * 3
-            rows.append((n, p50, p95, worst, *base))
-            print(f"N={n:3}  polyglot p50 {p50 * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  max {worst * 1000:6.0f} ms"
-                  f"   sequential p50 {base[0] * 1000:7.0f} ms  p95 {base[1] * 1000:7.0f} ms  max "
-                  f"{base[2] * 1000:7.0f} ms", flush=True)
-    one = rows[0][1]
-    ratios = {n: p50 / one for n, p50, *_ in rows}
-    print("ratios (p50 / p50 at N=1): " + ", ".join(f"N={n}: {r:.3f}" for n, r in ratios.items()))
-    last = rows[-1][0]
-    print(f"fanout_ratio_n{last}={ratios[last]:.3f}")
+        for run in range(1, args.runs + 1):
+            for n in args.targets:
+                f = figures[n]
+                with ThreadCpu() as runner_cpu, ThreadCpu(emulator.pid or "self") as emulator_cpu:
+                    p50, p95, worst = summary(polyglot_run(n, args.utterances, Path(folder)))
+                f.runner_cpu.append(runner_cpu.by_name())
+                f.emulator_cpu.append(emulator_cpu.by_name())
+                f.p50.append(p50)
+                f.p95.append(p95)
+                f.worst.append(worst)
+                ms = f"p50 {p50 * 1000:4.0f} ms  p95 {p95 * 1000:4.0f} ms  max {worst * 1000:4.0f} ms"
+                print(f"run {run} N={n:3}  {ms}"
+                      f"  CPU/target/utterance: runner {cpu_per_fanout(f.runner_cpu[-1], n, args.utterances)},"
+                      f" emulator {cpu_per_fanout(f.emulator_cpu[-1], n, args.utterances)}", flush=True)
+        if not args.no_baseline:
+            for n in args.targets:
+                baseline[n] = summary(sequential_run(n, min(args.utterances, 5), Path(folder)))
+    stolen = steal.share()
+    one = figures[args.targets[0]]
+    print(f"\nmedian of {args.runs} run(s) (min–max); steal time {stolen:.1%} of the machine's CPU")
+    for n, f in figures.items():
+        ratio50 = [a / b for a, b in zip(f.p50, one.p50, strict=True)]
+        ratio95 = [a / b for a, b in zip(f.p95, one.p95, strict=True)]
+        base = baseline.get(n)
+        print(f"N={n:3}  p50 {spread(f.p50, 1000)} ms  p95 {spread(f.p95, 1000)} ms  max {spread(f.worst, 1000)} ms"
+              f"  ratio p50 {spread(ratio50, digits=3)}  p95 {spread(ratio95, digits=3)}"
+              + (f"   sequential p50 {base[0] * 1000:.0f} ms  p95 {base[1] * 1000:.0f} ms" if base else ""))
+    last = figures[args.targets[-1]]
+    r50 = median([a / b for a, b in zip(last.p50, one.p50, strict=True)])
+    r95 = median([a / b for a, b in zip(last.p95, one.p95, strict=True)])
+    print(f"fanout_ratio_n{last.n}={r50:.3f} fanout_ratio_p95_n{last.n}={r95:.3f} "
+          f"p50_ms_n{last.n}={median(last.p50) * 1000:.0f} runs={args.runs} steal={stolen:.4f}")
 
 
 if __name__ == "__main__":

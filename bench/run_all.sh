@@ -7,5 +7,6 @@ echo "### fanout";      $py -m bench.fanout --targets 1 4 16 32 --utterances 15
 echo "### overhead";    $py -m bench.overhead --targets 4 --utterances 300
 echo "### first_audio"; $py -m bench.first_audio
 echo "### offline_rtf"; $py -m bench.offline_rtf
+echo "### offline_wer"; $py -m bench.offline_wer
 echo "### soak";        $py -m bench.soak --minutes 60 --targets 8 --speed 12
 echo "### hls";         $py -m bench.hls

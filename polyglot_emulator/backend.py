@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 
@@ -22,6 +23,9 @@ from runner.engines.local.apertium import ApertiumPipeline, find_mode
 from runner.engines.local.espeak import EspeakSynthesizer
 from runner.engines.local.pocketsphinx import PocketsphinxOptions, PocketsphinxRecognizer
 from runner.frames import AudioFormat, AudioFrame, Transcript
+from runner.glossary.terms import Fixed
+from runner.glossary.terms import replace as replace_terms
+from runner.glossary.terms import split as split_terms
 from runner.options import defaults
 from runner.testing.fakes import ScriptedRecognizer
 
@@ -58,25 +62,32 @@ def _key(text: str) -> str:
 class Backend:
     def __init__(self) -> None:
         self._translators: dict[str, ApertiumPipeline] = {}
-        self._synthesizers: dict[tuple[str, int], EspeakSynthesizer] = {}
+        self._synthesizers: dict[tuple[str, int, int], EspeakSynthesizer] = {}
         self.script_memory: dict[str, int] = {}  # scripted line of each burst heard, across every stream
 
-    async def translate(self, text: str, source: str, target: str) -> str:
+    async def translate(self, text: str, source: str, target: str,
+                        terms: list[tuple[str, str]] | None = None) -> str:
+        """``terms``: a custom terminology's (source term, target term) pairs, which the translation keeps."""
         mode = find_mode(source, target)
         if mode is not None:
             if mode not in self._translators:
                 self._translators[mode] = ApertiumPipeline(mode, False, 10)
-            return await self._translators[mode].translate(text)
+            return await self._translators[mode].translate(text, terms)
         fixture = FIXTURES.get(_key(text), {}).get(base_language(target))
-        return fixture if fixture is not None else f"[{target}] {text}"
+        if fixture is not None and not any(isinstance(p, Fixed) for p in split_terms(text, terms or [])):
+            return fixture
+        return f"[{target}] {replace_terms(text, terms or [])}"
 
-    async def speak(self, text: str, language_code: str, fmt: str, rate: int) -> AsyncIterator[bytes]:
-        """Speech for ``text``: PCM streams chunk by chunk; encoded formats come whole, then in chunks."""
+    async def speak(self, text: str, language_code: str, fmt: str, rate: int, speed: float = 1.0) \
+            -> AsyncIterator[bytes]:
+        """Speech for ``text``: PCM streams chunk by chunk; encoded formats come whole, then in chunks. ``speed``:
+        SSML's prosody rate (1.2 speaks 20 % faster)."""
         voice = espeak_voice(language_code)
         pcm_rate = rate if fmt == "pcm" else 16000
-        key = (voice, pcm_rate)
+        words_per_minute = round(175 * speed)
+        key = (voice, pcm_rate, words_per_minute)
         if key not in self._synthesizers:
-            self._synthesizers[key] = EspeakSynthesizer(voice, AudioFormat("pcm", pcm_rate), 175, 50)
+            self._synthesizers[key] = EspeakSynthesizer(voice, AudioFormat("pcm", pcm_rate), words_per_minute, 50)
         chunks = self._synthesizers[key].synthesize(text)
         if fmt == "pcm":
             async for chunk in chunks:
@@ -87,19 +98,34 @@ class Backend:
         for i in range(0, len(encoded), 4096):
             yield encoded[i:i + 4096]
 
-    def recognizer(self, script: list[str] | None) -> PocketsphinxRecognizer | ScriptedRecognizer:
+    def recognizer(self, script: list[str] | None, words_per_second: float | None = None) \
+            -> PocketsphinxRecognizer | ScriptedRecognizer:
         if script is not None:  # pauses inside a sentence reach 0.4 s; the memory spans streams
-            return ScriptedRecognizer(script, threshold=0.02, silence=0.6, memory=self.script_memory)
+            return ScriptedRecognizer(script, threshold=0.02, silence=0.6, memory=self.script_memory,
+                                      words_per_second=words_per_second)
         return PocketsphinxRecognizer(defaults(PocketsphinxOptions))
 
-    async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None) \
-            -> AsyncGenerator[Transcript, None]:
-        async for transcript in self.recognizer(script).transcribe(frames):
+    async def recognize(self, frames: AsyncIterator[AudioFrame], script: list[str] | None,
+                        words_per_second: float | None = None) -> AsyncGenerator[Transcript, None]:
+        async for transcript in self.recognizer(script, words_per_second).transcribe(frames):
             yield transcript
 
     async def aclose(self) -> None:
         for translator in self._translators.values():
             await translator.aclose()
+
+
+def lengthened(text: str, factor: float) -> str:
+    """``text`` with words said twice, evenly, until it is ``factor`` times as many words."""
+    words = text.split()
+    extra = round(len(words) * (factor - 1))
+    every = len(words) / extra if extra > 0 else math.inf
+    out = []
+    for i, word in enumerate(words):
+        out.append(word)
+        if extra > 0 and int((i + 1) / every) > int(i / every):
+            out.append(word.strip(",.;:?!"))
+    return " ".join(out)
 
 
 def encode(pcm: bytes, pcm_rate: int, fmt: str, rate: int) -> bytes:

@@ -25,6 +25,7 @@ class State:
     lexicons: dict[str, dict[str, Any]] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     terminologies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vocabularies: dict[str, dict[str, Any]] = field(default_factory=dict)  # Transcribe custom vocabularies
     objects: dict[tuple[str, str], tuple[bytes, str]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
 
@@ -33,6 +34,7 @@ class State:
         self.lexicons.clear()
         self.tasks.clear()
         self.terminologies.clear()
+        self.vocabularies.clear()
         self.objects.clear()
         self.log.clear()
 

@@ -43,6 +43,7 @@ STATUS: dict[str, dict[str, int]] = {
         "LimitExceededException": 429, "ServiceUnavailableException": 503,
     },
     "s3": {"InvalidRequest": 400, "NoSuchKey": 404, "InternalError": 500, "SlowDown": 503},
+    "transcribe_control": {"BadRequestException": 400, "ConflictException": 409, "NotFoundException": 404},
 }
 
 # Errors a service sends that its model has no shape for: S3's model lists few of its errors, its error-code
@@ -51,7 +52,8 @@ STATUS: dict[str, dict[str, int]] = {
 UNMODELLED = {"s3": frozenset({"InternalError", "SlowDown"})}
 
 # The member that carries the message: Polly's shapes say "message", the others "Message".
-MESSAGE_MEMBER = {"polly": "message", "translate": "Message", "transcribe": "Message", "s3": "Message"}
+MESSAGE_MEMBER = {"polly": "message", "translate": "Message", "transcribe": "Message", "s3": "Message",
+                  "transcribe_control": "Message"}
 
 # Errors the AWS front end sends for operations whose model does not list them: input that breaks a model
 # constraint (an enum, a pattern) and request throttling. Both shapes are in Polly's model.
@@ -101,6 +103,18 @@ OPERATIONS: dict[str, Operation] = {
     "transcribe.stream": Operation("transcribe", "StartStreamTranscription", frozenset({
         "BadRequestException", "ConflictException", "InternalFailureException", "LimitExceededException",
         "ServiceUnavailableException"}), failure="InternalFailureException", throttle="LimitExceededException"),
+    "translate.get_terminology": Operation("translate", "GetTerminology", frozenset({"ResourceNotFoundException"})),
+    "translate.delete_terminology": Operation("translate", "DeleteTerminology",
+                                              frozenset({"ResourceNotFoundException"})),
+    # Transcribe's control plane (custom vocabularies): botocore's "transcribe" model.
+    "transcribe_control.create": Operation("transcribe_control", "CreateVocabulary", frozenset({
+        "BadRequestException", "ConflictException"})),
+    "transcribe_control.update": Operation("transcribe_control", "UpdateVocabulary", frozenset({
+        "BadRequestException", "NotFoundException"})),
+    "transcribe_control.get": Operation("transcribe_control", "GetVocabulary", frozenset({"NotFoundException"})),
+    "transcribe_control.delete": Operation("transcribe_control", "DeleteVocabulary",
+                                           frozenset({"NotFoundException"})),
+    "transcribe_control.unknown": Operation("transcribe_control", None, frozenset({"BadRequestException"})),
     "s3.get": Operation("s3", "GetObject", frozenset({"NoSuchKey"})),
     "s3.put": Operation("s3", "PutObject", frozenset({"InvalidRequest", "InternalError", "SlowDown"}),
                         failure="InternalError", throttle="SlowDown"),

@@ -49,6 +49,10 @@ class Fault:
     match: dict[str, str] = field(default_factory=dict)  # only calls with these attributes, e.g. {"voice": "Lucia"}
 
 
+SETTINGS = ("transcribe_script", "transcribe_words_per_second", "translate_expansion", "transcribe_idle_timeout",
+            "transcribe_max_stream_seconds", "polly_stream_idle_timeout", "task_steps", "any_engine", "any_language")
+
+
 @dataclass
 class Knobs:
     latency: dict[str, Latency] = field(default_factory=dict)
@@ -57,11 +61,20 @@ class Knobs:
     # language in brackets, "[fr-FR] bonjour à tous": language identification then finds that language (the line is
     # heard without the tag); a line without one is in the preferred language, or the first language option.
     transcribe_script: list[str] | None = None
+    # With a script: partials reveal each line word by word at this rate (None: one "…" partial per line), with
+    # per-item Stable flags when the client asks for partial results stabilization.
+    transcribe_words_per_second: float | None = None
+    # Benchmarks: every text is "translated" as itself lengthened by this factor (every few words said twice),
+    # unmarked: a language whose speech runs longer than the speaker's.
+    translate_expansion: float | None = None
     transcribe_idle_timeout: float = 15.0  # the service ends a stream that receives no audio for this long
     transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
     polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout
     task_steps: int = 2  # GetSpeechSynthesisTask polls per state (scheduled, inProgress) before completing
     any_engine: bool = False  # benchmarks: every voice accepts every engine (so 32 languages can stream)
+    # benchmarks: every voice also speaks every language Translate serves (DescribeVoices lists them as additional
+    # languages), so a fan-out can go past the ~40 languages Polly voices; the audio stays in the voice's language
+    any_language: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def latency_of(self, operation: str) -> Latency:
@@ -96,8 +109,7 @@ class Knobs:
         """Back to a well-behaved service with the defaults."""
         fresh = Knobs()
         with self._lock:
-            for name in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
-                         "polly_stream_idle_timeout", "task_steps", "any_engine"):
+            for name in SETTINGS:
                 setattr(self, name, getattr(fresh, name))
             self.faults.clear()
             self.latency.clear()
@@ -110,8 +122,7 @@ class Knobs:
         for op, faults in (data.get("faults") or {}).items():
             for spec in faults:
                 knobs.inject(op, Fault(**spec))
-        for key in ("transcribe_script", "transcribe_idle_timeout", "transcribe_max_stream_seconds",
-                    "polly_stream_idle_timeout", "task_steps", "any_engine"):
+        for key in SETTINGS:
             if key in data:
                 setattr(knobs, key, data[key])
         return knobs

@@ -47,6 +47,21 @@ def plain_text(text: str, text_type: str) -> str:
     return re.sub(r"\s+", " ", "".join(root.itertext())).strip()
 
 
+def speaking_rate(text: str, text_type: str) -> float:
+    """The speed SSML asks for with ``<prosody rate="120%">`` (1: the voice's own, also for anything else)."""
+    if text_type != "ssml":
+        return 1.0
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return 1.0
+    for element in root.iter("prosody"):
+        rate = element.get("rate", "")
+        if rate.endswith("%") and rate[:-1].replace(".", "", 1).isdigit():
+            return max(0.2, min(2.0, float(rate[:-1]) / 100))
+    return 1.0
+
+
 def _enum_problem(value: object, shape: str, member: str) -> Problem | None:
     if value in model_enum(shape):
         return None

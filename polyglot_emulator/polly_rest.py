@@ -10,16 +10,18 @@ import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import unquote
 
-from polyglot_emulator import errors
+from polyglot_emulator import errors, lexicons
 from polyglot_emulator.backend import CONTENT_TYPES
 from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id
 from polyglot_emulator.http import Request, Response
-from polyglot_emulator.polly_checks import plain_text, synthesis_problem
-from polyglot_emulator.voices import BY_ID, VOICES
+from polyglot_emulator.polly_checks import plain_text, speaking_rate, synthesis_problem
+from polyglot_emulator.translate import LANGUAGES as TRANSLATE_LANGUAGES
+from polyglot_emulator.voices import BY_ID, VOICES, espeak_voice
+from runner.engines.local.espeak_lib import EspeakLibrary
 from runner.formats import FILE_EXTENSIONS, default_sample_rate
 
 PLS_NS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
@@ -63,14 +65,17 @@ async def _describe_voices(state: State, request: Request, response: Response) -
     if fault is not None and await http_fault(state, response, "polly.voices", fault):
         return
     extra = q.get("IncludeAdditionalLanguageCodes") == "true"
+    any_language = sorted(TRANSLATE_LANGUAGES) if state.knobs.any_language else []
     voices = [v for v in VOICES
               if ("Engine" not in q or q["Engine"] in v.engines or state.knobs.any_engine)
               and ("LanguageCode" not in q or q["LanguageCode"] == v.language_code
-                   or (extra and q["LanguageCode"] in v.additional_languages))]
+                   or (extra and q["LanguageCode"] in (*v.additional_languages, *any_language)))]
     described = [v.describe() for v in voices]
-    if state.knobs.any_engine:
-        for d in described:
+    for v, d in zip(voices, described, strict=True):
+        if state.knobs.any_engine:
             d["SupportedEngines"] = ["standard", "neural", "long-form", "generative"]
+        if any_language:
+            d["AdditionalLanguageCodes"] = [*v.additional_languages, *any_language]
     await _json(response, {"Voices": described})
 
 
@@ -146,14 +151,18 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     headers = [("x-amzn-requestcharacters", str(len(text))), ("x-amzn-requestid", request_id())]
     latency = state.knobs.latency_of("polly.synthesize")
     began = asyncio.get_running_loop().time()
-    if fmt == "json":  # speech marks instead of audio
-        await pause_until(began, latency.first_byte)
-        await response.respond(200, speech_marks(text, body["SpeechMarkTypes"]), content_type=CONTENT_TYPES[fmt],
-                               headers=headers)
-        return
     voice = BY_ID[body["VoiceId"]]
+    language = body.get("LanguageCode") or voice.language_code
+    applied = lexicons.apply([state.lexicons[n]["content"] for n in body.get("LexiconNames") or []], text)
+    if fmt == "json":  # speech marks instead of audio
+        marks = await asyncio.to_thread(speech_marks, text, body["SpeechMarkTypes"], lexicons.word_phonemes(
+            applied, lambda word: EspeakLibrary.get().phonemes(word, espeak_voice(language))))
+        await pause_until(began, latency.first_byte)
+        await response.respond(200, marks, content_type=CONTENT_TYPES[fmt], headers=headers)
+        return
     rate = int(body.get("SampleRate") or default_sample_rate(fmt, body.get("Engine") or "standard"))
-    speech = state.backend.speak(text, body.get("LanguageCode") or voice.language_code, fmt, rate)
+    speech = state.backend.speak(applied.spoken, language, fmt, rate,
+                                 speaking_rate(body.get("Text", ""), body.get("TextType") or "text"))
     first_chunk = await anext(speech, b"")
     await pause_until(began, latency.first_byte)
     await response.start(200, [("content-type", CONTENT_TYPES[fmt]), *headers])
@@ -246,10 +255,11 @@ async def _get_task(state: State, task_id: str, response: Response) -> None:
     await _json(response, {"SynthesisTask": _public(task)})
 
 
-def speech_marks(text: str, types: list[str]) -> bytes:
-    """Polly-style speech marks (sentence and word; one JSON object per line) at a steady emulated speaking
-    rate; viseme and ssml marks are not emulated and left out."""
-    lines, offset, time_ms = [], 0, 0
+def speech_marks(text: str, types: list[str], phonemes: Callable[[str], str] | None = None) -> bytes:
+    """Polly-style speech marks (sentence, word, and viseme when ``phonemes`` gives a word's IPA; one JSON object
+    per line) at a steady emulated speaking rate; ssml marks are not emulated and left out."""
+    lines: list[dict[str, Any]] = []
+    offset, time_ms = 0, 0
     if "sentence" in types and text.strip():
         lines.append({"time": 0, "type": "sentence", "start": 0, "end": len(text.encode()), "value": text})
     for word in text.split():
@@ -258,6 +268,9 @@ def speech_marks(text: str, types: list[str]) -> bytes:
         if "word" in types:  # start and end count bytes, as Polly's do
             lines.append({"time": time_ms, "type": "word", "start": len(text[:start].encode()),
                           "end": len(text[:offset].encode()), "value": word})
+        if "viseme" in types and phonemes is not None:
+            for i, viseme in enumerate(lexicons.visemes(phonemes(word))):
+                lines.append({"time": time_ms + 60 * i, "type": "viseme", "value": viseme})
         time_ms += 80 * len(word) + 120
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
 

@@ -17,7 +17,7 @@ from polyglot_emulator.common import State, http_fault, pause, pause_until, requ
 from polyglot_emulator.eventstream import InboundEvent
 from polyglot_emulator.http import Request, Response
 from polyglot_emulator.knobs import Fault
-from polyglot_emulator.polly_checks import plain_text, stream_problems
+from polyglot_emulator.polly_checks import plain_text, speaking_rate, stream_problems
 from polyglot_emulator.voices import BY_ID
 from runner.formats import default_sample_rate
 
@@ -59,13 +59,13 @@ class _Stream:
         self.characters = 0
         self.latency = state.knobs.latency_of(OPERATION)
 
-    async def speak(self, text: str) -> bool:
-        """Send the audio for ``text``; False once a fault ended the stream."""
+    async def speak(self, text: str, speed: float = 1.0) -> bool:
+        """Send the audio for ``text`` (at SSML's ``speed``); False once a fault ended the stream."""
         if not text.strip():
             return True
         began = asyncio.get_running_loop().time()
         first = True
-        async for chunk in _coalesced(self.state.backend.speak(text, self.language, self.fmt, self.rate)):
+        async for chunk in _coalesced(self.state.backend.speak(text, self.language, self.fmt, self.rate, speed)):
             if first:
                 await pause_until(began, self.latency.first_byte)
                 first = False
@@ -111,6 +111,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault)
     events = eventstream.inbound_events(request)
     pending = ""
+    speed = 1.0
     while True:
         try:
             event = await _next(events, state.knobs.polly_stream_idle_timeout)
@@ -135,11 +136,12 @@ async def handle(state: State, request: Request, response: Response) -> None:
         call["texts"].append(text)
         stream.characters += len(text)
         pending += text
+        speed = speaking_rate(body.get("Text", ""), body.get("TextType", "text"))
         if (body.get("FlushStreamConfiguration") or {}).get("Force"):
-            if not await stream.speak(pending):
+            if not await stream.speak(pending, speed):
                 return
             pending = ""
-    if not await stream.speak(pending):
+    if not await stream.speak(pending, speed):
         return
     call["request_characters"] = stream.characters
     await response.send(eventstream.json_event("StreamClosedEvent", {"RequestCharacters": stream.characters}))

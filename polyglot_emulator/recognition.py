@@ -64,7 +64,8 @@ def identify(spoken: str, options: list[str], preferred: str | None) -> list[tup
 
 
 async def recognize_channels(backend: Backend, audio: AsyncIterator[list[AudioFrame]], channels: int,
-                             script: Script | None) -> AsyncGenerator[tuple[int, Transcript], None]:
+                             script: Script | None, words_per_second: float | None = None) \
+        -> AsyncGenerator[tuple[int, Transcript], None]:
     """(channel, transcript) as each channel's recognizer produces them. ``audio`` yields one frame per channel
     at a time; an exception it raises (the service ending the stream) ends this at once, dropping the speech
     under way rather than finalizing it."""
@@ -89,7 +90,8 @@ async def recognize_channels(backend: Backend, audio: AsyncIterator[list[AudioFr
 
     async def listen(channel: int) -> None:
         try:
-            async with contextlib.aclosing(backend.recognize(frames_of(inputs[channel]), lines)) as transcripts:
+            heard = backend.recognize(frames_of(inputs[channel]), lines, words_per_second)
+            async with contextlib.aclosing(heard) as transcripts:
                 async for transcript in transcripts:
                     output.put_nowait((channel, transcript))
         except Exception as exc:

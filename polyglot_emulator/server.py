@@ -8,7 +8,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from polyglot_emulator import polly_rest, polly_stream, s3, transcribe, translate
+from polyglot_emulator import polly_rest, polly_stream, s3, transcribe, transcribe_vocabularies, translate
 from polyglot_emulator.backend import Backend
 from polyglot_emulator.common import State
 from polyglot_emulator.http import Request, Response, serve
@@ -42,6 +42,7 @@ class Emulator:
         return {
             "AWS_ENDPOINT_URL_POLLY": self.endpoint,
             "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING": self.endpoint,
+            "AWS_ENDPOINT_URL_TRANSCRIBE": self.endpoint,  # the control plane: custom vocabularies
             "AWS_ENDPOINT_URL_TRANSLATE": self.endpoint,
             "AWS_ENDPOINT_URL_S3": self.endpoint,
             "AWS_CA_BUNDLE": str(self.ca.ca_file),  # boto3
@@ -56,6 +57,8 @@ class Emulator:
         assert state is not None
         if request.headers.get("x-amz-target", "").startswith(translate.TARGET_PREFIX):
             await translate.handle(state, request, response)
+        elif transcribe_vocabularies.serves(request):
+            await transcribe_vocabularies.handle(state, request, response)
         elif request.path == "/stream-transcription":
             await transcribe.handle(state, request, response)
         elif request.path == "/v1/synthesisStream":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import AsyncGenerator
 
@@ -20,6 +21,7 @@ from polyglot_emulator.http import Request, Response
 from polyglot_emulator.knobs import Fault
 from polyglot_emulator.recognition import Script, identify, recognize_channels, spoken_language
 from runner.frames import AudioFrame, Transcript
+from runner.glossary.terms import replace as replace_terms
 from runner.io.audio import Conformer, from_int16
 
 OPERATION = "transcribe.stream"
@@ -36,6 +38,10 @@ LANGUAGE_CODES = frozenset("""
 """.split())
 
 
+PUNCTUATION = ",.?!;:"
+UNSTABLE_WORDS = 2  # the last words of a partial, still subject to change (not Stable)
+
+
 class StreamEnded(Exception):
     """The emulated service ends the stream with an exception (type, message); speech under way is dropped,
     not finalized, as the real service does."""
@@ -43,18 +49,24 @@ class StreamEnded(Exception):
 
 def result(transcript: Transcript, result_id: str, channel: int, languages: list[tuple[str, float]] | None,
            language: str | None, stabilize: bool) -> dict[str, object]:
-    """A Result: its items, channel, and language (``languages``: the identification, best first)."""
+    """A Result: its items, channel, and language (``languages``: the identification, best first). As the
+    service: punctuation is an item of its own; with stabilization every item of a partial says whether it is
+    Stable (here all but the items of the last UNSTABLE_WORDS words)."""
     words = transcript.text.split()
     span = max(transcript.end - transcript.start, 0.01)
-    items = []
+    items: list[dict[str, object]] = []
     for i, word in enumerate(words):
-        start = transcript.start + span * i / max(len(words), 1)
-        item: dict[str, object] = {"Content": word, "Type": "pronunciation", "StartTime": round(start, 3),
-                                   "EndTime": round(start + span / max(len(words), 1), 3), "VocabularyFilterMatch":
-                                   False}
-        if stabilize:
-            item["Stable"] = transcript.final or i < len(words) - 2
-        items.append(item)
+        start = round(transcript.start + span * i / max(len(words), 1), 3)
+        end = round(start + span / max(len(words), 1), 3)
+        spoken = word.rstrip(PUNCTUATION) or word
+        pieces = [("pronunciation", spoken)] + [("punctuation", mark) for mark in word[len(spoken):]]
+        for kind, content in pieces:
+            item: dict[str, object] = {"Content": content, "Type": kind, "StartTime": start,
+                                       "EndTime": end if kind == "pronunciation" else start,
+                                       "VocabularyFilterMatch": False}
+            if stabilize:
+                item["Stable"] = transcript.final or i < len(words) - UNSTABLE_WORDS
+            items.append(item)
     out: dict[str, object] = {"ResultId": result_id, "StartTime": transcript.start, "EndTime": transcript.end,
                               "IsPartial": not transcript.final, "ChannelId": f"ch_{channel}",
                               "Alternatives": [{"Transcript": transcript.text, "Items": items}]}
@@ -117,6 +129,14 @@ async def handle(state: State, request: Request, response: Response) -> None:
     if (problem := _problem(h)) is not None:
         await errors.reply(state, response, OPERATION, "BadRequestException", problem)
         return
+    names = [n for n in (h.get("x-amzn-transcribe-vocabulary-names") or h.get("x-amzn-transcribe-vocabulary-name")
+                         or "").split(",") if n]
+    from polyglot_emulator.transcribe_vocabularies import fixes  # it imports this module's language codes
+
+    vocabulary = fixes(state, names)
+    if isinstance(vocabulary, str):
+        await errors.reply(state, response, OPERATION, "BadRequestException", vocabulary)
+        return
     rate = int(h["x-amzn-transcribe-sample-rate"])
     channels = int(h.get("x-amzn-transcribe-number-of-channels") or 1)
     headers = [("content-type", "application/vnd.amazon.eventstream"), ("x-amzn-request-id", request_id()),
@@ -139,12 +159,15 @@ async def handle(state: State, request: Request, response: Response) -> None:
     ids: dict[tuple[int, int], str] = {}
     latency = state.knobs.latency_of(OPERATION)
     try:
-        async with contextlib.aclosing(recognize_channels(state.backend, audio, channels, script)) as recognized:
+        async with contextlib.aclosing(recognize_channels(state.backend, audio, channels, script,
+                                                           state.knobs.transcribe_words_per_second)) as recognized:
             async for channel, transcript in recognized:
                 if fault is not None and sent >= fault.after and fault.kind in ("exception", "drop", "throttle"):
                     await _fail(state, response, fault)
                     return
                 result_id = ids.setdefault((channel, transcript.seq), str(uuid.uuid4()))
+                if vocabulary:  # what was heard as a sounds-like is written as its phrase
+                    transcript = dataclasses.replace(transcript, text=replace_terms(transcript.text, vocabulary))
                 spoken = spoken_language(transcript, script) if identify_language else None
                 languages = identify(spoken, options, preferred) if spoken is not None else None
                 await pause(latency.first_byte)

@@ -1,5 +1,6 @@
-"""Emulated Amazon Translate (JSON 1.1 over HTTP/1.1): TranslateText, ListLanguages, and ImportTerminology
-(custom terminologies, which TranslateText then requires to exist)."""
+"""Emulated Amazon Translate (JSON 1.1 over HTTP/1.1): TranslateText, ListLanguages, and custom terminologies
+(Import, Get, List, Delete), which TranslateText then requires to exist and applies: a source term comes out as
+the terminology's target term."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 from typing import Any
 
 from polyglot_emulator import errors
+from polyglot_emulator.backend import lengthened
 from polyglot_emulator.common import State, http_fault, pause_until
 from polyglot_emulator.http import Request, Response
 
@@ -44,6 +46,10 @@ async def handle(state: State, request: Request, response: Response) -> None:
         await _translate(state, body, response, request.headers.get("user-agent", ""))
     elif operation == "ImportTerminology":
         await _import_terminology(state, body, response)
+    elif operation in ("GetTerminology", "DeleteTerminology"):
+        await _terminology(state, operation, str(body.get("Name", "")), response)
+    elif operation == "ListTerminologies":
+        await _reply(response, {"TerminologyPropertiesList": [t["properties"] for t in state.terminologies.values()]})
     else:
         await errors.reply(state, response, "translate.unknown", "InvalidRequestException",
                            f"unknown operation {operation!r}")
@@ -77,7 +83,11 @@ async def _translate(state: State, body: dict[str, Any], response: Response, use
                            f"The resource you are looking for has not been found: terminology {unknown[0]}")
         return
     began = asyncio.get_running_loop().time()
-    translated = await state.backend.translate(text, source, target)
+    terms = [(row[source], row[target]) for n in names for row in state.terminologies[n]["rows"]
+             if row.get(source) and row.get(target)]
+    expansion = state.knobs.translate_expansion  # benchmarks: a language that runs longer, whatever the pair
+    translated = lengthened(text, expansion) if expansion is not None else \
+        await state.backend.translate(text, source, target, terms)
     await pause_until(began, state.knobs.latency_of("translate").first_byte)
     reply: dict[str, Any] = {"TranslatedText": translated, "SourceLanguageCode": source,
                              "TargetLanguageCode": target}
@@ -115,10 +125,23 @@ async def _import_terminology(state: State, body: dict[str, Any], response: Resp
         await errors.reply(state, response, op, "InvalidParameterValueException",
                            f"The terminology header names unsupported languages: {', '.join(unsupported) or header}")
         return
-    state.terminologies[name] = {"languages": languages, "rows": [dict(zip(languages, r, strict=False))
-                                                                  for r in rows]}
-    state.record(op, name=name, languages=languages, terms=len(rows))
     arn = f"arn:aws:translate:{state.region}:123456789012:terminology/{name}/LATEST"
-    await _reply(response, {"TerminologyProperties": {
-        "Name": name, "Arn": arn, "SourceLanguageCode": languages[0], "TargetLanguageCodes": languages[1:],
-        "TermCount": len(rows), "Format": data.get("Format")}})
+    properties = {"Name": name, "Arn": arn, "SourceLanguageCode": languages[0], "TargetLanguageCodes": languages[1:],
+                  "TermCount": len(rows), "Format": data.get("Format")}
+    state.terminologies[name] = {"languages": languages, "properties": properties,
+                                 "rows": [dict(zip(languages, r, strict=False)) for r in rows]}
+    state.record(op, name=name, languages=languages, terms=len(rows))
+    await _reply(response, {"TerminologyProperties": properties})
+
+
+async def _terminology(state: State, operation: str, name: str, response: Response) -> None:
+    op = "translate.get_terminology" if operation == "GetTerminology" else "translate.delete_terminology"
+    state.record(op, name=name)
+    if name not in state.terminologies:
+        await errors.reply(state, response, op, "ResourceNotFoundException",
+                           f"The resource you are looking for has not been found: terminology {name}")
+    elif operation == "GetTerminology":
+        await _reply(response, {"TerminologyProperties": state.terminologies[name]["properties"]})
+    else:
+        del state.terminologies[name]
+        await _reply(response, {})

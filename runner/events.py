@@ -25,6 +25,9 @@ class Utterance:
     end: float
     final_at: float
     language: str = ""  # the language it was heard in: the speaker's, or the one speech-to-text identified
+    # simultaneous mode: session seconds at which its last word was said (from the source's position); its
+    # lag is measured from there
+    said_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -50,3 +50,7 @@ class Transcript:
     start: float  # stream seconds where the speech began
     end: float  # stream seconds where it ended (so far, for a partial)
     language: str | None = None  # the language the engine heard, when it says (automatic language identification)
+    # Of a partial: how many leading words of ``text`` the engine promises will not change (Transcribe's partial
+    # results stabilization). None: the engine does not say (simultaneous mode then waits for successive partials
+    # to agree).
+    stable: int | None = None

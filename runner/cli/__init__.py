@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
+from types import FrameType
 
 from rich.console import Console
 
@@ -16,7 +18,12 @@ stderr = Console(file=RedactingStream(sys.stderr), highlight=False, soft_wrap=Tr
                  width=None if sys.stderr.isatty() else 160)
 
 
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM before a run installs its own handler: stop as Ctrl-C does (exit 130)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)  # first: a service manager may stop us while we still start
     from runner.cli.app import app
 
     try:

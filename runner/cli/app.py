@@ -1,4 +1,4 @@
-"""Commands: run, validate, graph, config, schema, engines, voices, devices, emulator, lexicons."""
+"""Commands: run, validate, graph, config, schema, engines, voices, devices, emulator, lexicons, glossary, init."""
 
 from __future__ import annotations
 
@@ -95,7 +95,9 @@ def run(
         _require_recording(input)
     overrides = Overrides(input=input, realtime=realtime, output_dir=output_dir, drain_timeout=drain_timeout,
                           profile=profile, region=region)
-    raise typer.Exit(run_pipeline(require_plan(file, overrides, online=True), quiet=quiet))
+    from runner.cli.glossary import with_uploaded
+
+    raise typer.Exit(run_pipeline(with_uploaded(require_plan(file, overrides, online=True)), quiet=quiet))
 
 
 @app.command(cls=PlainHelp)
@@ -254,3 +256,82 @@ def lexicons_sync(
         return
     for line in asyncio.run(sync(checked.plan, dry_run)):
         typer.echo(redact(line))
+
+
+glossary_app = typer.Typer(help="The pipeline's glossary: names and terms for every stage.", no_args_is_help=True)
+app.add_typer(glossary_app, name="glossary")
+
+
+@glossary_app.command("show", cls=PlainHelp)
+def glossary_show(file: ConfigArg) -> None:
+    """Print the glossary as each engine gets it: terms, Transcribe vocabulary, Translate terminology, lexicons."""
+    from runner.cli.glossary import show
+
+    config = require_plan(file).config
+    if config.glossary is None:
+        stderr.print(f"{file}: has no glossary", markup=False)
+        return
+    typer.echo(show(config))
+
+
+@glossary_app.command("sync", cls=PlainHelp)
+def glossary_sync(
+    file: ConfigArg,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing.")] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Upload the glossary's AWS resources (vocabulary, terminology, lexicons) that are missing or out of date,
+    and delete those they replace."""
+    from runner.cli.glossary import sync
+
+    config = require_plan(file, Overrides(profile=profile, region=region)).config
+    if config.glossary is None:
+        stderr.print(f"{file}: has no glossary", markup=False)
+        return
+    for line in sync(config, dry_run):
+        typer.echo(redact(line))
+
+
+class EngineSet(str, Enum):
+    offline = "offline"
+    aws = "aws"
+
+
+@app.command(cls=PlainHelp)
+def init(
+    file: Annotated[Path, typer.Argument(help="The pipeline file to write (never overwritten).", metavar="FILE",
+                                         show_default=False)],
+    source: Annotated[str | None, typer.Option(
+        "--source", "-s", metavar="SOURCE", help="A recording, or 'microphone'.")] = None,
+    language: Annotated[str | None, typer.Option("--language", "-l", metavar="TAG",
+                                                 help="The speaker's language (default en-US).")] = None,
+    engines: Annotated[EngineSet | None, typer.Option("--engines", "-e", metavar=_choices(EngineSet),
+                                                      help="offline (default) or aws.")] = None,
+    target: Annotated[list[str] | None, typer.Option("--target", "-t", metavar="TAG",
+                                                     help="A target language; repeat for more.")] = None,
+) -> None:
+    """Write a commented starter pipeline (asking what the options do not say, on a terminal)."""
+    from runner.cli.init import Answers, write
+
+    ask = sys.stdin.isatty()
+
+    def answer(value: str | None, question: str, default: str) -> str:
+        return value if value is not None else (typer.prompt(question, default=default) if ask else default)
+
+    if file.exists():
+        from runner.errors import SinkError
+
+        raise SinkError(f"{file}: already exists; polyglot init does not overwrite a file")
+    chosen = Answers(
+        file=file,
+        source=answer(source, "Source (a recording, or 'microphone')", "microphone"),
+        language=answer(language, "Speaker's language", "en-US"),
+        engines=answer(engines.value if engines else None, "Engines (offline or aws)", "offline"),
+        targets=tuple(target or answer(None, "Target languages (comma-separated)", "es").replace(",", " ").split()),
+    )
+    if chosen.engines not in ("offline", "aws"):
+        raise typer.BadParameter(f"engines are offline or aws, not {chosen.engines!r}")
+    text = write(chosen)
+    typer.echo(text, nl=False)
+    stderr.print(f"wrote {file}: polyglot validate {file}", markup=False)

@@ -21,7 +21,8 @@ MAX_KNOBS_BYTES = 1 << 20
 # What polyglot_emulator imports beyond the base install: the 'emulator' extra. Looked up before the emulator is
 # imported, so that a missing one is one line; tests/test_packaging.py keeps this list, the emulator's
 # imports and pyproject's extra in step.
-NEEDS = Family("emulator", extra="emulator", modules=("h2", "h11", "trustme", "botocore", "smithy_aws_event_stream"))
+# (h11 is not among them: the base brings it, through faster-whisper -> huggingface_hub -> httpx.)
+NEEDS = Family("emulator", extra="emulator", modules=("h2", "trustme", "botocore", "smithy_aws_event_stream"))
 
 
 def require_installed() -> None:

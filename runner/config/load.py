@@ -15,6 +15,7 @@ from runner.config.finite import non_finite_numbers
 from runner.config.overrides import Overrides
 from runner.config.yaml12 import SourceMap, parse
 from runner.diagnostics import Diagnostic, errors_in
+from runner.glossary.load import from_config
 from runner.redact import SECRET_NAME, redact
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -83,7 +84,10 @@ def loads(text: str, name: str, path: Path, env: Mapping[str, str] | None = None
     diagnostics.sort()
     if errors_in(diagnostics):
         return Loaded(name, None, doc.source_map, diagnostics)
-    config = (overrides or Overrides()).apply(model.build(doc.data, path, doc.interpolated))
+    glossary = from_config(doc.data.get("glossary"), doc.source_map, path.parent, doc.data["language"])
+    if glossary.diagnostics:
+        return Loaded(name, None, doc.source_map, sorted(diagnostics + glossary.diagnostics))
+    config = (overrides or Overrides()).apply(model.build(doc.data, path, doc.interpolated, glossary.glossary))
     return Loaded(name, config, doc.source_map, diagnostics, doc.data)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from runner import registry
 from runner.config.schema import STAGES
+from runner.glossary.model import Glossary
 from runner.options import parse, resolve_paths
 from runner.retry import RetryPolicy
 
@@ -54,6 +55,19 @@ class QueueConfig:
 
 
 @dataclass(frozen=True)
+class SimultaneousConfig:
+    """mode: simultaneous's knobs (see the schema's descriptions); max_lag and hard_lag are the targets' default."""
+
+    min_words: int = 5
+    pause: float = 0.6
+    agreement: int = 2
+    max_words: int = 10
+    max_lag: float = 4.0
+    hard_lag: float = 10.0
+    max_rate: float = 1.3
+
+
+@dataclass(frozen=True)
 class TargetConfig:
     index: int
     language: str
@@ -66,6 +80,8 @@ class TargetConfig:
     sinks: tuple[SinkConfig, ...] = ()
     fields: Mapping[str, Any] = field(default_factory=dict)  # keys a text-to-speech engine declares (Polly's
     #                                                           engine, lexicons), as written
+    max_lag: float | None = None  # mode simultaneous: this target's bounds (None: the pipeline's)
+    hard_lag: float | None = None
 
     @property
     def pointer(self) -> str:
@@ -110,17 +126,27 @@ class PipelineConfig:
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
     output_dir: Path = Path(".")  # where relative sink paths land (-o; see runner.config.overrides)
     outputs: tuple[ComponentChoice, ...] = ()  # broadcast outputs (listener page, HLS, Icecast)
+    glossary: Glossary | None = None  # names and terms every stage must get right (runner.glossary)
+    mode: str = "final"  # or "simultaneous"
+    simultaneous: SimultaneousConfig = SimultaneousConfig()
 
     @property
     def display_name(self) -> str:
         return self.name or self.file.stem
 
+    def lag_bounds(self, target: TargetConfig) -> tuple[float, float]:
+        """(max_lag, hard_lag) of a target: its own, else the pipeline's."""
+        s = self.simultaneous
+        return (s.max_lag if target.max_lag is None else target.max_lag,
+                s.hard_lag if target.hard_lag is None else target.hard_lag)
+
 
 GENERIC_TARGET_KEYS = {"language", "voice", "format", "sample_rate", "translation", "text_to_speech", "queue",
-                       "sinks"}
+                       "sinks", "max_lag", "hard_lag"}
 
 
-def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> PipelineConfig:
+def build(data: Mapping[str, Any], file: Path, interpolated: set[str],
+          glossary: Glossary | None = None) -> PipelineConfig:
     """Turn schema-valid ``data`` into a :class:`PipelineConfig` (defaults applied, overrides merged). Paths
     of inputs (the source, engines' model files, lexicons) are resolved against the config file's folder."""
     base_dir = file.parent
@@ -150,6 +176,9 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str]) -> Pipeli
         secrets=frozenset(interpolated),
         outputs=tuple(_component("output", o["type"], o, f"/outputs/{i}", None)
                       for i, o in enumerate(data.get("outputs", []))),
+        glossary=glossary,
+        mode=data.get("mode", "final"),
+        simultaneous=SimultaneousConfig(**data.get("simultaneous", {})),
     )
 
 
@@ -203,6 +232,8 @@ def _target(index: int, t: Mapping[str, Any], top_translation: Mapping[str, Any]
         queue=_queue(t.get("queue", {}), default_queue),
         sinks=_sinks(t.get("sinks", []), f"{pointer}/sinks"),
         fields=MappingProxyType({k: v for k, v in t.items() if k not in GENERIC_TARGET_KEYS}),
+        max_lag=t.get("max_lag"),
+        hard_lag=t.get("hard_lag"),
     )
 
 

@@ -21,6 +21,7 @@ from runner.config import skeleton
 from runner.config.skeleton import NUL_FREE
 from runner.config.yaml12 import SourceMap, json_pointer
 from runner.diagnostics import Diagnostic
+from runner.glossary import schema as glossary_schema
 from runner.options import schema_of
 from runner.registry import Kind
 
@@ -57,6 +58,7 @@ def pipeline_schema() -> dict[str, Any]:
 @lru_cache(maxsize=2)
 def _schema(generation: int) -> dict[str, Any]:
     definitions = skeleton.shared_definitions()
+    definitions.update(glossary_schema.definitions())
     for stage in STAGES.values():
         definitions.update(_stage_definitions(stage))
     definitions["source"] = _typed_union("source", "A recording or a live input.")

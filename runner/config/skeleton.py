@@ -39,6 +39,7 @@ def top_level() -> dict[str, Any]:
                 "propertyNames": {"pattern": "^[0-9A-Za-z]{1,20}$"},
                 "additionalProperties": {"$ref": "#/$defs/path"},
             },
+            "glossary": {"$ref": "#/$defs/glossary"},
             "targets": {
                 "type": "array", "minItems": 1, "items": {"$ref": "#/$defs/target"},
                 "description": "One entry per output language. Each target has its own lane, translator, voice and "
@@ -55,6 +56,12 @@ def top_level() -> dict[str, Any]:
                         "description": "Broadcast outputs: every language at once, to listeners (a page served by "
                                        "the run) or to streams (HLS, Icecast)."},
             "runtime": {"$ref": "#/$defs/runtime"},
+            "mode": {"enum": ["final", "simultaneous"], "default": "final",
+                     "description": "final: each utterance is translated and spoken once its final transcript "
+                                    "comes. simultaneous: clauses are translated and spoken while the speaker is "
+                                    "still talking, from the stable words of partial transcripts (earlier speech, "
+                                    "less context per translation), and each target's lag is held to max_lag."},
+            "simultaneous": {"$ref": "#/$defs/simultaneous"},
         },
     }
 
@@ -116,6 +123,38 @@ def shared_definitions() -> dict[str, Any]:
             },
         },
         "sinks": {"type": "array", "items": {"$ref": "#/$defs/sink"}},
+        "simultaneous": {
+            "type": "object", "additionalProperties": False,
+            "description": "Settings of mode: simultaneous (the lag bounds are every target's default).",
+            "properties": {
+                "min_words": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5,
+                              "description": "Stable words that make a segment at a pause when no punctuation "
+                                             "ends a clause."},
+                "pause": {"type": "number", "minimum": 0, "maximum": 10, "default": 0.6,
+                          "description": "Seconds without a new word that count as a pause."},
+                "agreement": {"type": "integer", "minimum": 2, "maximum": 10, "default": 2,
+                              "description": "For engines that mark no word stable: successive partials that must "
+                                             "agree on a word before it is spoken."},
+                "max_words": {"type": "integer", "minimum": 2, "maximum": 100, "default": 10,
+                              "description": "Stable words after which a segment is cut even without punctuation "
+                                             "or a pause (shorter: earlier speech, less context per translation)."},
+                **lag_bounds(),
+                "max_rate": {"type": "number", "minimum": 1, "maximum": 2, "default": 1.3,
+                             "description": "Fastest speaking rate when a target catches up (1.3: 30 % faster)."},
+            },
+        },
+    }
+
+
+def lag_bounds() -> dict[str, Any]:
+    """The lag bounds, pipeline-wide (simultaneous) or per target."""
+    return {
+        "max_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 600, "default": 4,
+                    "description": "Seconds from words being said to their translation having been heard, beyond "
+                                   "which a target catches up: it speaks faster, then merges queued segments."},
+        "hard_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": 10,
+                     "description": "Seconds of lag beyond which the oldest queued speech is dropped (its captions "
+                                    "are still written). More than max_lag."},
     }
 
 
@@ -137,5 +176,7 @@ def target(engine_fields: dict[str, Any]) -> dict[str, Any]:
                                "description": "Overrides of the pipeline's text-to-speech settings for this target."},
             "queue": {"$ref": "#/$defs/queue"},
             "sinks": {"$ref": "#/$defs/sinks"},
+            **{key: {**bound, "description": f"mode: simultaneous, this target's {key} (default: the pipeline's). "
+                     + bound["description"]} for key, bound in lag_bounds().items()},
         },
     }

@@ -165,6 +165,10 @@ class Synthesizer(Engine):
     """Text to audio in ``output`` format, streamed in chunks as the engine produces them."""
 
     output: AudioFormat
+    # Speaking rate, 1 = the voice's own; simultaneous mode raises it to catch up. Engines that cannot change it
+    # say so with supports_rate = False (and ignore it).
+    rate: float = 1.0
+    supports_rate: ClassVar[bool] = False
 
     @classmethod
     async def voices(cls, query: VoiceQuery) -> list[Voice] | None:

@@ -46,9 +46,9 @@ class Output(ABC):
         return ()
 
     @classmethod
-    def label(cls, config: ComponentChoice, pipeline: PipelineConfig) -> str:
-        """What ``polyglot graph`` shows of it (pure: nothing opened)."""
-        return cls.type_name
+    def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:
+        """How ``polyglot graph`` shows it (options already masked): one line, and a line per language."""
+        return config.type, []
 
     def describe(self) -> str:
         return self.type_name

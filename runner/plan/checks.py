@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner import registry
-from runner.config.model import PipelineConfig
+from runner.config.model import PipelineConfig, SimultaneousConfig
 from runner.engines.base import Problem
 from runner.formats import SAMPLE_RATES
 
@@ -34,6 +34,7 @@ def pure_checks(plan: Plan) -> Iterable[Problem]:
     yield from _engines(plan)
     yield from _target_fields(plan)
     yield from _outputs(plan)
+    yield from _simultaneous(config)
 
 
 def _formats(config: PipelineConfig) -> Iterable[Problem]:
@@ -118,3 +119,27 @@ def _outputs(plan: Plan) -> Iterable[Problem]:
     for spec in plan.outputs:
         if spec.component is not None:
             yield from spec.component.cls.check(spec.config, plan.config)
+
+
+def _simultaneous(config: PipelineConfig) -> Iterable[Problem]:
+    """Lag bounds in order; simultaneous settings where they do something."""
+    if config.mode != "simultaneous":
+        if config.simultaneous != SimultaneousConfig():
+            yield Problem("/simultaneous", "has no effect unless mode: simultaneous", code="mode",
+                          severity="warning")
+        for t in config.targets:
+            for key in ("max_lag", "hard_lag"):
+                if getattr(t, key) is not None:
+                    yield Problem(f"{t.pointer}/{key}", "has no effect unless mode: simultaneous", code="mode",
+                                  severity="warning")
+        return
+    for t in config.targets:
+        max_lag, hard_lag = config.lag_bounds(t)
+        if hard_lag <= max_lag:
+            where = f"{t.pointer}/hard_lag" if t.hard_lag is not None else (
+                f"{t.pointer}/max_lag" if t.max_lag is not None else "/simultaneous/hard_lag")
+            yield Problem(where, f"hard_lag ({hard_lag:g}s) must be more than max_lag ({max_lag:g}s) for "
+                          f"{t.label}: speech is dropped only after speaking faster and merging failed", code="lag")
+    if config.source.type == "file" and not getattr(config.source.options, "realtime", True):
+        yield Problem("/source/realtime", "mode: simultaneous controls lag against real time; a recording read "
+                      "faster is segmented, but its lag is not controlled", code="mode", severity="warning")

@@ -6,6 +6,7 @@ Secrets are masked in each label before it is quoted (DOT escapes backslashes an
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from runner import registry
@@ -37,9 +38,18 @@ def stage_graph(plan: Plan) -> Node:
     fanout = Node("fanout", f"fan-out: {len(config.targets)} lane(s)", "fanout")
     stt.children.append(fanout)
     fanout.children += [_lane(t) for t in plan.targets]
-    fanout.children += [Node(f"output{i}", f"output: {o.component.cls.label(o.config, config)} (every language)",
-                             "output") for i, o in enumerate(plan.outputs) if o.component is not None]
+    fanout.children += [_output(plan, i) for i, spec in enumerate(plan.outputs) if spec.component is not None]
     return root
+
+
+def _output(plan: Plan, i: int) -> Node:
+    """A broadcast output: it reads every lane's speech at once."""
+    spec = plan.outputs[i]
+    assert spec.component is not None
+    config = dataclasses.replace(spec.config, options=masked(spec.config.options))
+    label, lines = spec.component.cls.outline(config, plan.config)
+    return Node(f"output{i}", f"output: {label}", "output",
+                [Node(f"output{i}_{j}", line, "sink") for j, line in enumerate(lines)])
 
 
 def _lane(spec: TargetSpec) -> Node:
@@ -80,7 +90,7 @@ def to_text(root: Node) -> str:
 
 
 _SHAPES = {"source": "invhouse", "stt": "box", "fanout": "diamond", "lane": "box", "translate": "box",
-           "synthesize": "box", "sink": "note", "output": "folder"}
+           "synthesize": "box", "sink": "note", "output": "cds"}
 
 
 def to_dot(root: Node, name: str) -> str:

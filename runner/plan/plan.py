@@ -99,6 +99,7 @@ class Plan:
 
 def plan(loaded: Loaded) -> Plan:
     """The plan of a schema-valid config, with every problem the pure checks find."""
+    from runner.glossary.plan_checks import glossary_checks
     from runner.plan.checks import pure_checks
 
     config = loaded.config
@@ -115,7 +116,7 @@ def plan(loaded: Loaded) -> Plan:
     planned = Plan(config, loaded.source_map, stt, targets,
                    tuple(_sink(s, config.output_dir, "source") for s in config.transcript_sinks),
                    _event_log(config), tuple(_inputs(config, stt, targets)), outputs)
-    return planned.with_diagnostics(planned.located(list(pure_checks(planned))))
+    return planned.with_diagnostics(planned.located(list(pure_checks(planned))) + glossary_checks(config))
 
 
 def heard_languages(stt: EngineSpec) -> tuple[str, ...]:
@@ -165,6 +166,8 @@ def _inputs(config: PipelineConfig, stt: EngineSpec, targets: tuple[TargetSpec, 
         via = f" ({config.source.origin})" if config.source.origin else ""
         inputs.append((Path(source_path), f"the source recording{via}"))
     inputs += [(Path(path), f"lexicon '{name}'") for name, path in config.lexicons.items()]
+    if config.glossary is not None and config.glossary.file is not None:
+        inputs.append((config.glossary.file, "the glossary"))
     for spec in (stt, *(e for t in targets for e in (t.translation, t.text_to_speech))):
         if spec.component is not None:
             what = f"a file of the {spec.request.choice.provider} engine"

@@ -338,6 +338,8 @@ class Broadcast:
         recording read fast: where the earliest speech still to come can go). Segmenters cut up to here."""
         if self.ended:
             return max(self.last_end, self.clock() if self.live else self.last_end)
+        if self.live:  # live speech is placed at the clock or later, never before it
+            return self.clock()
         return self.settled() if self.settled is not None else self.clock()
 
     @property

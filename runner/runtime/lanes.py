@@ -63,6 +63,12 @@ class Lane(Generic[T]):
                 await self._writable.wait()
         return self.offer(item)
 
+    def take(self, count: int) -> list[T]:
+        """Remove and return up to ``count`` of the oldest queued items (the consumer merges or drops them)."""
+        taken = [self._items.popleft() for _ in range(min(count, len(self._items)))]
+        self._update()
+        return taken
+
     def close(self) -> None:
         """No more items will come; the consumer drains what is queued, then its iteration ends."""
         self._closed = True

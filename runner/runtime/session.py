@@ -23,6 +23,7 @@ from runner.runtime.build import Pipeline
 from runner.runtime.lanes import Lane
 from runner.runtime.outputs import BroadcastOutputs
 from runner.runtime.router import Observer, Router
+from runner.runtime.simultaneous import SegmentFeed, lag_control, observe_spoken
 from runner.runtime.status import SessionStatus, TargetStatus
 from runner.runtime.stt import SpeechToTextStage
 from runner.runtime.target import TargetStage
@@ -73,8 +74,11 @@ class Session:
             target = parts.config
             sinks = SinkGroup(parts.sinks, router.sink_failure_reporter(target.label))
             lane: Lane[Utterance] = Lane(target.queue.size, target.queue.overflow)
-            stages.append(TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router,
-                                      p.config.retry))
+            stage = TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router, p.config.retry,
+                                lag=lag_control(p.config, target, self.clock, p.source.paced))
+            if stage.lag is not None:
+                router.observers.append(observe_spoken(stage, stage.lag))
+            stages.append(stage)
         transcript = SinkGroup(p.transcript_sinks, router.sink_failure_reporter(SOURCE_SCOPE))
         event_log = SinkGroup([p.event_log], router.sink_failure_reporter(SESSION_SCOPE)) if p.event_log else None
         groups = [g for g in (event_log, transcript, *(s.sinks for s in stages)) if g is not None]
@@ -219,6 +223,7 @@ class Session:
         p = self.pipeline
         ids: dict[int, str] = {}
         count = 0
+        feed = SegmentFeed(p.config, self.clock, lambda: self.status.stream_seconds, p.source.paced)
         try:
             speech = SpeechToTextStage(p.stt, p.config.retry, router)
             transcripts_of_source = speech.transcripts(p.source.frames(), paced=p.source.paced)
@@ -234,10 +239,8 @@ class Session:
                     await router.emit(TranscriptEvent(scope=SOURCE_SCOPE, at=self.clock(), utterance_id=uid,
                                                       text=t.text, final=t.final, start=t.start, end=t.end,
                                                       language=t.language), transcript)
-                    if t.final and t.text.strip():
-                        language = t.language or p.config.language
-                        await self._fan_out(router, stages,
-                                            Utterance(uid, t.seq, t.text, t.start, t.end, self.clock(), language))
+                    for utterance in feed.utterances(t, uid, t.language or p.config.language):
+                        await self._fan_out(router, stages, utterance)
         finally:
             for stage in stages:
                 stage.lane.close()

@@ -25,9 +25,11 @@ class TargetStatus:
     queued: int = 0
     metrics: dict[str, float] = field(default_factory=dict)  # engine counters, e.g. Polly characters billed
     oldest_pending: float | None = None  # final_at of the oldest utterance not yet spoken
+    speech_lag: float | None = None  # mode simultaneous: from words said to their translation heard (the last)
 
     def lag(self, now: float) -> float:
-        return 0.0 if self.oldest_pending is None else max(0.0, now - self.oldest_pending)
+        waiting = 0.0 if self.oldest_pending is None else max(0.0, now - self.oldest_pending)
+        return waiting if self.speech_lag is None else max(waiting, self.speech_lag)
 
     def latency(self, quantile: float) -> float | None:
         """First-audio latency at ``quantile`` (0.5 = median, 1 = max), nearest rank."""

@@ -77,7 +77,7 @@ class SpeechToTextStage:
                     async for t in results:
                         attempts.succeeded()  # progress: the next failure starts a fresh series of retries
                         self._answered(t.end)
-                        yield Transcript(seq_base + t.seq, t.text, t.final, t.start, t.end, t.language)
+                        yield Transcript(seq_base + t.seq, t.text, t.final, t.start, t.end, t.language, t.stable)
                         if t.final:
                             self._commit(t.end)
                             next_base = seq_base + t.seq + 1

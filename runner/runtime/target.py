@@ -20,8 +20,10 @@ from runner.events import AudioEvent, AudioRetractedEvent, SpokenEvent, Translat
 from runner.io.audio import encoded_duration
 from runner.io.sinks import SinkGroup
 from runner.retry import RetryPolicy, retrying
+from runner.runtime.lag import LagControl
 from runner.runtime.lanes import Lane
 from runner.runtime.router import Router
+from runner.runtime.simultaneous import catch_up
 from runner.text import sentences
 
 
@@ -35,6 +37,7 @@ class TargetStage:
     router: Router
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     in_flight: Utterance | None = None
+    lag: LagControl | None = None  # mode simultaneous: speak just in time, faster, merged, or drop
 
     @property
     def label(self) -> str:
@@ -56,9 +59,13 @@ class TargetStage:
 
     async def run(self) -> None:
         while True:
+            if self.lag is not None:
+                await asyncio.sleep(self.lag.due_in())  # what comes meanwhile waits, to be merged or dropped
             utterance = await self.lane.get()
             if utterance is None:
                 break
+            if self.lag is not None:
+                utterance = await catch_up(self, self.lag, utterance)
             self.in_flight = utterance
             self.track()
             try:

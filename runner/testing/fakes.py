@@ -20,6 +20,7 @@ from runner.options import option
 from runner.registry import register
 
 FRAME_SECONDS = 0.03
+PARTIAL_INTERVAL = 0.25  # with words_per_second: a partial at least this often (stream time) during a burst
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class ScriptedOptions:
                                       minimum=0)
     hang_after: float | None = option(None, doc="Seconds of audio after which a stream stops reading and never "
                                       "answers again (a stuck connection): it waits until cancelled.", minimum=0)
+    words_per_second: float | None = option(None, doc="Partials reveal the line word by word at this rate "
+                                            "from the burst's onset, as a recognizer hearing speech would (and again "
+                                            "every quarter second); unset: one '…' partial per burst.",
+                                            exclusiveMinimum=0)
 
 
 @register("speech_to_text", "fake", family="fake", options=ScriptedOptions,
@@ -44,8 +49,10 @@ class ScriptedRecognizer(SpeechToText):
     input_rate = 16000
 
     def __init__(self, script: list[str], threshold: float, silence: float, memory: dict[str, int] | None = None,
-                 *, fail_after: float | None = None, hang_after: float | None = None) -> None:
+                 *, fail_after: float | None = None, hang_after: float | None = None,
+                 words_per_second: float | None = None) -> None:
         self.script = script
+        self.words_per_second = words_per_second
         self.threshold = threshold
         self.silence = silence
         self.fail_after = fail_after
@@ -59,7 +66,8 @@ class ScriptedRecognizer(SpeechToText):
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         o: ScriptedOptions = request.options
-        return cls(list(o.script), o.threshold, o.silence, fail_after=o.fail_after, hang_after=o.hang_after)
+        return cls(list(o.script), o.threshold, o.silence, fail_after=o.fail_after, hang_after=o.hang_after,
+                   words_per_second=o.words_per_second)
 
     def _line(self, burst: bytearray, *, whole: bool = True) -> str:
         """The line of a burst of sound: the one it was given before, else the next. A burst cut short by the end
@@ -73,8 +81,22 @@ class ScriptedRecognizer(SpeechToText):
             self.memory[key] = index
         return self.script[index] if index < len(self.script) else f"utterance {index + 1}"
 
+    def _expected_line(self) -> str:
+        """The line the burst being heard will get, before its audio is whole: the next one (a burst cut by the
+        end of its stream was not remembered, so its replay gets this same line)."""
+        index = len(self.memory)
+        return self.script[index] if index < len(self.script) else f"utterance {index + 1}"
+
+    def _partial(self, seq: int, start: float, sound_end: float, position: float) -> tuple[Transcript, int]:
+        """With words_per_second: the partial at ``position``, with the words said by ``sound_end`` (the burst's
+        sound so far; a pause adds none), and how many words it has."""
+        words = self._expected_line().split()
+        said = min(len(words), 1 + int((sound_end - start) * (self.words_per_second or 0.0)))
+        return Transcript(seq, " ".join(words[:said]), False, round(start, 3), round(position, 3)), said
+
     async def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         seq, start, quiet, position = 0, None, 0.0, 0.0
+        last_partial, shown = 0.0, 0  # with words_per_second: when the last partial was sent, and its words
         pending = b""
         burst = bytearray()
         previous = b""  # the chunk before the onset: a burst may begin in it below the threshold
@@ -104,7 +126,9 @@ class ScriptedRecognizer(SpeechToText):
                 if loud:
                     if start is None:
                         start = position - FRAME_SECONDS
-                        yield Transcript(seq, "…", False, round(start, 3), round(position, 3))
+                        last_partial, shown = position, 0
+                        if self.words_per_second is None:
+                            yield Transcript(seq, "…", False, round(start, 3), round(position, 3))
                     quiet = 0.0
                 elif start is not None:
                     quiet += FRAME_SECONDS
@@ -112,6 +136,11 @@ class ScriptedRecognizer(SpeechToText):
                         yield Transcript(seq, self._line(burst), True, round(start, 3), round(position - quiet, 3))
                         seq, start = seq + 1, None
                         burst.clear()
+                if start is not None and self.words_per_second is not None:
+                    partial, said = self._partial(seq, start, position - quiet, position)
+                    if said > shown or position - last_partial >= PARTIAL_INTERVAL - 1e-6:
+                        yield partial
+                        last_partial, shown = position, said
         if start is not None:  # the stream ended during a burst
             yield Transcript(seq, self._line(burst, whole=False), True, round(start, 3), round(position - quiet, 3))
 
@@ -219,6 +248,7 @@ class ToneOptions(FaultOptions):
 @register("text_to_speech", "fake", family="fake", options=ToneOptions,
           summary="a tone as long as the text; latency, failures and hangs")
 class ToneSynthesizer(Synthesizer):
+    supports_rate = True
     CHUNK_SECONDS = 0.1
 
     def __init__(self, output: AudioFormat, latency: float = 0.0, chunk_delay: float = 0.0,
@@ -242,7 +272,7 @@ class ToneSynthesizer(Synthesizer):
             await asyncio.sleep(self.latency)
         self.faults.check(text)
         rate = self.output.sample_rate
-        total = max(1, int(len(text) * self.seconds_per_character * rate))
+        total = max(1, int(len(text) * self.seconds_per_character / self.rate * rate))
         step = int(rate * self.CHUNK_SECONDS)
         for offset in range(0, total, step):
             n = min(step, total - offset)

@@ -1,5 +1,6 @@
-"""The official service models, read where the SDKs keep them: botocore's ``service-2.json`` (Polly, Translate, S3)
-and the smithy SDK's generated schemas (Transcribe streaming, which botocore does not have)."""
+"""The official service models, read where the SDKs keep them: botocore's ``service-2.json`` (Polly, Translate, S3,
+Transcribe's control plane) and the smithy SDK's generated schemas (Transcribe streaming, which botocore does not
+have)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ class ModelError:
     shape: Any  # botocore Shape or smithy Schema
 
 
+# The emulator's name of a service -> botocore's: Transcribe's control plane (vocabularies) is botocore's
+# "transcribe"; the emulator's "transcribe" is the streaming API, which botocore does not have.
+BOTOCORE_NAMES = {"transcribe_control": "transcribe"}
+
+
 @cache
 def _botocore_model(service: str) -> Any:
-    return botocore.session.get_session().get_service_model(service)
+    return botocore.session.get_session().get_service_model(BOTOCORE_NAMES.get(service, service))
 
 
 def _transcribe_operations() -> dict[str, Any]:

@@ -87,6 +87,10 @@ def translate() -> Any:
     return context_for(AwsConfig()).client("translate")
 
 
+def transcribe() -> Any:
+    return context_for(AwsConfig()).client("transcribe")
+
+
 def speak(**params: Any) -> None:
     polly().synthesize_speech(**{"VoiceId": "Lucia", "Engine": "neural", "OutputFormat": "pcm", "Text": "hola",
                                  **params})
@@ -265,7 +269,25 @@ CASES = [
     Case("translate.import_terminology", "InvalidParameterValueException", just(lambda: translate()
          .import_terminology(Name="t", MergeStrategy="OVERWRITE",
                              TerminologyData={"File": b"en,xx\nhello,hi\n", "Format": "CSV"}))),
-    Case("translate.unknown", "InvalidRequestException", just(lambda: translate().list_terminologies())),
+    Case("translate.get_terminology", "ResourceNotFoundException", just(lambda: translate().get_terminology(
+        Name="nosuch", TerminologyDataFormat="CSV"))),
+    Case("translate.delete_terminology", "ResourceNotFoundException", just(lambda: translate().delete_terminology(
+        Name="nosuch"))),
+    Case("translate.unknown", "InvalidRequestException", just(lambda: translate().list_parallel_data())),
+    Case("transcribe_control.create", "BadRequestException", just(lambda: transcribe().create_vocabulary(
+        VocabularyName="v", LanguageCode="en-US"))),
+    Case("transcribe_control.create", "ConflictException", just(lambda: [transcribe().create_vocabulary(
+        VocabularyName="v", LanguageCode="en-US", Phrases=["Siobhan"]) for _ in range(2)])),
+    Case("transcribe_control.update", "BadRequestException", just(lambda: [
+        transcribe().create_vocabulary(VocabularyName="v", LanguageCode="en-US", Phrases=["Siobhan"]),
+        transcribe().update_vocabulary(VocabularyName="v", LanguageCode="xx-XX", Phrases=["Siobhan"])])),
+    Case("transcribe_control.update", "NotFoundException", just(lambda: transcribe().update_vocabulary(
+        VocabularyName="nosuch", LanguageCode="en-US", Phrases=["Siobhan"]))),
+    Case("transcribe_control.get", "NotFoundException", just(lambda: transcribe().get_vocabulary(
+        VocabularyName="nosuch"))),
+    Case("transcribe_control.delete", "NotFoundException", just(lambda: transcribe().delete_vocabulary(
+        VocabularyName="nosuch"))),
+    Case("transcribe_control.unknown", "BadRequestException", just(lambda: transcribe().list_medical_vocabularies())),
     Case("transcribe.stream", "BadRequestException", just(lambda: transcribe_stream(language_code="eo-EO")), False),
     Case("transcribe.stream", "ConflictException", fault("transcribe.stream", "http", "ConflictException",
                                                          transcribe_stream), True),

@@ -60,3 +60,48 @@ def test_every_client_uses_the_process_event_loop_group():
     from runner.engines.aws.transport import CheckedCRTClient
 
     assert CheckedCRTClient()._client_bootstrap is ClientBootstrap.get_or_create_static_default()
+
+
+def event_bytes(payloads: list[bytes]) -> bytes:
+    from smithy_aws_event_stream.events import EventMessage
+
+    return b"".join(EventMessage(headers={":message-type": "event", ":event-type": "AudioEvent"},
+                                 payload=p).encode() for p in payloads)
+
+
+@pytest.mark.parametrize("split", [1, 7, 4096])
+def test_the_event_reader_decodes_what_smithys_reader_decodes(split):
+    """The same events, whatever the chunking of the body, from a generator (the fast path) and from bytes."""
+    from smithy_aws_event_stream.events import Event
+    from smithy_core.aio.types import AsyncBytesReader
+
+    from runner.engines.aws.transport import EventBytesReader
+
+    payloads = [bytes([i]) * (i * 37 % 900) for i in range(40)]
+    raw = event_bytes(payloads)
+
+    async def body():
+        for i in range(0, len(raw), split):
+            yield raw[i:i + split]
+
+    async def decode(reader) -> list[bytes]:
+        out = []
+        while (event := await Event.decode_async(reader)) is not None:
+            out.append(event.message.payload)
+        return out
+
+    expected = asyncio.run(decode(AsyncBytesReader(body())))
+    assert expected == payloads
+    assert asyncio.run(decode(EventBytesReader(body()))) == expected
+    assert asyncio.run(decode(EventBytesReader(raw))) == expected  # not a generator: smithy's own path
+
+
+def test_streaming_clients_read_events_through_the_direct_reader(emulator):
+    from aws_sdk_polly.config import AsyncPollyConfig
+    from smithy_aws_core.aio import protocols
+
+    from runner.engines.aws.transport import EventBytesReader
+
+    context = context_for(AwsConfig())
+    asyncio.run(context.smithy_config(AsyncPollyConfig, None))
+    assert protocols.AsyncBytesReader is EventBytesReader

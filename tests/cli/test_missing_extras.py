@@ -66,7 +66,7 @@ def test_the_emulator_names_the_emulator_extra():
     assert result.returncode == 69, result.stderr
     line = one_line_naming(result, re.compile("emulator"))
     assert line.startswith("polyglot: error: the emulator is not installed: pip install "
-                           "'polyglot-runner[emulator]' (missing: h2, h11, trustme, botocore, smithy_aws_event_stream)")
+                           "'polyglot-runner[emulator]' (missing: h2, trustme, botocore, smithy_aws_event_stream)")
 
 
 def test_the_offline_demo_runs_on_the_base_install(tmp_path):

@@ -13,7 +13,7 @@ BAD_CONFIGS = {
     "wrong type": ("version: 1\nlanguage: en-US\nsource: {type: file, path: a.wav}\ntargets: {language: es}\n",
                    "error[type] /targets"),
     "unknown engine": ("version: 1\nlanguage: en-US\nsource: {type: file, path: a.wav}\n"
-                       "speech_to_text: {provider: whisper}\ntargets: [{language: es}]\n",
+                       "speech_to_text: {provider: nosuchengine}\ntargets: [{language: es}]\n",
                        "error[enum] /speech_to_text/provider"),
     "bad sample rate": ("version: 1\nlanguage: en-US\nsource: {type: file, path: a.wav}\n"
                         "targets: [{language: es, sample_rate: 44100}]\n", "error[sample-rate]"),
@@ -88,7 +88,7 @@ def test_schema_command_prints_the_schema():
 def test_graph_text_and_dot():
     text = polyglot("graph", "pipelines/offline-demo.yaml", cwd=REPO)
     assert text.returncode == 0
-    for fragment in ("speech-to-text: pocketsphinx", "fan-out: 3 lane(s)", "es (Spanish)",
+    for fragment in ("speech-to-text: whisper", "fan-out: 3 lane(s)", "es (Spanish)",
                      "wav out/offline-demo/es.wav"):
         assert fragment in text.stdout
     dot = polyglot("graph", "--format", "dot", "pipelines/offline-demo.yaml", cwd=REPO)

@@ -41,6 +41,13 @@ def start(config, out):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def wait_for(path, limit=20):
+    deadline = time.monotonic() + limit
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.05)
+
+
 def stop_and_wait(proc, signals, limit):
     began = time.monotonic()
     for sig in signals:
@@ -61,7 +68,8 @@ def test_a_fifo_with_no_writer_stops_on_a_signal(tmp_path, write_config, signals
     fifo = tmp_path / "live.wav"
     os.mkfifo(fifo)
     proc = start(write_config(CONFIG.format(rec=fifo)), tmp_path)
-    time.sleep(1.5)  # the run is waiting for a writer
+    wait_for(tmp_path / "events.jsonl")  # the session started: it opens its outputs, then waits for a writer
+    time.sleep(0.5)
     code, stderr, took = stop_and_wait(proc, signals, limit=10)
     # 130; or, when the second Ctrl-C lands as the process is already exiting, death by SIGINT (which a shell
     # also shows as 130)
@@ -90,3 +98,15 @@ def test_a_writer_that_stalls_mid_stream_is_drained_on_ctrl_c(tmp_path, write_co
     assert took < 5
     events = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["utterance"] for e in events if e["event"] == "spoken"] == ["u0001", "u0002", "u0003"]
+
+
+@pytest.mark.parametrize("after", [0.3, 0.8])
+def test_sigterm_while_still_starting_is_an_interruption(tmp_path, write_config, after):
+    """A service manager may stop the run before the session installs its handlers (loading, planning)."""
+    fifo = tmp_path / "live.wav"
+    os.mkfifo(fifo)
+    proc = start(write_config(CONFIG.format(rec=fifo)), tmp_path)
+    time.sleep(after)
+    code, stderr, _ = stop_and_wait(proc, [signal.SIGTERM], limit=10)
+    assert code == 130, stderr
+    assert "Traceback" not in stderr

@@ -43,9 +43,10 @@ def error_code(client: Any, target: str = "fr") -> str | None:
 class SlowBackend(Backend):
     """The real backend, with translation work of a known length: what the latency knob must not add to."""
 
-    async def translate(self, text: str, source: str, target: str) -> str:
+    async def translate(self, text: str, source: str, target: str,
+                        terms: list[tuple[str, str]] | None = None) -> str:
         await asyncio.sleep(WORK)
-        return await super().translate(text, source, target)
+        return await super().translate(text, source, target, terms)
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +122,11 @@ def test_knobs_from_yaml_are_the_knobs_set_in_code():
     assert (knobs.transcribe_script, knobs.task_steps) == (["one", "two"], 1)
     with pytest.raises(ValueError, match="not one of http, exception, drop, throttle"):
         Knobs.from_dict({"faults": {"translate": [{"kind": "slow"}]}})
+
+
+def test_translate_expansion_makes_every_translation_longer(emulator):
+    client = translate_client(emulator)
+    emulator.knobs.translate_expansion = 1.5
+    text = str(client.translate_text(Text="one two three four, five six.", SourceLanguageCode="en",
+                                     TargetLanguageCode="fr")["TranslatedText"])
+    assert len(text.split()) == 9 and text.startswith("one") and "[" not in text

@@ -63,6 +63,18 @@ def test_a_recording_read_fast_places_speech_where_the_speaker_finished():
     assert [round(c.position, 3) for c in de.chunks] == [4.2, 5.2]
 
 
+def test_live_audio_is_settled_up_to_the_clock_whatever_is_still_being_translated():
+    """Live speech is never placed before the clock: a stream can go on to the clock between utterances,
+    while the session's bound for recordings (the last final, the oldest utterance in flight) stays behind."""
+    clock = Clock()
+    live = Broadcast(clock, live=True, source_language="en-US", settled=lambda: 0.9)
+    fast = Broadcast(clock, live=False, source_language="en-US", settled=lambda: 0.9)
+    live.add("es", "es")
+    fast.add("es", "es")
+    clock.now = 2.5
+    assert live.settled_until() == 2.5 and fast.settled_until() == 0.9
+
+
 def test_read_is_speech_where_placed_and_silence_elsewhere_without_gaps_between_reads():
     clock = Clock()
     cast = Broadcast(clock, live=True, source_language="en-US")

@@ -78,6 +78,14 @@ def test_stopped_while_pocketsphinx_hears_an_utterance(tmp_path, write_config, h
 
 
 @pytest.mark.parametrize("how", WAYS)
+def test_stopped_while_whisper_decodes_an_utterance(tmp_path, write_config, how):
+    """No decoder thread (the executor's thread running a decode) is left running after the run is stopped."""
+    config = write_config(CONFIG.format(rec=THREE_UTTERANCES, stt="{provider: whisper, model: tiny.en}",
+                                        translation="{provider: fake}", tts="{provider: fake}"))
+    assert_interrupted_run_leaves_nothing(pipeline_for(config, tmp_path), hearing, how)
+
+
+@pytest.mark.parametrize("how", WAYS)
 def test_stopped_while_apertium_translates(tmp_path, write_config, how):
     """Apertium's warm pipeline is a process group of a dozen processes: none may outlive the run."""
     rec = tone_bursts(tmp_path / "in.wav", [0.4] * 2)

@@ -103,10 +103,15 @@ class AwsContext:
 
     async def smithy_config(self, config_class: Any, endpoint_url: str | None) -> Any:
         """Resolved config for a smithy client: this context's region and credentials, the awscrt transport."""
-        from runner.engines.aws.transport import CheckedCRTClient, ignore_cancelled_future_errors
+        from runner.engines.aws.transport import (
+            CheckedCRTClient,
+            ignore_cancelled_future_errors,
+            read_event_streams_directly,
+        )
 
         ignore_completed_stream_writes(asyncio.get_running_loop())
         ignore_cancelled_future_errors()
+        read_event_streams_directly()
         overrides: dict[str, Any] = {
             "region": self.region,
             "transport": CheckedCRTClient(),

@@ -38,9 +38,12 @@ def mode_of(engine: str, mode: str) -> str:
     return "stream" if engine == "generative" else "synthesize"
 
 
-def as_ssml(text: str) -> str:
-    """Wrap transcript text as SSML, escaped: '<break time="10s"/>' said aloud is spoken as words."""
-    return f"<speak>{escape(text)}</speak>"
+def as_ssml(text: str, rate: float = 1.0) -> str:
+    """Wrap transcript text as SSML, escaped: '<break time="10s"/>' said aloud is spoken as words. A ``rate``
+    other than 1 speaks it faster (or slower) through ``<prosody rate="120%">``."""
+    if rate == 1.0:
+        return f"<speak>{escape(text)}</speak>"
+    return f'<speak><prosody rate="{round(rate * 100)}%">{escape(text)}</prosody></speak>'
 
 
 async def describe_voices(context: AwsContext, engine: str | None = None, language: str | None = None,
@@ -110,6 +113,7 @@ class PollyTargetFields:
 @register("text_to_speech", "polly", family="aws", options=PollyOptions, target_fields=PollyTargetFields,
           summary="Amazon Polly: generative streams (aws-sdk-polly), SynthesizeSpeech and synthesis tasks (boto3)")
 class AmazonPolly(Synthesizer):
+    supports_rate = True
     def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str) -> None:
         self.output = output
         self.backend = backend
@@ -190,7 +194,8 @@ class AmazonPolly(Synthesizer):
         rate = t.sample_rate or default_sample_rate(t.format, t.engine)
         context = context_for(request.pipeline.aws)
         request_fields = SpeechRequest(voice=t.voice, engine=t.engine, output_format=t.format, sample_rate=rate,
-                                       language_code=o.language_code, lexicons=t.lexicons, text_type=o.text_type,
+                                       language_code=o.language_code, lexicons=_with_glossary(request),
+                                       text_type=o.text_type,
                                        endpoint_url=o.endpoint_url, timeout=o.timeout)
         mode = mode_of(t.engine, o.mode)
         backend: PollyStream | PollySpeech | PollyTask
@@ -213,8 +218,11 @@ class AmazonPolly(Synthesizer):
         await self.backend.start()
 
     async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
-        payload = as_ssml(text) if self.text_type == "ssml" else text
-        async for chunk in self.backend.synthesize(payload):
+        if self.rate != 1.0:  # catching up (simultaneous mode): faster, through SSML whatever text_type says
+            payload, text_type = as_ssml(text, self.rate), "ssml"
+        else:
+            payload, text_type = (as_ssml(text) if self.text_type == "ssml" else text), self.text_type
+        async for chunk in self.backend.synthesize(payload, text_type):
             yield chunk
 
     def metrics(self) -> dict[str, float]:
@@ -226,3 +234,14 @@ class AmazonPolly(Synthesizer):
 
     async def aclose(self) -> None:
         await self.backend.close()
+
+
+def _with_glossary(request: EngineRequest) -> tuple[str, ...]:
+    """The target's lexicons, and the glossary's for its language (uploaded by `polyglot glossary sync`) when
+    there is room: Polly applies at most 5."""
+    from runner.glossary.use import polly_lexicon
+
+    assert request.target is not None
+    lexicons = request.target.lexicons
+    name = polly_lexicon(request.pipeline, request.target.language)
+    return (*lexicons, name) if name is not None and name not in lexicons and len(lexicons) < 5 else lexicons

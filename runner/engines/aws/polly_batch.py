@@ -36,9 +36,10 @@ class SpeechRequest:
     endpoint_url: str | None
     timeout: float
 
-    def params(self, text: str) -> dict[str, Any]:
-        p: dict[str, Any] = {"Text": text, "TextType": self.text_type, "VoiceId": self.voice, "Engine": self.engine,
-                             "OutputFormat": self.output_format, "SampleRate": str(self.sample_rate)}
+    def params(self, text: str, text_type: str | None = None) -> dict[str, Any]:
+        p: dict[str, Any] = {"Text": text, "TextType": text_type or self.text_type, "VoiceId": self.voice,
+                             "Engine": self.engine, "OutputFormat": self.output_format,
+                             "SampleRate": str(self.sample_rate)}
         if self.language_code:
             p["LanguageCode"] = self.language_code
         if self.lexicons:
@@ -97,10 +98,10 @@ class PollySpeech:
         self._client = await asyncio.to_thread(self.context.client, "polly", self.request.endpoint_url,
                                                self.request.timeout)
 
-    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+    async def synthesize(self, text: str, text_type: str | None = None) -> AsyncGenerator[bytes, None]:
         if self._client is None:
             await self.start()
-        params = self.request.params(text)
+        params = self.request.params(text, text_type)
 
         def call() -> Any:
             reply = self._client.synthesize_speech(**params)
@@ -143,10 +144,10 @@ class PollyTask:
         except Exception as exc:
             raise from_botocore(exc, self.service) from exc
 
-    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+    async def synthesize(self, text: str, text_type: str | None = None) -> AsyncGenerator[bytes, None]:
         if self._polly is None:
             await self.start()
-        params = self.request.params(text)
+        params = self.request.params(text, text_type)
         params["OutputS3BucketName"] = self.task.bucket
         if self.task.prefix:
             params["OutputS3KeyPrefix"] = self.task.prefix

@@ -98,7 +98,7 @@ class PollyStream:
         except Exception as exc:
             events.put_nowait(from_polly_stream(exc))
 
-    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+    async def synthesize(self, text: str, text_type: str | None = None) -> AsyncGenerator[bytes, None]:
         from aws_sdk_polly.models import FlushStreamConfiguration, StartSpeechSynthesisStreamActionStreamTextEvent
         from aws_sdk_polly.models import TextEvent as PollyTextEvent
 
@@ -112,7 +112,7 @@ class PollyStream:
                 await self._open()
             assert self._events is not None
             event = StartSpeechSynthesisStreamActionStreamTextEvent(value=PollyTextEvent(
-                text=text, text_type=self.request.text_type,
+                text=text, text_type=text_type or self.request.text_type,
                 flush_stream_configuration=FlushStreamConfiguration(force=True)))
             try:
                 await self._stream.input_stream.send(event)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -123,8 +124,12 @@ class AmazonTranscribe(SpeechToText):
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         from runner.engines.aws.context import context_for
+        from runner.glossary.use import transcribe_vocabulary
 
         o: TranscribeOptions = request.options
+        vocabulary = transcribe_vocabulary(request.pipeline)
+        if vocabulary is not None and vocabulary not in o.vocabulary_names and not o.identify_language:
+            o = dataclasses.replace(o, vocabulary_names=(*o.vocabulary_names, CString(vocabulary)))
         return cls(context_for(request.pipeline.aws), o.language_code or request.source_language, o)
 
     async def start(self) -> None:
@@ -253,11 +258,29 @@ class AmazonTranscribe(SpeechToText):
                     if not result.alternatives or (self.channel_id and result.channel_id != self.channel_id):
                         continue
                     seq = ids.setdefault(result.result_id or "", len(ids))
-                    yield Transcript(seq, (result.alternatives[0].transcript or "").strip(), not result.is_partial,
+                    alternative = result.alternatives[0]
+                    yield Transcript(seq, (alternative.transcript or "").strip(), not result.is_partial,
                                      timeline.stream_time(result.start_time), timeline.stream_time(result.end_time),
-                                     result.language_code or None)
+                                     result.language_code or None, stable_words(alternative.items or []))
         except Exception as exc:
             raise from_smithy(exc, SERVICE) from exc
+
+
+def stable_words(items: list[Any]) -> int | None:
+    """How many leading words of a partial's transcript its items mark stable (None: no item says, the stream
+    has no stabilization). A word whose punctuation is not yet stable is not counted: its text may still change
+    ("world" -> "world,")."""
+    if not items or all(getattr(item, "stable", None) is None for item in items):
+        return None
+    count = 0
+    for item in items:
+        if not item.stable:
+            if item.type == "punctuation" and count:
+                count -= 1
+            return count
+        if item.type == "pronunciation":
+            count += 1
+    return count
 
 
 class Timeline:

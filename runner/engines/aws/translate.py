@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -74,8 +75,14 @@ class AmazonTranslate(Translator):
         from runner.engines.aws.context import context_for
 
         assert request.target is not None
+        from runner.glossary.use import translate_terminology
+
+        options: TranslateOptions = request.options
+        terminology = translate_terminology(request.pipeline)
+        if terminology is not None and not options.terminology_names:  # at most one: the config's wins
+            options = dataclasses.replace(options, terminology_names=(terminology,))
         return cls(context_for(request.pipeline.aws), translate_code(request.source_language),
-                   translate_code(request.target.language), request.options)
+                   translate_code(request.target.language), options)
 
     async def start(self) -> None:
         from runner.engines.aws.errors import at_startup

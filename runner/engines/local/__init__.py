@@ -1,9 +1,9 @@
-"""The embedded offline engines: pocketsphinx -> Apertium -> espeak-ng. Importing registers them."""
+"""The embedded offline engines: Whisper (or pocketsphinx) -> Apertium -> espeak-ng. Importing registers them."""
 
 from runner.registry import family
 
 family("local")  # part of every installation: its Python packages are dependencies, Apertium is Debian's
 
-from runner.engines.local import apertium, espeak, pocketsphinx  # noqa: E402
+from runner.engines.local import apertium, espeak, pocketsphinx, whisper  # noqa: E402
 
-__all__ = ["apertium", "espeak", "pocketsphinx"]
+__all__ = ["apertium", "espeak", "pocketsphinx", "whisper"]

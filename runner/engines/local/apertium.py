@@ -21,6 +21,7 @@ from typing import Self
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language, same_language, spellings
 from runner.errors import EngineUnavailable, PermanentEngineError, TransientEngineError
+from runner.glossary.terms import Fixed, split
 from runner.options import option
 from runner.registry import register
 
@@ -73,6 +74,33 @@ def unescape(stream: str) -> str:
     return _ESCAPE.sub(r"\1", _BLANK.sub("", stream)).strip()
 
 
+def _placeholder(index: int) -> str:
+    """A word no Apertium dictionary has, letters only (a digit splits it in some pairs): Gzxqa, Gzxqb..."""
+    letters = ""
+    while True:
+        letters = chr(ord("a") + index % 26) + letters
+        index //= 26
+        if not index:
+            return f"Gzxq{letters}"
+
+
+_WORDBOUND = re.compile(r"\[\[t:g(\d+)\]\](.*?)\[\[/\]\]", re.DOTALL)
+
+
+def _restore(stream: str, fixed: list[str]) -> str:
+    """Each protected slot back as its term: the placeholder inside its wordbound blank is replaced, and any word
+    transfer attached to it (an article) kept."""
+    def put_back(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        if index >= len(fixed):
+            return match.group(2)
+        inside, placeholder = match.group(2), _placeholder(index)
+        term = escape(fixed[index])
+        return inside.replace(placeholder, term) if placeholder in inside else term
+
+    return _WORDBOUND.sub(put_back, stream)
+
+
 def as_sentence(text: str) -> str:
     """Speech-to-text gives bare lowercase words; a final full stop lets Apertium treat them as a sentence."""
     text = text.strip()
@@ -96,8 +124,10 @@ class ApertiumPipeline:
         if mode_file is None:
             raise EngineUnavailable(f"Apertium mode '{self.mode}' is not installed ({INSTALL_HINT})")
         try:
-            script = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True,
-                                    text=True, check=True, timeout=10).stdout.strip()
+            # on a thread: at start-up every target starts its pair at once, and the loop has a stream to serve
+            made = await asyncio.to_thread(subprocess.run, ["apertium-wblank-mode", "-z", str(mode_file)],
+                                           capture_output=True, text=True, check=True, timeout=10)
+            script = made.stdout.strip()
             # $1 is the generator option (-g marks unknown words, -n does not); $2 the tagger's (none).
             self._proc = await asyncio.create_subprocess_exec(
                 "bash", "-c", script, "apertium", "-g" if self.mark_unknown else "-n", "",
@@ -107,16 +137,24 @@ class ApertiumPipeline:
             raise EngineUnavailable(f"cannot start Apertium ({self.mode}): {exc}") from exc
         self._stderr_task = asyncio.create_task(self._collect_stderr(self._proc))
 
-    async def translate(self, text: str) -> str:
+    async def translate(self, text: str, protected: list[tuple[str, str]] | None = None) -> str:
+        """``text`` translated; each match of a ``protected`` pair's first element comes out as its second,
+        untouched. It travels as a placeholder word Apertium does not know (so it passes it on as it is) inside a
+        wordbound blank (so it can be found, wherever transfer moves it), and is put back afterwards."""
         if not text.strip():
             return ""
+        parts = split(as_sentence(text), protected or [])
+        fixed = [p.text for p in parts if isinstance(p, Fixed)]
+        slots = iter(range(len(fixed)))
+        stream = "".join(f"[[t:g{(i := next(slots))}]]{_placeholder(i)}[[/]]" if isinstance(p, Fixed) else escape(p)
+                         for p in parts)
         async with self._lock:
             if self._proc is None or self._proc.returncode is not None:
                 await self.start()
             proc = self._proc
             assert proc is not None and proc.stdin is not None and proc.stdout is not None
             try:
-                proc.stdin.write((escape(as_sentence(text)) + " \0").encode())
+                proc.stdin.write((stream + " \0").encode())
                 await proc.stdin.drain()
                 raw = await asyncio.wait_for(proc.stdout.readuntil(b"\0"), self.timeout)
             except (asyncio.IncompleteReadError, BrokenPipeError, ConnectionResetError) as exc:
@@ -128,7 +166,7 @@ class ApertiumPipeline:
             except asyncio.LimitOverrunError as exc:
                 await self._kill()
                 raise PermanentEngineError(f"Apertium ({self.mode}) answer too long") from exc
-        return unescape(raw[:-1].decode("utf-8", errors="replace"))
+        return unescape(_restore(raw[:-1].decode("utf-8", errors="replace"), fixed))
 
     async def aclose(self) -> None:
         proc = self._proc
@@ -174,8 +212,10 @@ class ApertiumTranslator(Translator):
     """Into one target language from the speaker's (``mode``, or the installed pair), and from any other
     language speech-to-text identifies, each pair its own warm pipeline, started when first needed."""
 
-    def __init__(self, mode: str, mark_unknown: bool, timeout: float, speaker: str = "", target: str = "") -> None:
+    def __init__(self, mode: str, mark_unknown: bool, timeout: float, speaker: str = "", target: str = "",
+                 protected: list[tuple[str, str]] | None = None) -> None:
         self.mode = mode
+        self.protected = protected or []  # the glossary's terms in this target: kept or replaced, never mangled
         self.speaker = speaker
         self.target = target
         self.mark_unknown = mark_unknown
@@ -211,7 +251,9 @@ class ApertiumTranslator(Translator):
         mode = o.mode or find_mode(request.source_language, request.target.language)
         if mode is None:
             raise EngineUnavailable(f"no Apertium mode for {request.source_language} -> {request.target.language}")
-        return cls(mode, o.mark_unknown, o.timeout, request.source_language, request.target.language)
+        glossary = request.pipeline.glossary
+        protected = glossary.translations_into(request.target.language) if glossary is not None else []
+        return cls(mode, o.mark_unknown, o.timeout, request.source_language, request.target.language, protected)
 
     def _pipeline(self, mode: str) -> ApertiumPipeline:
         if mode not in self._pipelines:
@@ -222,7 +264,7 @@ class ApertiumTranslator(Translator):
         await self._pipeline(self.mode).start()
 
     def sharing_key(self) -> Hashable:
-        return ("apertium", self.mode, self.mark_unknown, self.timeout)
+        return ("apertium", self.mode, self.mark_unknown, self.timeout, tuple(self.protected))
 
     async def translate(self, text: str, source: str | None = None) -> str:
         mode = self.mode
@@ -231,7 +273,7 @@ class ApertiumTranslator(Translator):
             if found is None:
                 raise PermanentEngineError(f"Apertium has no pair from {source} into {self.target}")
             mode = found
-        return await self._pipeline(mode).translate(text)
+        return await self._pipeline(mode).translate(text, self.protected)
 
     async def aclose(self) -> None:
         for pipeline in self._pipelines.values():

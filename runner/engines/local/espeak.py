@@ -16,6 +16,8 @@ from runner.engines.local.espeak_lib import EspeakLibrary
 from runner.errors import EngineUnavailable, PermanentEngineError
 from runner.formats import default_sample_rate
 from runner.frames import AudioFormat
+from runner.glossary.terms import replace
+from runner.glossary.use import pronunciations
 from runner.options import option
 from runner.registry import register
 
@@ -31,7 +33,11 @@ class EspeakOptions:
 @register("text_to_speech", "espeak", family="local", options=EspeakOptions,
           summary="espeak-ng formant synthesis, 100+ languages, bundled with the espeakng-loader wheel")
 class EspeakSynthesizer(Synthesizer):
-    def __init__(self, voice: str, output: AudioFormat, words_per_minute: int, pitch: int) -> None:
+    supports_rate = True
+
+    def __init__(self, voice: str, output: AudioFormat, words_per_minute: int, pitch: int,
+                 pronunciations: list[tuple[str, str]] | None = None) -> None:
+        self.pronunciations = pronunciations or []  # the glossary's: (word, alias or [[espeak phonemes]])
         self.voice = voice
         self.output = output
         self.words_per_minute = words_per_minute
@@ -69,7 +75,12 @@ class EspeakSynthesizer(Synthesizer):
         rate = target.sample_rate or default_sample_rate(target.format)
         o: EspeakOptions = request.options
         return cls(voice=target.voice or target.language, output=AudioFormat("pcm", rate, 1),
-                   words_per_minute=o.words_per_minute, pitch=o.pitch)
+                   words_per_minute=o.words_per_minute, pitch=o.pitch,
+                   pronunciations=pronunciations(request.pipeline, target.language, espeak=True))
+
+    def spoken(self, text: str) -> str:
+        """``text`` as espeak-ng is given it: the glossary's words in their pronunciation."""
+        return replace(text, self.pronunciations)
 
     async def start(self) -> None:
         library = await asyncio.to_thread(EspeakLibrary.get)
@@ -91,7 +102,9 @@ class EspeakSynthesizer(Synthesizer):
             loop.call_soon_threadsafe(chunks.put_nowait, pcm)
             return wanted[0]
 
-        job = library.synthesize(text, self.voice, self.words_per_minute, self.pitch, on_audio)
+        spoken = self.spoken(text)
+        job = library.synthesize(spoken, self.voice, round(self.words_per_minute * self.rate), self.pitch, on_audio,
+                                 phoneme_input="[[" in spoken and spoken != text)
         job.add_done_callback(lambda _: loop.call_soon_threadsafe(chunks.put_nowait, _END))
         resampler = None
         if library.sample_rate != self.output.sample_rate:
@@ -113,3 +126,4 @@ class EspeakSynthesizer(Synthesizer):
                 raise PermanentEngineError(f"espeak-ng failed: {exc}") from exc
         finally:
             wanted[0] = False
+

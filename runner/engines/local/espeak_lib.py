@@ -19,6 +19,8 @@ from runner.errors import EngineUnavailable
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 CHARS_UTF8 = 1
 ENDPAUSE = 0x1000
+PHONEME_INPUT = 0x100  # espeakPHONEMES: text may hold [[phoneme mnemonics]] (a glossary's pronunciations)
+IPA_OUTPUT = 0x02  # espeak_TextToPhonemes: IPA, not espeak's mnemonics
 PARAM_RATE = 1
 PARAM_VOLUME = 2
 PARAM_PITCH = 3
@@ -89,6 +91,8 @@ class EspeakLibrary:
                                      espeakng_loader.get_data_path().encode(), 0)
         if rate <= 0:
             raise EngineUnavailable("libespeak-ng failed to initialize (is the espeak-ng-data folder intact?)")
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
         lib.espeak_SetSynthCallback(self._callback)
         self._lib = lib
         return rate, tuple(self._list_voices())
@@ -108,11 +112,28 @@ class EspeakLibrary:
         return next((v for v in self.voices if v.matches(base)), None)
 
     def synthesize(self, text: str, voice: str, words_per_minute: int, pitch: int,
-                   on_audio: Callable[[bytes], bool]) -> Future[None]:
-        """Queue a synthesis on the espeak thread; ``on_audio`` gets each chunk and returns False to stop."""
-        return self._thread.submit(self._synthesize, text, voice, words_per_minute, pitch, on_audio)
+                   on_audio: Callable[[bytes], bool], phoneme_input: bool = False) -> Future[None]:
+        """Queue a synthesis on the espeak thread; ``on_audio`` gets each chunk and returns False to stop.
+        ``phoneme_input``: ``[[...]]`` in the text is espeak phoneme mnemonics (a glossary's pronunciations)."""
+        return self._thread.submit(self._synthesize, text, voice, words_per_minute, pitch, on_audio, phoneme_input)
 
-    def _synthesize(self, text: str, voice: str, wpm: int, pitch: int, on_audio: Callable[[bytes], bool]) -> None:
+    def phonemes(self, text: str, voice: str, phoneme_input: bool = False) -> str:
+        """The IPA espeak-ng says ``text`` with, clause by clause (what a lexicon or pronunciation changes)."""
+        return self._thread.submit(self._phonemes, text, voice, phoneme_input).result()
+
+    def _phonemes(self, text: str, voice: str, phoneme_input: bool) -> str:
+        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise EngineUnavailable(f"espeak-ng has no voice '{voice}'")
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_char_p(ctypes.addressof(buffer))
+        mode = CHARS_UTF8 | (PHONEME_INPUT if phoneme_input else 0)
+        clauses = []
+        while pointer.value:
+            clauses.append((self._lib.espeak_TextToPhonemes(ctypes.byref(pointer), mode, IPA_OUTPUT) or b"").decode())
+        return " ".join(c.strip() for c in clauses if c.strip())
+
+    def _synthesize(self, text: str, voice: str, wpm: int, pitch: int, on_audio: Callable[[bytes], bool],
+                    phoneme_input: bool = False) -> None:
         if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise EngineUnavailable(f"espeak-ng has no voice '{voice}'")
         self._lib.espeak_SetParameter(PARAM_RATE, wpm, 0)
@@ -120,7 +141,8 @@ class EspeakLibrary:
         data = text.encode("utf-8")
         self._sink = on_audio
         try:
-            err = self._lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, CHARS_UTF8 | ENDPAUSE, None, None)
+            flags = CHARS_UTF8 | ENDPAUSE | (PHONEME_INPUT if phoneme_input else 0)
+            err = self._lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, flags, None, None)
         finally:
             self._sink = None
         if err != 0:

@@ -8,6 +8,7 @@ are off: they cost ~10x at the end of each utterance for little accuracy on live
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from runner.engines.base import EngineRequest, Problem, SpeechToText
 from runner.engines.languages import same_language
 from runner.errors import EngineUnavailable
 from runner.frames import AudioFrame, Transcript
+from runner.glossary.terms import replace
 from runner.options import Path_, option
 from runner.registry import register
 
@@ -126,7 +128,8 @@ class PocketsphinxRecognizer(SpeechToText):
     input_rate = 16000
     input_channels = 1
 
-    def __init__(self, options: PocketsphinxOptions) -> None:
+    def __init__(self, options: PocketsphinxOptions, misheard: list[tuple[str, str]] | None = None) -> None:
+        self.misheard = misheard or []  # the glossary's sounds-like forms, written as their terms
         self.vad_mode = options.vad_mode
         self.window = options.end_silence
         self.partials_every = options.partials_every
@@ -152,7 +155,13 @@ class PocketsphinxRecognizer(SpeechToText):
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
-        return cls(request.options)
+        glossary = request.pipeline.glossary
+        return cls(request.options, glossary.misheard_forms() if glossary is not None else None)
+
+    def _fixed(self, transcript: Transcript) -> Transcript:
+        """The glossary's terms where pocketsphinx heard their sounds-like (its dictionary has no names)."""
+        return dataclasses.replace(transcript, text=replace(transcript.text, self.misheard)) if self.misheard \
+            else transcript
 
     async def start(self) -> None:
         if self._decoder is None:
@@ -173,7 +182,7 @@ class PocketsphinxRecognizer(SpeechToText):
                 recognition = _Recognition(self._decoder, self.vad_mode, self.window, self.partials_every,
                                            origin=frame.start)
             for transcript in await asyncio.to_thread(recognition.feed, frame.pcm):
-                yield transcript
+                yield self._fixed(transcript)
         if recognition is not None:
             for transcript in await asyncio.to_thread(recognition.finish):
-                yield transcript
+                yield self._fixed(transcript)

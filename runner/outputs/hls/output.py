@@ -85,12 +85,12 @@ class HlsOutput(Output):
                 yield Problem(f"{config.pointer}/s3", missing, code="engine-unavailable")
 
     @classmethod
-    def label(cls, config: ComponentChoice, pipeline: PipelineConfig) -> str:
+    def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:
         options: HlsOptions = config.options
         subtitles = len(pipeline.targets) + (1 if options.transcript else 0)
         return (f"hls: {len(pipeline.targets)} audio (AAC {options.sample_rate} Hz {options.bitrate // 1000} kb/s) "
                 f"+ {subtitles} subtitle renditions, {options.segment_seconds:g} s segments, to "
-                + " and ".join(destinations(options, pipeline)))
+                + " and ".join(destinations(options, pipeline))), []
 
     def describe(self) -> str:
         return "hls to " + " and ".join(self._destinations())

@@ -78,8 +78,8 @@ class ListenerPage(Output):
                           "for a private broadcast)", code="listeners", severity="warning")
 
     @classmethod
-    def label(cls, config: ComponentChoice, pipeline: PipelineConfig) -> str:
-        return f"listeners page on {config.options.host}:{config.options.port}"
+    def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:
+        return f"listeners page on {config.options.host}:{config.options.port}", []
 
     def describe(self) -> str:
         return f"listeners page on {self.options.host}:{self.options.port}"

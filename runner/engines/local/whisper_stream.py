@@ -1,0 +1,166 @@
+"""One stream heard by Whisper: voice activity cuts it into utterances; the growing utterance is decoded again
+every ``partials_every`` seconds of audio (a partial, the full utterance's hypothesis so far), and once more when
+``min_silence`` seconds of silence end it (the final). Runs on a worker thread; not asyncio-aware.
+
+Everything is counted in samples of the stream, so that the result does not depend on how fast the audio comes;
+only the partial cadence adapts to the machine: a partial is never decoded sooner than twice the time the last
+decode took, so that a slow machine spends its time on finals.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from runner.engines.local.whisper_decode import SAMPLE_RATE, Decoded, WhisperDecoder
+from runner.engines.local.whisper_vad import CHUNK, StreamingVad
+from runner.frames import Transcript
+
+
+@dataclass(frozen=True)
+class Segmenting:
+    threshold: float  # speech probability that starts (or continues) speech
+    neg_threshold: float  # below it, a chunk is silence
+    min_silence: float  # seconds of silence that end an utterance
+    min_speech: float  # seconds: shorter bursts (a cough, a click) are not utterances
+    speech_pad: float  # seconds of audio kept before the speech starts and after it ends
+    partials_every: float  # seconds of audio between partial decodes; 0: no partials
+    max_utterance: float  # seconds: a longer utterance is cut here (a final) and the next one begins
+
+
+class WhisperStream:
+    def __init__(self, decoder: WhisperDecoder, segmenting: Segmenting, origin: float) -> None:
+        self.decoder = decoder
+        self.s = segmenting
+        self.origin = origin  # stream seconds of the first sample
+        self.vad = StreamingVad()
+        self.pending = np.zeros(0, dtype=np.float32)  # samples not yet a whole VAD chunk
+        self.position = 0  # samples given to the VAD so far
+        self.pad = int(segmenting.speech_pad * SAMPLE_RATE)
+        self.preroll = np.zeros(0, dtype=np.float32)  # the last `pad` samples while nobody speaks
+        self.seq = 0
+        self._reset()
+        self.decode_seconds = 0.0  # wall time of the last decode
+
+    def _reset(self) -> None:
+        self.chunks: list[np.ndarray] = []
+        self.utterance_start: int | None = None  # sample where the utterance's audio begins (pad included)
+        self.speech_start = 0
+        self.speech_end = 0  # sample where the last speech chunk ended
+        self.silence_from: int | None = None
+        self.next_partial = 0
+        self.last_partial = ""
+        self.speculated: tuple[int, Decoded] | None = None  # (speech_end, its decode) decoded during the silence
+
+    def feed(self, pcm: bytes) -> list[Transcript]:
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        self.pending = np.concatenate([self.pending, samples])
+        usable = len(self.pending) - len(self.pending) % CHUNK
+        if not usable:
+            return []
+        audio, self.pending = self.pending[:usable], self.pending[usable:]
+        out: list[Transcript] = []
+        for index, probability in enumerate(self.vad.probabilities(audio)):
+            self._chunk(audio[index * CHUNK:(index + 1) * CHUNK], float(probability), out)
+        return out
+
+    def finish(self) -> list[Transcript]:
+        """End of stream: the utterance still being spoken ends here."""
+        out: list[Transcript] = []
+        if self.utterance_start is not None:
+            self.chunks.append(self.pending)
+            self.position += len(self.pending)
+            if self.silence_from is None:  # cut off mid-speech: the speech runs to the end of the audio
+                self.speech_end = self.position
+            self._final(out)
+        return out
+
+    def _chunk(self, chunk: np.ndarray, probability: float, out: list[Transcript]) -> None:
+        start, self.position = self.position, self.position + CHUNK
+        if self.utterance_start is None:
+            if probability < self.s.threshold:
+                self.preroll = np.concatenate([self.preroll, chunk])[-self.pad:] if self.pad else self.preroll
+                return
+            self.utterance_start = start - len(self.preroll)
+            self.speech_start = start
+            self.chunks = [self.preroll, chunk]
+            self.preroll = np.zeros(0, dtype=np.float32)
+            self.next_partial = self.utterance_start + int(self.s.partials_every * SAMPLE_RATE)
+            self.speech_end = self.position
+            return
+        self.chunks.append(chunk)
+        if probability >= self.s.threshold:
+            self.silence_from = None
+            self.speech_end = self.position
+        elif probability < self.s.neg_threshold and self.silence_from is None:
+            self.silence_from = self.position
+        if self.silence_from is not None and self.position - self.silence_from >= self.s.min_silence * SAMPLE_RATE:
+            self._final(out)
+        elif self.position - self.utterance_start >= self.s.max_utterance * SAMPLE_RATE:
+            self._final(out, cut=True)
+        elif self.silence_from is not None and self.position - self.speech_end >= self.pad \
+                and (self.speculated is None or self.speculated[0] != self.speech_end):
+            self._speculate(out)
+        elif self.s.partials_every and self.position >= self.next_partial:
+            self._partial(out)
+
+    def _partial(self, out: list[Transcript]) -> None:
+        assert self.utterance_start is not None
+        decoded = self._decode(np.concatenate(self.chunks), words=False)
+        wait = max(self.s.partials_every, 2 * self.decode_seconds)
+        self.next_partial = self.position + int(wait * SAMPLE_RATE)
+        if decoded.text and decoded.text != self.last_partial:
+            self.last_partial = decoded.text
+            out.append(Transcript(self.seq, decoded.text, False, self._t(self.speech_start), self._t(self.position),
+                                  decoded.language))
+
+    def _speculate(self, out: list[Transcript]) -> None:
+        """The speaker has paused: decode the final's audio now, so that if the pause lasts, the final comes as
+        soon as it is decided rather than one decode later. Shown as a partial meanwhile."""
+        assert self.utterance_start is not None
+        audio = np.concatenate(self.chunks)[:self.speech_end + self.pad - self.utterance_start]
+        decoded = self._decode(audio, words=True)
+        self.speculated = (self.speech_end, decoded)
+        self.next_partial = self.position + int(max(self.s.partials_every, 2 * self.decode_seconds) * SAMPLE_RATE)
+        if self.s.partials_every and decoded.text and decoded.text != self.last_partial:
+            self.last_partial = decoded.text
+            out.append(Transcript(self.seq, decoded.text, False, self._t(self.speech_start),
+                                  self._t(self.speech_end), decoded.language))
+
+    def _final(self, out: list[Transcript], cut: bool = False) -> None:
+        assert self.utterance_start is not None
+        begin = self.utterance_start
+        end = self.position if cut else min(self.speech_end + self.pad, begin + sum(len(c) for c in self.chunks))
+        audio = np.concatenate(self.chunks)[:end - begin]
+        speech = self.speech_end - self.speech_start
+        spoke = bool(self.last_partial)
+        if speech >= self.s.min_speech * SAMPLE_RATE or spoke:
+            ready = self.speculated is not None and self.speculated[0] == self.speech_end and not cut
+            decoded = self.speculated[1] if ready and self.speculated else self._decode(audio, words=True)
+            if decoded.text or spoke:
+                out.append(self._transcript(decoded, begin, end))
+                self.seq += 1
+        self._reset()
+        self.preroll = np.zeros(0, dtype=np.float32)
+        if cut:  # still speaking: the next utterance begins right where this one was cut (end == position)
+            self.utterance_start = self.speech_start = self.speech_end = end
+            self.next_partial = end + int(self.s.partials_every * SAMPLE_RATE)
+
+    def _transcript(self, decoded: Decoded, begin: int, end: int) -> Transcript:
+        start, stop = self.speech_start, end
+        if decoded.words:  # Whisper's word timings place the speech more closely than the VAD's chunks
+            start = max(begin, min(end, begin + int(decoded.words[0].start * SAMPLE_RATE)))
+            stop = max(start, min(end, begin + int(decoded.words[-1].end * SAMPLE_RATE)))
+        return Transcript(self.seq, decoded.text, True, self._t(start), self._t(stop), decoded.language)
+
+    def _decode(self, audio: np.ndarray, *, words: bool) -> Decoded:
+        began = time.perf_counter()
+        try:
+            return self.decoder.decode(audio, words=words)
+        finally:
+            self.decode_seconds = time.perf_counter() - began
+
+    def _t(self, sample: int) -> float:
+        return round(self.origin + sample / SAMPLE_RATE, 3)
