@@ -24,9 +24,9 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)  # first: a service manager may stop us while we still start
-    from runner.cli.app import app
-
     try:
+        from runner.cli.app import app
+
         app()
     except ConfigError as exc:
         for d in exc.diagnostics:  # already compiler-style lines
