@@ -16,7 +16,8 @@ from runner.errors import EngineUnavailable, PolyglotError, SinkError
 from runner.registry import lookup, not_installed
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "pipeline.schema.json"
-ENGINES = {"offline": ("pocketsphinx", "apertium", "espeak"), "aws": ("transcribe", "translate", "polly")}
+LIGHTER = "   # or pocketsphinx: lighter and faster, mishears more"
+ENGINES = {"offline": ("whisper", "apertium", "espeak"), "aws": ("transcribe", "translate", "polly")}
 POLLY_ENGINES = ("neural", "standard", "generative", "long-form")  # the one a new target gets, in this order
 
 
@@ -77,7 +78,8 @@ def render(answers: Answers) -> str:
            f"engines ({stt} -> {translator} -> {tts}).",
            f"#   polyglot validate {answers.file.name}     polyglot run {answers.file.name}",
            "version: 1", f"name: {answers.file.stem}", f"language: {answers.language}", "", *source, "",
-           f"speech_to_text: {{provider: {stt}}}", f"translation: {{provider: {translator}}}",
+           f"speech_to_text: {{provider: {stt}}}" + (LIGHTER if stt == "whisper" else ""),
+           f"translation: {{provider: {translator}}}",
            f"text_to_speech: {{provider: {tts}}}", "",
            "# Names and terms every stage must get right (see README, 'Names and terms'):",
            "# glossary:",
