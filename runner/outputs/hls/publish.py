@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runner.io.outputs import OutputFile
+
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 CONTENT_TYPES = {".m3u8": PLAYLIST_TYPE, ".ts": "video/mp2t", ".vtt": "text/vtt"}
 
@@ -53,17 +55,29 @@ class FolderPublisher(Publisher):
     """Files in a folder. Each is written whole under a temporary name, then renamed: a web server never
     serves half a playlist or half a segment."""
 
+    LOCK = ".polyglot-hls.lock"
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._lock: OutputFile | None = None
 
     def describe(self) -> str:
         return str(self.folder)
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
+        # Two runs publishing into one folder would overwrite each other's playlists and segments: the folder is
+        # locked, as every file output is (OutputBusy names the run that holds it).
+        lock = OutputFile(self.folder / self.LOCK, f"hls {self.folder}")
+        await asyncio.to_thread(lock.open)
+        self._lock = lock
 
     async def publish(self, batch: Batch) -> None:
         await asyncio.to_thread(self._write, batch)
+
+    async def aclose(self) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.close()
 
     def _write(self, batch: Batch) -> None:
         for file in (*batch.segments, *batch.playlists):
