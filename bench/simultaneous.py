@@ -133,13 +133,13 @@ class Heard:
         self.utterances[event.utterance.id] = event.utterance
 
 
-def config(mode: str, folder: Path) -> Path:
+def config(mode: str, folder: Path, knobs: str = "") -> Path:
     lines = ["version: 1", "language: en-US", f"mode: {mode}", "source: {type: microphone}",
              "speech_to_text: {provider: transcribe, partial_results_stabilization: true}",
              "translation: {provider: translate}", "text_to_speech: {provider: polly, stream_gap: 0.05}",
              "targets:"]
     if mode == "simultaneous":
-        lines.insert(3, f"simultaneous: {{max_lag: {MAX_LAG}, hard_lag: {HARD_LAG}}}")
+        lines.insert(3, f"simultaneous: {{max_lag: {MAX_LAG}, hard_lag: {HARD_LAG}{', ' + knobs if knobs else ''}}}")
     for language, voice in LANGUAGES:
         lines.append(f"  - {{language: {language}, voice: {voice}, engine: generative, "
                      f"sinks: [{{type: audio_file, path: {language}.pcm}}]}}")
@@ -156,7 +156,8 @@ def knobs(sentences: list[str]) -> dict[str, object]:
                         "polly.stream": {"first_byte": POLLY_FIRST_BYTE, "per_chunk": POLLY_PER_CHUNK}}}
 
 
-def run(mode: str, sentences: list[str], folder: Path, round_: int) -> tuple[Talk, dict[str, Heard], float]:
+def run(mode: str, sentences: list[str], folder: Path, round_: int, knobs: str = "") \
+        -> tuple[Talk, dict[str, Heard], float]:
     """One mode over the talk. Each round's talk sounds a little different (its own pitches), so the emulator's
     scripted Transcribe hears it as new speech and gives it the next copy of the script."""
     source = Talk(sentences, pitch=220.0 + 3 * round_)
@@ -170,7 +171,7 @@ def run(mode: str, sentences: list[str], folder: Path, round_: int) -> tuple[Tal
         elif isinstance(event, NoticeEvent) and event.code == "dropped" and event.scope in heard:
             heard[event.scope].dropped += 1
 
-    pipeline = pipeline_for(config(mode, folder), folder / mode, source)
+    pipeline = pipeline_for(config(mode, folder, knobs), folder / mode, source)
     asyncio.run(Session(pipeline, observers=[observe]).run())
     assert source.began is not None
     return source, heard, source.began - offset[0]  # session second at which the talk began
@@ -205,6 +206,7 @@ def measure(source: Talk, heard: Heard, talk_began: float) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentences", type=int, default=32)
+    parser.add_argument("--knobs", default="", help="more simultaneous settings, e.g. 'max_words: 6, min_words: 3'")
     args = parser.parse_args()
     sentences = talk(args.sentences)
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -212,7 +214,7 @@ def main() -> None:
         os.environ.update(emulator.env)
         print("cores: " + isolate(emulator), flush=True)
         for round_, mode in enumerate(("final", "simultaneous")):
-            source, heard, began = run(mode, sentences, Path(folder), round_)
+            source, heard, began = run(mode, sentences, Path(folder), round_, args.knobs)
             results[mode] = {language: measure(source, h, began) for language, h in heard.items()}
     print(f"talk: {len(sentences)} sentences, {source.seconds:.0f} s, "
           f"{sum(1 for s, e in source.spans if e - s > LONG)} over {LONG:g} s, "
