@@ -32,16 +32,17 @@ text_to_speech: {{provider: fake}}
 targets: [{{language: es, sinks: [{{type: jsonl, path: "-"}}]}}]
 """
 
+HOLE = "DEEPVALUE"  # where the deep value goes; not a letter a temporary folder's random name may hold (mktemp's X)
 # Where a deep value goes: under every kind of schema node (unknown key, typed leaf, array with uniqueItems,
 # enum, const, free-form list of strings, target override), in each case replacing one line of PIPELINE.
 PLACES = {
-    "unknown key": ("version: 1", "version: 1\nextra: X"),
-    "const": ("version: 1", "version: X"),
-    "enum": ("speech_to_text: {provider: fake}", "speech_to_text: {provider: X}"),
-    "uniqueItems": ("targets: [{language: es,", "targets: [{language: es, lexicons: [X, X],"),
-    "string list": ("speech_to_text: {provider: fake}", "speech_to_text: {provider: fake, script: [X]}"),
-    "target override": ("targets: [{language: es,", "targets: [{language: es, text_to_speech: {latency: X},"),
-    "sink": ('path: "-"', "path: X"),
+    "unknown key": ("version: 1", "version: 1\nextra: DEEPVALUE"),
+    "const": ("version: 1", "version: DEEPVALUE"),
+    "enum": ("speech_to_text: {provider: fake}", "speech_to_text: {provider: DEEPVALUE}"),
+    "uniqueItems": ("targets: [{language: es,", "targets: [{language: es, lexicons: [DEEPVALUE, DEEPVALUE],"),
+    "string list": ("speech_to_text: {provider: fake}", "speech_to_text: {provider: fake, script: [DEEPVALUE]}"),
+    "target override": ("targets: [{language: es,", "targets: [{language: es, text_to_speech: {latency: DEEPVALUE},"),
+    "sink": ('path: "-"', "path: DEEPVALUE"),
 }
 
 
@@ -72,9 +73,9 @@ def nested_to(levels: int, place: str) -> str:
     """PIPELINE with a value at ``place`` whose innermost scalar is ``levels`` deep in the document."""
     old, new = PLACES[place]
     base = PIPELINE.replace(old, new)
-    lists = levels - level_of(base.replace("X", "marker"), "marker")
+    lists = levels - level_of(base.replace(HOLE, "marker"), "marker")
     assert lists >= 0
-    return base.replace("X", "[" * lists + "1" + "]" * lists)
+    return base.replace(HOLE, "[" * lists + "1" + "]" * lists)
 
 
 @contextmanager

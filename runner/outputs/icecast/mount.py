@@ -125,6 +125,8 @@ class MountStream:
                     reason = None
                     break
                 if closed in done:
+                    if self.broadcast.ended and self.position >= self.broadcast.last_end:
+                        reason = None  # every bit of speech was sent; only the tail of silence was cut short
                     break
                 if body.waiting_since is not None and loop.time() - body.waiting_since > STALL_SECONDS:
                     reason = f"the server took nothing for {STALL_SECONDS:g}s"
