@@ -67,6 +67,7 @@ def top_level() -> dict[str, Any]:
 
 
 def shared_definitions() -> dict[str, Any]:
+    defaults = _simultaneous_defaults()
     return {
         "languageTag": {"type": "string", "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
                         "description": "A BCP 47 language tag: en-US, es, es-MX, cmn-CN, ca, eo."},
@@ -127,32 +128,39 @@ def shared_definitions() -> dict[str, Any]:
             "type": "object", "additionalProperties": False,
             "description": "Settings of mode: simultaneous (the lag bounds are every target's default).",
             "properties": {
-                "min_words": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5,
+                "min_words": {"type": "integer", "minimum": 1, "maximum": 100, "default": defaults.min_words,
                               "description": "Stable words that make a segment at a pause when no punctuation "
                                              "ends a clause."},
-                "pause": {"type": "number", "minimum": 0, "maximum": 10, "default": 0.6,
+                "pause": {"type": "number", "minimum": 0, "maximum": 10, "default": defaults.pause,
                           "description": "Seconds without a new word that count as a pause."},
-                "agreement": {"type": "integer", "minimum": 2, "maximum": 10, "default": 2,
+                "agreement": {"type": "integer", "minimum": 2, "maximum": 10, "default": defaults.agreement,
                               "description": "For engines that mark no word stable: successive partials that must "
                                              "agree on a word before it is spoken."},
-                "max_words": {"type": "integer", "minimum": 2, "maximum": 100, "default": 10,
+                "max_words": {"type": "integer", "minimum": 2, "maximum": 100, "default": defaults.max_words,
                               "description": "Stable words after which a segment is cut even without punctuation "
                                              "or a pause (shorter: earlier speech, less context per translation)."},
                 **lag_bounds(),
-                "max_rate": {"type": "number", "minimum": 1, "maximum": 2, "default": 1.3,
+                "max_rate": {"type": "number", "minimum": 1, "maximum": 2, "default": defaults.max_rate,
                              "description": "Fastest speaking rate when a target catches up (1.3: 30 % faster)."},
             },
         },
     }
 
 
+def _simultaneous_defaults() -> Any:
+    from runner.config.model import SimultaneousConfig  # here: the model imports the schema, which uses this
+
+    return SimultaneousConfig()
+
+
 def lag_bounds() -> dict[str, Any]:
     """The lag bounds, pipeline-wide (simultaneous) or per target."""
+    defaults = _simultaneous_defaults()
     return {
-        "max_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 600, "default": 4,
+        "max_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 600, "default": defaults.max_lag,
                     "description": "Seconds from words being said to their translation having been heard, beyond "
                                    "which a target catches up: it speaks faster, then merges queued segments."},
-        "hard_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": 10,
+        "hard_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": defaults.hard_lag,
                      "description": "Seconds of lag beyond which the oldest queued speech is dropped (its captions "
                                     "are still written). More than max_lag."},
     }

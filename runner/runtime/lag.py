@@ -23,7 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from runner.config.model import SimultaneousConfig
 from runner.events import Utterance
+
+DEFAULTS = SimultaneousConfig()  # the defaults are the config's, written once
 
 LEARNING_RATE = 0.3  # weight of the newest observation in the running estimates
 INITIAL_SECONDS_PER_CHAR = 0.075  # speech per character of source text, before any has been measured
@@ -35,9 +38,9 @@ MERGE_CHARS = 600  # the most source text merged into one request
 
 @dataclass(frozen=True)
 class LagSettings:
-    max_lag: float = 4.0
-    hard_lag: float = 10.0
-    max_rate: float = 1.3
+    max_lag: float = DEFAULTS.max_lag
+    hard_lag: float = DEFAULTS.hard_lag
+    max_rate: float = DEFAULTS.max_rate
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from runner.config.model import SimultaneousConfig
 from runner.frames import Transcript
+
+DEFAULTS = SimultaneousConfig()  # the defaults are the config's, written once
 
 CLAUSE_END = (",", ";", ":", ".", "?", "!", "…", "。", "，", "？", "！", "、")
 MIN_CLAUSE_WORDS = 3  # a clause shorter than this waits for more ("Well," alone translates badly)
@@ -24,10 +27,10 @@ MIN_CLAUSE_WORDS = 3  # a clause shorter than this waits for more ("Well," alone
 
 @dataclass(frozen=True)
 class SegmenterSettings:
-    min_words: int = 5
-    pause: float = 0.6
-    agreement: int = 2
-    max_words: int = 10
+    min_words: int = DEFAULTS.min_words
+    pause: float = DEFAULTS.pause
+    agreement: int = DEFAULTS.agreement
+    max_words: int = DEFAULTS.max_words
 
 
 @dataclass(frozen=True)
