@@ -139,11 +139,7 @@ class H2Client:
             pass
 
     async def close(self) -> None:
-        self.writer.close()
-        try:
-            await asyncio.wait_for(self.writer.wait_closed(), 1)
-        except (TimeoutError, *CUT):
-            pass
+        await close_writer(self.writer)
 
 
 class H11Client:
@@ -188,11 +184,16 @@ class H11Client:
                 return response, bytes(received)
 
     async def close(self) -> None:
-        self.writer.close()
-        try:
-            await asyncio.wait_for(self.writer.wait_closed(), 1)
-        except (TimeoutError, *CUT):
-            pass
+        await close_writer(self.writer)
+
+
+async def close_writer(writer: asyncio.StreamWriter) -> None:
+    """Close a connection without waiting more than a second for the server's side (it may be cut already)."""
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), 1)
+    except (TimeoutError, *CUT):
+        pass
 
 
 def header(response: h11.Response, name: str) -> str | None:
