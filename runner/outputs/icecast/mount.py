@@ -179,7 +179,7 @@ class MountStream:
                 # The timeline is about to forget what this stream has yet to play (--fast): go to the edge.
                 skipped_from = self.position
                 self.position = settled - AHEAD_SECONDS
-                started, origin = loop.time(), self.position
+                origin += self.position - skipped_from  # the same pace on: a skip is no burst to the listeners
                 self.gaps.append((skipped_from, self.position))
                 await self._report("warning", "icecast-skipped",
                                    f"{self.url}: skipped from {skipped_from:.1f}s to {self.position:.1f}s: the "
