@@ -75,7 +75,8 @@ class Session:
             sinks = SinkGroup(parts.sinks, router.sink_failure_reporter(target.label))
             lane: Lane[Utterance] = Lane(target.queue.size, target.queue.overflow)
             stage = TargetStage(target, parts.translator, parts.synthesizer, sinks, lane, router, p.config.retry,
-                                lag=lag_control(p.config, target, self.clock, p.source.paced))
+                                lag=lag_control(p.config, target, self.clock, p.source.paced),
+                                back_to_back=p.config.mode == "simultaneous")
             if stage.lag is not None:
                 router.observers.append(observe_spoken(stage, stage.lag))
             stages.append(stage)

@@ -18,6 +18,7 @@ from runner.engines.languages import same_language
 from runner.errors import EngineError, PermanentEngineError
 from runner.events import AudioEvent, AudioRetractedEvent, SpokenEvent, TranslationEvent, Utterance
 from runner.io.audio import encoded_duration
+from runner.io.edge_silence import EdgeSilence
 from runner.io.sinks import SinkGroup
 from runner.retry import RetryPolicy, retrying
 from runner.runtime.lag import LagControl
@@ -38,6 +39,7 @@ class TargetStage:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     in_flight: Utterance | None = None
     lag: LagControl | None = None  # mode simultaneous: speak just in time, faster, merged, or drop
+    back_to_back: bool = False  # segments follow each other closely: trim the engine's padding around them
 
     @property
     def label(self) -> str:
@@ -106,25 +108,35 @@ class TargetStage:
         first_at: float | None = None
 
         async def speak(index: int, sentence: str) -> None:
-            nonlocal total, first_at
+            nonlocal total
             written = 0
             stream = bytearray()
+            trim = EdgeSilence(fmt.sample_rate) if self.back_to_back and fmt.encoding == "pcm" \
+                and fmt.channels == 1 else None
+
+            async def send(chunk: bytes) -> None:
+                nonlocal total, first_at, written
+                now = clock()
+                if first_at is None:
+                    first_at = now
+                await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
+                                                  format=fmt, first=total == 0, sentence=index), self.sinks)
+                total += len(chunk)
+                written += len(chunk)
+                if not sized:
+                    stream.extend(chunk)
+
             try:
                 async for chunk in self.synthesizer.synthesize(sentence):
-                    if not chunk:
-                        continue
-                    now = clock()
-                    if first_at is None:
-                        first_at = now
-                    await self.router.emit(AudioEvent(scope=self.label, at=now, utterance=utterance, data=chunk,
-                                                      format=fmt, first=total == 0, sentence=index), self.sinks)
-                    total += len(chunk)
-                    written += len(chunk)
-                    if not sized:
-                        stream.extend(chunk)
+                    if trim is not None:
+                        chunk = trim.feed(chunk)
+                    if chunk:
+                        await send(chunk)
                     # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait for)
                     # would otherwise keep the event loop for its whole utterance while the others wait.
                     await asyncio.sleep(0)
+                if trim is not None and (tail := trim.end()):
+                    await send(tail)
             except EngineError:
                 if written:  # the sentence is spoken again from its start (or lost): its fragment is void
                     total -= written

@@ -3,8 +3,11 @@ reveal each line word by word, with no stability flags: the agreement path)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from runner.config.load import load
-from runner.events import NoticeEvent, TranscriptEvent, TranslationEvent
+from runner.events import AudioEvent, NoticeEvent, TranscriptEvent, TranslationEvent
 from runner.testing.recordings import tone_bursts
 from runner.testing.sessions import diagnostics_of, run_session
 
@@ -74,3 +77,26 @@ def test_the_plan_checks_the_lag_bounds(tmp_path, write_config):
     final_mode = write_config(final)
     found = [(d.path, d.severity) for d in diagnostics_of(load(final_mode))]
     assert ("/targets/0/max_lag", "warning") in found
+
+
+def edge_silence(pcm: bytes, rate: int) -> tuple[float, float]:
+    """Seconds of silence before the first sound and after the last."""
+    loud = np.flatnonzero(np.abs(np.frombuffer(pcm, "<i2").astype(np.int32)) > 100)
+    return loud[0] / rate, (len(pcm) // 2 - loud[-1] - 1) / rate
+
+
+@pytest.mark.parametrize("mode", ["simultaneous", "final"])
+def test_segments_follow_each_other_without_the_voices_padding(tmp_path, write_config, mode):
+    recording = tone_bursts(tmp_path / "talk.wav", [3.8, 3.3], gap=1.0)
+    text = config(str(recording), tts="").replace("{provider: fake, }", "{provider: espeak}")
+    run = run_session(write_config(text.replace("mode: simultaneous", f"mode: {mode}")), tmp_path / "out")
+    assert run.status.ok
+    spoken: dict[str, bytearray] = {}
+    for event in run.of(AudioEvent, "es"):
+        spoken.setdefault(event.utterance.id, bytearray()).extend(event.data)
+    rate = run.of(AudioEvent, "es")[0].format.sample_rate
+    edges = [edge_silence(bytes(pcm), rate) for pcm in spoken.values()]
+    if mode == "simultaneous":  # espeak-ng ends every request with 0.3 s of silence: cut to a clause's pause
+        assert len(spoken) > len(LINES) and all(lead <= 0.021 and trail <= 0.121 for lead, trail in edges), edges
+    else:  # final mode speaks what the voice gives
+        assert all(trail > 0.2 for _, trail in edges), edges
