@@ -18,6 +18,7 @@ import aiohttp
 from runner.events import AudioEvent, Event, HealthEvent, SessionEvent, SpokenEvent, TranslationEvent, Utterance
 from runner.frames import AudioFormat
 from runner.outputs.base import OutputContext
+from runner.outputs.listeners.connection import UtteranceNumbers
 from runner.outputs.listeners.server import ListenerPage
 from runner.runtime.broadcast import MAX_BEHIND_SECONDS, Broadcast, Chunk
 from runner.runtime.build import build
@@ -285,3 +286,11 @@ def test_the_page_serves_the_runs_hls_stream_too(tmp_path, write_config):
     started = next(e for e in events if isinstance(e, SessionEvent) and e.state == "started")
     assert any(line.endswith("/hls/master.m3u8") and line.startswith("hls: http://") for line in
                started.detail["listen"])
+
+
+def test_utterance_ids_become_distinct_numbers_that_fit_the_header():
+    number = UtteranceNumbers()
+    ids = ["u0003.21", "u0032.1", "u0001.1+u0001.2+u0002.1+u0003.1+u0004.1", "u0003.21", "u0042"]
+    numbers = [number(i) for i in ids]
+    assert numbers[0] == numbers[3] and len(set(numbers)) == 4  # the same id, the same number; others differ
+    struct.pack("<I", max(numbers))  # a merged id of many segments still fits the u32 (parsing its digits did not)

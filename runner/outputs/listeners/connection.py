@@ -8,7 +8,8 @@ Frames, server to page:
   rate; chunks of one sentence that were waiting go out as one frame. The two clock times let the page tell a
   listener who fell behind (playing audio far older than the clock) from speech that is simply long (placed
   ahead of the clock), and catch up only the first;
-- text, JSON: ``hello`` (language, rate, title), ``caption`` (utterance, sentence, text), ``retract`` (drop what
+- text, JSON: ``hello`` (language, rate, title), ``caption`` (utterance, sentence, text; ``spoken: false`` for
+  text whose speech was dropped: shown at once, no audio follows), ``retract`` (drop what
   is not played yet of that sentence), ``transcript`` (the speaker's own words), ``skipped`` (this listener fell
   behind and was moved to the live edge), ``end`` (the broadcast is over).
 The page sends nothing that matters: what it sends is read and dropped, and a binary or oversized message
@@ -31,10 +32,25 @@ HEADER = struct.Struct("<IHHIIQ")
 SEND_TIMEOUT = 5.0  # a listener whose socket takes longer than this to accept a frame has stalled: let it go
 
 
-def utterance_number(utterance: str) -> int:
-    """u0042 -> 42 (the page keys captions by it)."""
-    digits = "".join(ch for ch in utterance if ch.isdigit())
-    return int(digits) if digits else 0
+class UtteranceNumbers:
+    """The page keys audio and captions by a number, one per utterance id: given in order of first sight, so
+    that simultaneous mode's ids (``u0003.2``, merged ``u0003.2+u0003.3+u0004.1``) need no parsing and never
+    collide. Only the recent ones are remembered: a caption and its audio are sent close together."""
+
+    KEEP = 1024
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._next = 1
+
+    def __call__(self, utterance: str) -> int:
+        number = self._numbers.get(utterance)
+        if number is None:
+            number = self._numbers[utterance] = self._next
+            self._next = self._next % 0xFFFFFFFF + 1  # the header's u32
+            if len(self._numbers) > self.KEEP:
+                del self._numbers[next(iter(self._numbers))]
+        return number
 
 
 class ListenerConnection:
@@ -44,6 +60,7 @@ class ListenerConnection:
         self.timeline = timeline
         self.hello = hello
         self.transcript = transcript
+        self.number = UtteranceNumbers()  # the ids the page keys audio and captions by
 
     async def run(self) -> None:
         """Send until the broadcast ends, the page goes away, or its socket stalls."""
@@ -64,7 +81,7 @@ class ListenerConnection:
                     item = words.pop()
                     if isinstance(item, Caption):
                         await self._send(self.ws.send_json({"type": "transcript", "text": item.text,
-                                                            "utterance": utterance_number(item.utterance)}))
+                                                            "utterance": self.number(item.utterance)}))
                 elif not await self._deliver(speech):
                     break  # the broadcast is over
         except (ConnectionError, TimeoutError, RuntimeError):
@@ -101,14 +118,15 @@ class ListenerConnection:
             pcm = [item.pcm]
             while speech.queue and _same_sentence(speech.queue[0], item):
                 pcm.append(speech.pop().pcm)  # type: ignore[union-attr]
-            header = HEADER.pack(utterance_number(item.utterance), item.sentence, 0, _ms(item.position),
+            header = HEADER.pack(self.number(item.utterance), item.sentence, 0, _ms(item.position),
                                  _ms(self.timeline.clock()), round(item.placed_at * 1000))
             await self._send(self.ws.send_bytes(header + b"".join(pcm)))
         elif isinstance(item, Caption):
-            await self._send(self.ws.send_json({"type": "caption", "utterance": utterance_number(item.utterance),
-                                                "sentence": item.sentence, "text": item.text}))
+            await self._send(self.ws.send_json({"type": "caption", "utterance": self.number(item.utterance),
+                                                "sentence": item.sentence, "text": item.text,
+                                                **({} if item.spoken else {"spoken": False})}))
         elif isinstance(item, Retraction):
-            await self._send(self.ws.send_json({"type": "retract", "utterance": utterance_number(item.utterance),
+            await self._send(self.ws.send_json({"type": "retract", "utterance": self.number(item.utterance),
                                                 "sentence": item.sentence}))
         elif isinstance(item, Ended):
             await self._send(self.ws.send_json({"type": "end"}))
