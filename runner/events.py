@@ -64,12 +64,14 @@ class TranscriptEvent(Event):
 class TranslationEvent(Event):
     utterance: Utterance
     text: str
+    spoken: bool = True  # False: a caption only (simultaneous mode dropped its speech to catch up)
     kind: str = field(default="translation", init=False)
 
     def record(self) -> dict[str, Any]:
         u = self.utterance
         return {**Event.record(self), "utterance": u.id, "source_text": u.text, "text": self.text,
-                "start": u.start, "end": u.end, "latency": round(self.at - u.final_at, 4)}
+                "start": u.start, "end": u.end, "latency": round(self.at - u.final_at, 4),
+                **({} if self.spoken else {"spoken": False})}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

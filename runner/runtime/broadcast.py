@@ -38,6 +38,9 @@ RATE = 16000  # every timeline's PCM: 16-bit mono at 16 kHz (speech quality; wha
 HISTORY_SECONDS = 120.0  # audio kept behind the clock for readers that are late (a segmenter, a reconnect)
 MAX_BEHIND_SECONDS = 3.0  # speech a reader may fall behind before it is moved to the live edge
 MAX_BEHIND_ITEMS = 1000
+PENDING_TEXTS = 64  # translations waiting for their first audio (more: the oldest failed to be spoken)
+READING_SECONDS_PER_CHARACTER = 0.06  # a caption without speech stays up as long as it takes to read
+MAX_READING_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Caption:
     text: str
     start: float
     end: float | None = None  # None while it is still being spoken
+    spoken: bool = True  # False: text whose speech was dropped (simultaneous mode), shown where it would have been
 
 
 @dataclass(frozen=True)
@@ -162,13 +166,26 @@ class LanguageTimeline:
                 self._publish(Caption(event.utterance_id, 0, event.text, event.start, event.end))
                 self._prune()
         elif isinstance(event, TranslationEvent):
+            if not event.spoken:
+                self._caption_only(event)
+                return
             self._texts[event.utterance.id] = sentences(event.text, self.language)
+            while len(self._texts) > PENDING_TEXTS:  # texts whose speech failed: nothing will claim them
+                del self._texts[next(iter(self._texts))]
         elif isinstance(event, AudioEvent):
             self._audio(event)
         elif isinstance(event, AudioRetractedEvent):
             self._retract(event.utterance.id, event.sentence)
         elif isinstance(event, SpokenEvent):
             self._finish(event.utterance.id)
+
+    def _caption_only(self, event: TranslationEvent) -> None:
+        """Dropped speech: its caption where it would have been heard, for as long as it takes to read."""
+        anchor = self.clock() if self.live else event.utterance.end
+        start = max(anchor, self.last_end)
+        self._publish(Caption(event.utterance.id, 0, event.text, start,
+                              start + min(MAX_READING_SECONDS, READING_SECONDS_PER_CHARACTER * len(event.text)),
+                              spoken=False))
 
     def _audio(self, event: AudioEvent) -> None:
         utterance = event.utterance

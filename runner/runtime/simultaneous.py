@@ -87,15 +87,15 @@ async def catch_up(stage: TargetStage, control: LagControl, head: Utterance) -> 
                                 f"hard_lag {control.settings.hard_lag:g}s; segment {u.id} not spoken (captioned)",
                                 stage.sinks, u.id)
         await _caption_only(stage, merged(decision.dropped), ids)
-    if len(decision.speak) > 1:
+    if len({u.seq for u in decision.speak}) > 1:  # (the segments of one sentence always go together)
         await router.notice(label, "info", "merged", f"{label}: lag over max_lag {max_lag:g}s; "
                             f"{len(decision.speak)} segments spoken as one", stage.sinks, decision.speak[0].id)
     if decision.rate > 1.0 and not was_fast:
-        await router.notice(label, "info", "catching-up", f"{label}: lag over max_lag {max_lag:g}s; speaking at "
-                            f"{decision.rate:.0%}", stage.sinks, head.id)
+        await router.notice(label, "info", "catching-up", f"{label}: lag growing ({decision.projected:.1f}s "
+                            f"expected, max_lag {max_lag:g}s); speaking at {decision.rate:.0%}", stage.sinks, head.id)
     elif decision.rate == 1.0 and was_fast:
-        await router.notice(label, "info", "caught-up", f"{label}: lag within max_lag {max_lag:g}s; normal rate "
-                            "again", stage.sinks, head.id)
+        await router.notice(label, "info", "caught-up", f"{label}: lag {decision.projected:.1f}s expected, within "
+                            f"max_lag {max_lag:g}s; normal rate again", stage.sinks, head.id)
     return merged(decision.speak)
 
 
@@ -108,4 +108,4 @@ async def _caption_only(stage: TargetStage, utterance: Utterance, ids: str) -> N
                                   f"segments {ids} not translated: {exc}", stage.sinks, utterance.id)
         return
     await stage.router.emit(TranslationEvent(scope=stage.label, at=stage.router.clock(), utterance=utterance,
-                                             text=text), stage.sinks)
+                                             text=text, spoken=False), stage.sinks)

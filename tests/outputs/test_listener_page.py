@@ -51,9 +51,10 @@ def browser():
         browser.close()
 
 
-def start_run(tmp_path: Path, write_config) -> tuple[subprocess.Popen[str], str]:
-    rec = tone_bursts(tmp_path / "talk.wav", [0.8] * len(LINES), gap=1.2)
-    config = write_config(CONFIG.replace("{rec}", str(rec)))
+def start_run(tmp_path: Path, write_config, text: str = CONFIG,
+              bursts: list[float] | None = None) -> tuple[subprocess.Popen[str], str]:
+    rec = tone_bursts(tmp_path / "talk.wav", bursts or [0.8] * len(LINES), gap=1.2)
+    config = write_config(text.replace("{rec}", str(rec)))
     run = subprocess.Popen([sys.executable, "-m", "runner", "run", str(config), "-o", str(tmp_path)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert run.stderr is not None
@@ -151,3 +152,45 @@ def test_long_speech_synthesized_at_once_plays_in_full(tmp_path, write_config, b
     speech = len("[es-ES] sentence number 1") * 0.25  # the fake voice's seconds
     assert heard["played"] / heard["deviceRate"] > 0.98 * speech, heard
     assert "jumped to live" not in page.inner_text("#status")
+
+
+SIMULTANEOUS = """\
+version: 1
+language: en-US
+mode: simultaneous
+simultaneous: {max_lag: 1.5, hard_lag: 3, max_rate: 1.2}
+source: {type: file, path: {rec}, realtime: true}
+speech_to_text: {provider: fake, words_per_second: 4, silence: 0.5, script: [
+  "when we arrived at the station, the train had already left, so we walked home",
+  "it was a long walk, but the evening was warm and nobody minded"]}
+translation: {provider: fake}
+text_to_speech: {provider: fake, seconds_per_character: 0.2}
+outputs: [{type: listeners, port: 0}]
+targets:
+  - {language: es-ES, sinks: [{type: srt, path: es.srt}]}
+"""
+
+
+def test_text_whose_speech_was_dropped_to_catch_up_is_still_read(tmp_path, write_config, browser):
+    """Simultaneous mode with a voice far slower than the speaker: past hard_lag the oldest queued segments are
+    not spoken. The page shows their text at once, marked as not spoken, with what was spoken around it."""
+    run, url = start_run(tmp_path, write_config, SIMULTANEOUS, bursts=[3.8, 3.3])
+    try:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        page.wait_for_selector("#languages button")
+        page.click("button[data-code='es-ES']")
+        wait_for(page, "window.polyglotListener.unspoken.length >= 1", seconds=30)
+        marked = page.locator(".history li.unspoken").all_inner_texts()
+        wait_for(page, "window.polyglotListener.state == 'ended'", seconds=40)
+        heard = page.evaluate("window.polyglotListener")
+        assert not errors, errors
+    finally:
+        run.wait(timeout=60)
+    assert "Traceback" not in (run.stderr.read() if run.stderr else "")
+    assert marked and marked[0] == heard["unspoken"][0]
+    captioned = " ".join(c.content.replace("\n", " ") for c in srt.parse((tmp_path / "es.srt").read_text()))
+    assert all(text.replace("\n", " ") in captioned for text in heard["unspoken"])  # the run's captions, too
+    assert heard["captions"] and not set(heard["captions"]) & set(heard["unspoken"])  # spoken ones, apart

@@ -162,3 +162,29 @@ def test_the_end_reaches_every_reader_after_what_was_placed():
     items = asyncio.run(drain())
     assert isinstance(items[0], Caption) and isinstance(items[1], Chunk) and isinstance(items[2], Ended)
     assert [c.text for c in cast.source.captions] == ["hello"]
+
+
+def test_dropped_speech_is_captioned_where_it_would_have_been_heard():
+    clock = Clock()
+    cast = Broadcast(clock, live=True, source_language="en-US")
+    es = cast.add("es", "es")
+    clock.now = 2.0
+    speak(cast, "es", "u0001.1", "Hola a todos.", [1.5])  # heard from 2.0 to 3.5
+    clock.now = 2.5  # simultaneous mode dropped the next segments to catch up: their text only
+    dropped = Utterance("u0001.2+u0001.3", 0, "and welcome", 0.0, 1.0, 2.5)
+    cast.observe(TranslationEvent(scope="es", at=2.5, utterance=dropped, text="y bienvenidos", spoken=False))
+    caption = es.captions[-1]
+    assert (caption.utterance, caption.text, caption.spoken) == ("u0001.2+u0001.3", "y bienvenidos", False)
+    assert caption.start == pytest.approx(3.5) and caption.end is not None and caption.end > caption.start
+    speak(cast, "es", "u0001.4", "Segunda frase.", [1.0])  # what is spoken next is still placed as before
+    assert [round(c.position, 3) for c in es.chunks] == [2.0, 3.5]
+    assert es.captions[-1].text == "Segunda frase." and es.captions[-1].spoken
+
+
+def test_translations_never_spoken_are_not_kept_for_ever():
+    cast = Broadcast(Clock(), live=True, source_language="en-US")
+    es = cast.add("es", "es")
+    for n in range(b.PENDING_TEXTS * 3):  # translated, then the voice failed: no audio ever claims them
+        u = Utterance(f"u{n:04d}", n, "x", 0.0, 1.0, 0.0)
+        cast.observe(TranslationEvent(scope="es", at=0.0, utterance=u, text="y"))
+    assert len(es._texts) == b.PENDING_TEXTS

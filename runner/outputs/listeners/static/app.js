@@ -23,7 +23,7 @@ const state = {
 
 // What a test (or a curious listener) can read: how much audio played, how loud, what the captions said.
 window.polyglotListener = { state: "choosing", language: null, played: 0, deviceRate: 0, level: 0, queued: 0,
-  captions: [], transcript: [], skipped: 0, reconnects: 0 };
+  captions: [], unspoken: [], transcript: [], skipped: 0, reconnects: 0 };
 
 function setStatus(text, warn = false) {
   $("status").textContent = text;
@@ -114,6 +114,7 @@ async function listen(language) {
   state.retryDelay = 500;
   window.polyglotListener.language = language.code;
   window.polyglotListener.captions = [];
+  window.polyglotListener.unspoken = [];
   $("language-name").textContent = language.name;
   $("current").lang = language.code;
   $("choose").hidden = true;
@@ -180,7 +181,9 @@ function audio(buffer) {
 }
 
 function control(message) {
-  if (message.type === "caption") {
+  if (message.type === "caption" && message.spoken === false) {
+    unspokenCaption(message.text); // its speech was dropped to catch up: no audio will bring it
+  } else if (message.type === "caption") {
     state.captions.set(`${message.utterance}:${message.sentence}`, message.text);
   } else if (message.type === "retract") {
     state.audio.node.port.postMessage({ type: "drop", id: `${message.utterance}:${message.sentence}` });
@@ -215,6 +218,19 @@ function showCaption(id) {
   }
   current.textContent = text;
   window.polyglotListener.captions.push(text);
+}
+
+// Text whose speech was dropped (the language fell too far behind the speaker): into the history at once,
+// marked, so the listener can still read what was said.
+function unspokenCaption(text) {
+  const line = document.createElement("li");
+  line.textContent = text;
+  line.lang = $("current").lang;
+  line.className = "unspoken";
+  line.title = "Not spoken: the translation had fallen too far behind the speaker";
+  $("history").append(line);
+  while ($("history").children.length > HISTORY_LINES) $("history").firstElementChild.remove();
+  window.polyglotListener.unspoken.push(text);
 }
 
 function stopSocket() {
