@@ -181,6 +181,9 @@ def word_number(uid: str) -> int:
     return int(re.match(r"u(\d+)", uid).group(1)) - 1  # type: ignore[union-attr]
 
 
+EMPTY = ("evs_p50", "evs_p95", "long_p50", "long_max", "end_lag", "dropped", "ratio")
+
+
 def measure(source: Talk, heard: Heard, talk_began: float) -> dict[str, float]:
     """Ear-voice span, first audio of long sentences against their end, the lag at the end, drops."""
     spans, firsts = [], {}
@@ -207,6 +210,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentences", type=int, default=32)
     parser.add_argument("--knobs", default="", help="more simultaneous settings, e.g. 'max_words: 6, min_words: 3'")
+    parser.add_argument("--probe", action="store_true", help="simultaneous mode only (to try settings quickly; "
+                        "the final columns are left empty)")
     args = parser.parse_args()
     sentences = talk(args.sentences)
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -214,6 +219,9 @@ def main() -> None:
         os.environ.update(emulator.env)
         print("cores: " + isolate(emulator), flush=True)
         for round_, mode in enumerate(("final", "simultaneous")):
+            if mode == "final" and args.probe:
+                results[mode] = {language: dict.fromkeys(EMPTY, math.nan) for language, _ in LANGUAGES}
+                continue
             source, heard, began = run(mode, sentences, Path(folder), round_, args.knobs)
             results[mode] = {language: measure(source, h, began) for language, h in heard.items()}
     print(f"talk: {len(sentences)} sentences, {source.seconds:.0f} s, "

@@ -58,13 +58,13 @@ class QueueConfig:
 class SimultaneousConfig:
     """mode: simultaneous's knobs (see the schema's descriptions); max_lag and hard_lag are the targets' default."""
 
-    min_words: int = 5
-    pause: float = 0.6
+    min_words: int = 3
+    pause: float = 0.4
     agreement: int = 2
-    max_words: int = 10
+    max_words: int = 4
     max_lag: float = 4.0
     hard_lag: float = 10.0
-    max_rate: float = 1.3
+    max_rate: float = 1.5
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def shared_definitions() -> dict[str, Any]:
                                              "or a pause (shorter: earlier speech, less context per translation)."},
                 **lag_bounds(),
                 "max_rate": {"type": "number", "minimum": 1, "maximum": 2, "default": defaults.max_rate,
-                             "description": "Fastest speaking rate when a target catches up (1.3: 30 % faster)."},
+                             "description": "Fastest speaking rate when a target catches up (1.5: 50 % faster)."},
             },
         },
     }

@@ -6,16 +6,19 @@ written so far will have finished playing (``playout_end``), how many seconds of
 text makes in this language (learned from what was spoken), and how long a segment takes to its first audio.
 
 The stage takes the next segment only shortly before the audio in front of it ends (just in time), so that what
-the speaker said meanwhile waits in the lane, where it can still be merged or dropped. Then, for the segment at
-the head and those queued behind it, the projected lag decides, in order of preference:
+the speaker said meanwhile waits in the lane, where it can still be merged or dropped. The segments of the head's
+sentence that are already waiting always go with it, as one request: they would be spoken next anyway, and one
+request translates them with more context and leaves no gap. Then the projected lag of what is waiting decides,
+in order of preference:
 
-1. speak faster, up to ``max_rate``, when that brings the projection within ``max_lag``;
-2. otherwise merge the queued segments into one request (one translation and one synthesis, no gaps between
-   them), at the rate that fits, up to ``max_rate``;
+1. speak faster: from EASE of ``max_lag`` on the rate rises with the projection, reaching ``max_rate`` at
+   ``max_lag`` (a lag caught early costs a little speed for a while, one caught late much speed at once), and
+   it is always at least the rate that keeps the projection within ``max_lag``;
+2. when even ``max_rate`` cannot keep it within ``max_lag``, merge queued segments of the next sentences too;
 3. only when even that is projected past ``hard_lag``, drop the oldest queued segments until it is not (their
    captions are still written; each drop is reported with its id).
 
-The rate goes back to normal as soon as the projection is within ``max_lag`` again.
+The rate goes back to normal once the projection is within EASE of ``max_lag`` again.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ INITIAL_FIRST_AUDIO = 0.5  # seconds from taking a segment to its first audio, b
 MARGIN = 0.1  # the next segment is taken this long before it is needed, besides its expected first-audio time
 REQUEST_GAP = 0.15  # silence a separate request leaves between segments (what merging saves)
 MERGE_CHARS = 600  # the most source text merged into one request
+EASE = 0.5  # of max_lag: past this projected lag a target starts to speak faster
 
 
 @dataclass(frozen=True)
@@ -100,14 +104,28 @@ class LagControl:
         dropped: list[Utterance] = []
         while len(items) > 1 and self.projected(items, s.max_rate, merge=True) > s.hard_lag:
             dropped.append(items.pop(0))
-        if self.projected(items, s.max_rate, merge=False) <= s.max_lag or len(items) == 1:
-            speak, merge = items[:1], False  # one at a time, faster if need be
+        sentence = self._same_utterance(items)
+        if self.projected(items, s.max_rate, merge=False) <= s.max_lag or len(items) == len(sentence):
+            # The rest of the head's sentence that is already waiting goes with it, as one request: more context
+            # for the translation and no gap, and it would be spoken next anyway. Other sentences wait.
+            speak, merge = sentence, True
             rate = self._rate_for(items, merge=False)
         else:
             speak, merge = self._mergeable(items), True
             rate = self._rate_for(speak, merge=True)
         self.rate = rate
         return Decision(speak, rate, dropped, self.projected(speak, rate, merge=merge))
+
+    @staticmethod
+    def _same_utterance(items: list[Utterance]) -> list[Utterance]:
+        """The head and the segments of its utterance right behind it (up to MERGE_CHARS of text)."""
+        out, chars = [items[0]], len(items[0].text)
+        for item in items[1:]:
+            chars += len(item.text) + 1
+            if item.seq != items[0].seq or chars > MERGE_CHARS:
+                break
+            out.append(item)
+        return out
 
     def _mergeable(self, items: list[Utterance]) -> list[Utterance]:
         out, chars = [items[0]], len(items[0].text)
@@ -119,6 +137,18 @@ class LagControl:
         return out
 
     def _rate_for(self, items: list[Utterance], *, merge: bool) -> float:
+        """The rate (1 to max_rate) for ``items``: normal while their projected lag is within EASE of max_lag;
+        past that, rising with the projection, to max_rate at max_lag (a lag caught early costs a little speed
+        for a while, one caught late much speed at once); and at least the rate that keeps them within max_lag."""
+        s = self.settings
+        at_normal = self.projected(items, 1.0, merge=merge)
+        ease = EASE * s.max_lag
+        if at_normal <= ease:
+            return 1.0
+        ramp = 1.0 + (s.max_rate - 1.0) * min(1.0, (at_normal - ease) / (s.max_lag - ease))
+        return round(max(ramp, self._rate_within(items, merge=merge)), 3)
+
+    def _rate_within(self, items: list[Utterance], *, merge: bool) -> float:
         """The slowest rate (1 to max_rate) at which ``items`` are projected within max_lag."""
         s = self.settings
         if self.projected(items, 1.0, merge=merge) <= s.max_lag:

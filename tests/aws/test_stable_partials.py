@@ -68,6 +68,7 @@ def test_simultaneous_mode_speaks_stable_clauses_through_transcribe(emulator, tm
 version: 1
 language: en-US
 mode: simultaneous
+simultaneous: {{max_words: 10, min_words: 5}}  # clause by clause (the default cuts after 4 stable words)
 source: {{type: file, path: {recording}, realtime: true}}
 speech_to_text: {{provider: transcribe}}
 translation: {{provider: fake}}

@@ -1,12 +1,13 @@
-"""Lag control: within max_lag nothing changes; over it a target speaks faster, then merges, and only past
-hard_lag drops the oldest queued speech; back within max_lag, it speaks at the normal rate again."""
+"""Lag control: while the projected lag is low nothing changes; as it grows towards max_lag a target speaks
+faster, past it merges, and only past hard_lag drops the oldest queued speech; the segments of one sentence that
+wait together always go as one request; once the lag is low again it speaks at the normal rate."""
 
 from __future__ import annotations
 
 import pytest
 
 from runner.events import Utterance
-from runner.runtime.lag import LagControl, LagSettings, merged
+from runner.runtime.lag import EASE, LagControl, LagSettings, merged
 
 SETTINGS = LagSettings(max_lag=4.0, hard_lag=10.0, max_rate=1.3)
 
@@ -19,8 +20,8 @@ class Clock:
         return self.now
 
 
-def segment(n: int, said_at: float, chars: int = 40) -> Utterance:
-    return Utterance(f"u0001.{n}", 0, "x" * chars, 0.0, 1.0, said_at, "en-US", said_at)
+def segment(n: int, said_at: float, chars: int = 40, seq: int = 1) -> Utterance:
+    return Utterance(f"u{seq:04d}.{n}", seq, "x" * chars, 0.0, 1.0, said_at, "en-US", said_at)
 
 
 def control(clock: Clock) -> LagControl:
@@ -29,13 +30,36 @@ def control(clock: Clock) -> LagControl:
     return lag
 
 
-def test_within_max_lag_one_segment_at_the_normal_rate() -> None:
+def test_a_low_lag_speaks_one_sentence_at_a_time_at_the_normal_rate() -> None:
+    clock = Clock()
+    lag = control(clock)
+    clock.now = 1.0  # said 0.5 s ago: 0.3 s to first audio and 0.75 s of speech make 1.55 s, under EASE
+    next_sentence = segment(1, said_at=0.9, chars=5, seq=2)
+    decision = lag.decide(segment(1, said_at=0.5, chars=10), [next_sentence])
+    assert decision.speak == [segment(1, said_at=0.5, chars=10)] and decision.rate == 1.0 and not decision.dropped
+    assert decision.projected <= EASE * SETTINGS.max_lag
+
+
+def test_the_waiting_segments_of_the_heads_sentence_go_with_it_as_one_request() -> None:
     clock = Clock()
     lag = control(clock)
     clock.now = 1.0
-    decision = lag.decide(segment(1, said_at=0.5), [segment(2, said_at=2.0, chars=10)])
-    assert decision.speak == [segment(1, said_at=0.5)] and decision.rate == 1.0 and not decision.dropped
-    assert decision.projected <= SETTINGS.max_lag
+    queue = [segment(2, said_at=0.7, chars=5), segment(3, said_at=0.9, chars=5), segment(1, 0.95, chars=5, seq=2)]
+    decision = lag.decide(segment(1, said_at=0.5, chars=5), queue)
+    assert [u.id for u in decision.speak] == ["u0001.1", "u0001.2", "u0001.3"]  # not the next sentence
+    assert not decision.dropped and merged(decision.speak).text == "xxxxx xxxxx xxxxx"
+
+
+def test_the_rate_rises_with_the_lag_before_max_lag_is_reached() -> None:
+    rates = []
+    for said_ago in (0.0, 0.5, 1.0, 1.5):  # 10 characters: 0.3 s to first audio, 0.75 s of speech
+        clock = Clock()
+        lag = control(clock)
+        clock.now = 5.0
+        decision = lag.decide(segment(1, said_at=5.0 - said_ago - 0.5, chars=10), [])
+        assert decision.projected <= SETTINGS.max_lag
+        rates.append(decision.rate)
+    assert rates[0] == 1.0 and rates[0] < rates[1] < rates[2] < rates[3] <= SETTINGS.max_rate, rates
 
 
 def test_over_max_lag_it_speaks_faster_then_releases() -> None:
@@ -45,20 +69,20 @@ def test_over_max_lag_it_speaks_faster_then_releases() -> None:
     decision = lag.decide(segment(1, said_at=1.0), [])
     assert 1.0 < decision.rate <= SETTINGS.max_rate and decision.projected <= SETTINGS.max_lag + 1e-3
     lag.spoken(decision.speak[0], first_audio_at=2.3, seconds=3.0 / decision.rate)
-    clock.now = 8.0  # the speaker paused: the next segment is fresh
-    released = lag.decide(segment(2, said_at=7.5), [])
+    clock.now = 8.0  # the speaker paused: the next segment is fresh and short
+    released = lag.decide(segment(2, said_at=7.5, chars=10), [])
     assert released.rate == 1.0
 
 
-def test_when_faster_is_not_enough_queued_segments_are_merged() -> None:
+def test_when_faster_is_not_enough_the_next_sentences_are_merged_too() -> None:
     clock = Clock()
     lag = control(clock)
     clock.now = 3.0
-    queue = [segment(2, said_at=2.0), segment(3, said_at=2.5)]
+    queue = [segment(2, said_at=2.0), segment(1, said_at=2.5, seq=2), segment(1, said_at=2.8, seq=3)]
     decision = lag.decide(segment(1, said_at=1.0), queue)
-    assert [u.id for u in decision.speak] == ["u0001.1", "u0001.2", "u0001.3"] and not decision.dropped
+    assert [u.id for u in decision.speak] == ["u0001.1", "u0001.2", "u0002.1", "u0003.1"] and not decision.dropped
     assert decision.rate == SETTINGS.max_rate
-    assert merged(decision.speak).id == "u0001.1+u0001.2+u0001.3"
+    assert merged(decision.speak).id == "u0001.1+u0001.2+u0002.1+u0003.1"
     assert merged(decision.speak).text == " ".join(u.text for u in decision.speak)
 
 
@@ -78,7 +102,7 @@ def test_the_newest_segment_is_never_dropped() -> None:
     lag = control(clock)
     clock.now = 30.0
     decision = lag.decide(segment(1, said_at=0.5), [])
-    assert decision.speak == [segment(1, said_at=0.5)] and not decision.dropped and decision.rate == 1.3
+    assert decision.speak == [segment(1, said_at=0.5)] and not decision.dropped and decision.rate == SETTINGS.max_rate
 
 
 def test_the_playout_model_learns_and_measures_the_lag() -> None:

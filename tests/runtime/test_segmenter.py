@@ -64,7 +64,7 @@ def test_a_clause_of_stable_words_is_cut_before_the_final() -> None:
 
 
 def test_without_flags_words_are_stable_once_successive_partials_agree() -> None:
-    segmenter = Segmenter(SegmenterSettings(agreement=2))
+    segmenter = Segmenter(SegmenterSettings(min_words=5, agreement=2, max_words=10))
     assert segmenter.feed(Transcript(0, "I scream, you scream", False, 0.0, 1.0)) == []  # nothing to agree with
     assert segmenter.feed(Transcript(0, "ice cream, you", False, 0.0, 1.2)) == []  # revised: no agreement
     cut = segmenter.feed(Transcript(0, "ice cream, we all scream", False, 0.0, 1.4))
