@@ -26,6 +26,16 @@ class TargetStatus:
     metrics: dict[str, float] = field(default_factory=dict)  # engine counters, e.g. Polly characters billed
     oldest_pending: float | None = None  # final_at of the oldest utterance not yet spoken
     speech_lag: float | None = None  # mode simultaneous: from words said to their translation heard (the last)
+    last_spoken: str = ""  # the utterance whose speech came last (simultaneous mode speaks one in several parts)
+
+    def count_spoken(self, utterance_id: str) -> None:
+        """Each utterance counts once, though simultaneous mode speaks it in segments (``u0003.1``, ``u0003.2``)
+        or merges segments of several (``u0003.3+u0004.1``): a target speaks them in order."""
+        for part in utterance_id.split("+"):
+            utterance = part.split(".")[0]
+            if utterance != self.last_spoken:
+                self.spoken += 1
+                self.last_spoken = utterance
 
     def lag(self, now: float) -> float:
         waiting = 0.0 if self.oldest_pending is None else max(0.0, now - self.oldest_pending)
@@ -77,7 +87,7 @@ class SessionStatus:
         elif isinstance(event, TranslationEvent) and target:
             target.last_text = event.text
         elif isinstance(event, SpokenEvent) and target:
-            target.spoken += 1
+            target.count_spoken(event.utterance.id)
             target.audio_seconds += event.seconds or 0.0
             if event.first_audio_at is not None:
                 target.first_audio_latencies.append(event.first_audio_at - event.utterance.final_at)

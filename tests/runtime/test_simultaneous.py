@@ -47,6 +47,7 @@ def test_segments_are_spoken_before_the_final_and_cover_it(tmp_path, write_confi
         assert parts[0].at < final.at  # the first clause was translated while the speaker was still talking
         assert " ".join(t.text.removeprefix("[es] ") for t in parts) == final.text  # nothing twice, nothing lost
     assert run.status.targets["es"].speech_lag is not None
+    assert run.status.targets["es"].spoken == len(LINES)  # utterances, not segments
     srt = (tmp_path / "out" / "en.srt").read_text().replace("\n", " ")
     assert LINES[0] in srt and LINES[1] in srt  # whole finals, not segments
 
