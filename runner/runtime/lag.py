@@ -104,7 +104,7 @@ class LagControl:
         dropped: list[Utterance] = []
         while len(items) > 1 and self.projected(items, s.max_rate, merge=True) > s.hard_lag:
             dropped.append(items.pop(0))
-        sentence = self._same_utterance(items)
+        sentence = self._mergeable(items, one_utterance=True)
         if self.projected(items, s.max_rate, merge=False) <= s.max_lag or len(items) == len(sentence):
             # The rest of the head's sentence that is already waiting goes with it, as one request: more context
             # for the translation and no gap, and it would be spoken next anyway. Other sentences wait.
@@ -117,21 +117,13 @@ class LagControl:
         return Decision(speak, rate, dropped, self.projected(speak, rate, merge=merge))
 
     @staticmethod
-    def _same_utterance(items: list[Utterance]) -> list[Utterance]:
-        """The head and the segments of its utterance right behind it (up to MERGE_CHARS of text)."""
+    def _mergeable(items: list[Utterance], *, one_utterance: bool = False) -> list[Utterance]:
+        """The head and the segments right behind it, up to MERGE_CHARS of text (``one_utterance``: only those
+        of the head's utterance)."""
         out, chars = [items[0]], len(items[0].text)
         for item in items[1:]:
             chars += len(item.text) + 1
-            if item.seq != items[0].seq or chars > MERGE_CHARS:
-                break
-            out.append(item)
-        return out
-
-    def _mergeable(self, items: list[Utterance]) -> list[Utterance]:
-        out, chars = [items[0]], len(items[0].text)
-        for item in items[1:]:
-            chars += len(item.text) + 1
-            if chars > MERGE_CHARS:
+            if chars > MERGE_CHARS or (one_utterance and item.seq != items[0].seq):
                 break
             out.append(item)
         return out
