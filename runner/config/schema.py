@@ -42,7 +42,7 @@ class Stage:
 
 OVERRIDES = "In a target, only the keys to override; the result is checked against the provider's options."
 STAGES: dict[Kind, Stage] = {
-    "speech_to_text": Stage("speech_to_text", "speechToText", "speechToTextOptions", "SpeechToText", "pocketsphinx"),
+    "speech_to_text": Stage("speech_to_text", "speechToText", "speechToTextOptions", "SpeechToText", "whisper"),
     "translation": Stage("translation", "translation", "translationOptions", "Translation", "apertium",
                          f"Translation settings. {OVERRIDES}"),
     "text_to_speech": Stage("text_to_speech", "textToSpeech", "ttsOptions", "TextToSpeech", "espeak",

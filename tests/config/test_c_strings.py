@@ -34,11 +34,12 @@ FIELDS = {
     "event log": ("targets:", 'event_log: "events\\0.jsonl"\ntargets:', "/event_log"),
     "lexicon file": ("targets:", 'lexicons: {names: "names\\0.pls"}\ntargets:', "/lexicons/names"),
     "espeak voice": ("voice: es", 'voice: "es\\0"', "/targets/0/voice"),
-    "pocketsphinx model": ("targets:", 'speech_to_text: {model: "/m\\0"}\ntargets:', "/speech_to_text/model"),
-    "pocketsphinx dictionary": ("targets:", 'speech_to_text: {dictionary: "d\\0.dict"}\ntargets:',
-                                "/speech_to_text/dictionary"),
-    "pocketsphinx language model": ("targets:", 'speech_to_text: {language_model: "x\\0.lm"}\ntargets:',
-                                    "/speech_to_text/language_model"),
+    "pocketsphinx model": ("targets:", 'speech_to_text: {provider: pocketsphinx, model: "/m\\0"}\ntargets:',
+                           "/speech_to_text/model"),
+    "pocketsphinx dictionary": ("targets:", 'speech_to_text: {provider: pocketsphinx, dictionary: "d\\0.dict"}\n'
+                                'targets:', "/speech_to_text/dictionary"),
+    "pocketsphinx language model": ("targets:", 'speech_to_text: {provider: pocketsphinx, language_model: '
+                                    '"x\\0.lm"}\ntargets:', "/speech_to_text/language_model"),
     "transcribe vocabulary": ("targets:", 'speech_to_text: {provider: transcribe, vocabulary_names: ["v\\0"]}\n'
                               'targets:', "/speech_to_text/vocabulary_names/0"),
     "transcribe vocabulary filter": ("targets:", 'speech_to_text: {provider: transcribe, vocabulary_filter_name: '

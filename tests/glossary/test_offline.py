@@ -28,6 +28,7 @@ def pipeline(tmp_path: Path, glossary: str) -> Path:
     path.write_text(f"""version: 1
 language: en-US
 source: {{type: file, path: {THREE_UTTERANCES}}}
+speech_to_text: {{provider: pocketsphinx}}
 transcript: {{sinks: [{{type: jsonl, path: en.jsonl}}]}}
 event_log: events.jsonl
 targets: [{{language: es}}, {{language: ca}}, {{language: eo}}]
@@ -79,8 +80,8 @@ def test_whisper_expects_the_glossary_terms_after_its_own_hotwords(tmp_path):
     from runner.engines.local.whisper import WhisperRecognizer
 
     path = pipeline(tmp_path, GLOSSARY)
-    path.write_text(path.read_text().replace(
-        "transcript:", "speech_to_text: {provider: whisper, hotwords: [Polyglot, Amiable]}\ntranscript:"))
+    path.write_text(path.read_text().replace("speech_to_text: {provider: pocketsphinx}",
+                                             "speech_to_text: {provider: whisper, hotwords: [Polyglot, Amiable]}"))
     config = load(path).config
     engine = WhisperRecognizer.create(EngineRequest(config, config.speech_to_text))
     assert engine.options.hotwords == ("Polyglot", "Amiable", "Ill-Disposed")

@@ -88,7 +88,7 @@ def test_missing_recording(write_config):
 
 
 def test_pocketsphinx_model_is_english(write_config, recording):
-    body = "targets:\n  - {language: es, translation: {provider: fake}}\n"
+    body = "speech_to_text: {provider: pocketsphinx}\ntargets:\n  - {language: es, translation: {provider: fake}}\n"
     loaded = load(write_config((HEAD % recording).replace("en-US", "fr-FR") + body))
     [d] = diagnostics_of(loaded)
     assert (d.code, d.path) == ("language", "/language")
