@@ -158,8 +158,9 @@ def lag_bounds() -> dict[str, Any]:
     defaults = _simultaneous_defaults()
     return {
         "max_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 600, "default": defaults.max_lag,
-                    "description": "Seconds from words being said to their translation having been heard, beyond "
-                                   "which a target catches up: it speaks faster, then merges queued segments."},
+                    "description": "Seconds from words being said to their translation having been heard that a "
+                                   "target keeps within: from half of it on it speaks faster, past it it also "
+                                   "merges queued sentences."},
         "hard_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": defaults.hard_lag,
                      "description": "Seconds of lag beyond which the oldest queued speech is dropped (its captions "
                                     "are still written). More than max_lag."},
