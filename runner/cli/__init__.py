@@ -18,8 +18,15 @@ stderr = Console(file=RedactingStream(sys.stderr), highlight=False, soft_wrap=Tr
                  width=None if sys.stderr.isatty() else 160)
 
 
+class Terminated(BaseException):
+    """SIGTERM before a run installs its own handler: stop as Ctrl-C does (exit 130). Not a KeyboardInterrupt:
+    one that ends a string ``exec`` (dataclasses make their methods so, at import) marks the interpreter, and
+    under ``python -m`` it then dies by SIGINT whatever exit code we give (CPython's unhandled_keyboard_interrupt
+    flag)."""
+
+
 def _terminated(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # SIGTERM before a run installs its own handler: stop as Ctrl-C does (exit 130)
+    raise Terminated
 
 
 def main() -> None:
@@ -36,7 +43,7 @@ def main() -> None:
         for line in redact(str(exc)).splitlines() or [type(exc).__name__]:
             stderr.print(f"polyglot: error: {line}", markup=False)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         stderr.print("polyglot: interrupted", markup=False)
         sys.exit(130)
     except Exception as exc:  # a bug: still one line, unless asked for the traceback
