@@ -19,8 +19,8 @@ import pytest
 import soundfile
 
 from runner.events import Event, NoticeEvent, SessionEvent
-from runner.outputs.icecast import mount as mount_module
 from runner.outputs.icecast.encoder import StreamEncoder
+from runner.runtime import pacing as pacing_module
 from runner.runtime.build import build
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
@@ -346,7 +346,7 @@ def test_a_server_that_is_not_there_at_start_stops_the_run_in_one_line(tmp_path,
 
 def test_a_recording_read_fast_is_streamed_in_real_time_and_skips_when_far_behind(tmp_path, write_config, icecast,
                                                                                   monkeypatch):
-    monkeypatch.setattr(mount_module, "MAX_BEHIND_SECONDS", 4.0)  # instead of a minute: a short recording
+    monkeypatch.setattr(pacing_module, "MAX_BEHIND_SECONDS", 4.0)  # instead of a minute: a short recording
     rec = tone_bursts(tmp_path / "talk.wav", [0.6] * 8, gap=1.0)  # 13 s of talk, read in well under that
     config = write_config(config_text(icecast, rec).replace("realtime: true", "realtime: false"))
 

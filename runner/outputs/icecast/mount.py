@@ -1,11 +1,9 @@
 """One language's mount: its timeline read as a continuous stream (speech where it was placed, silence
 between), encoded, paced in real time and sent to the server; reconnected when the server drops it.
 
-Pacing: the stream sends what is settled on the output clock (no speech can still be placed before it), at
-most AHEAD_SECONDS ahead of the wall clock since the connection started: Icecast relays bytes as they come,
-and a listener's player plays them in real time. A recording read faster than real time (``--fast``) is still
-streamed in real time: the stream falls behind the run, and once it is more than MAX_BEHIND_SECONDS behind the
-newest speech it skips to the live edge (reported), since the timeline keeps only HISTORY_SECONDS of audio.
+Pacing (runner.runtime.pacing): the stream sends what is settled on the output clock, at most AHEAD_SECONDS
+ahead of the wall clock since the connection started: Icecast relays bytes as they come, and a listener's
+player plays them in real time; a run read faster than real time skips to the live edge (reported).
 
 Outages: audio is never buffered for a server that is away. The stream resumes at the live edge of a new
 connection, and the span that was not streamed is reported as a notice (``icecast-gap``, a warning); a
@@ -23,12 +21,12 @@ from dataclasses import dataclass, field
 from runner.outputs.icecast.encoder import Format, StreamEncoder
 from runner.outputs.icecast.source import SourceConnection, SourceRefused, SourceUnreachable
 from runner.retry import RetryPolicy
-from runner.runtime.broadcast import HISTORY_SECONDS, Broadcast, LanguageTimeline
+from runner.runtime.broadcast import Broadcast, LanguageTimeline
+from runner.runtime.pacing import paced_spans
 
 AHEAD_SECONDS = 1.5  # sent ahead of real time: the server and players buffer it, nothing more
 BLOCK_SECONDS = 0.1  # the least audio worth encoding and sending at once
 MAX_BLOCK_SECONDS = 1.0
-MAX_BEHIND_SECONDS = HISTORY_SECONDS / 2
 # The stream goes on a while after the last speech: a server that loses its source stops relaying at once, so
 # the source stays until its listeners have had everything: what was sent ahead, then a breath, and for MP3
 # the block Icecast collects before relaying (4 KB; a second at 32 kbps).
@@ -171,37 +169,17 @@ class MountStream:
         spec = self.spec
         loop = asyncio.get_running_loop()
         encoder = StreamEncoder(spec.format, spec.sample_rate, spec.kbps, spec.tags)
-        started, origin = loop.time(), self.position
-        while not body.abandoned:
-            broadcast = self.broadcast
-            settled = broadcast.settled_until()
-            if broadcast.last_end - self.position > MAX_BEHIND_SECONDS and settled > self.position + AHEAD_SECONDS:
-                # The timeline is about to forget what this stream has yet to play (--fast): go to the edge.
-                skipped_from = self.position
-                self.position = settled - AHEAD_SECONDS
-                origin += self.position - skipped_from  # the same pace on: a skip is no burst to the listeners
-                self.gaps.append((skipped_from, self.position))
-                await self._report("warning", "icecast-skipped",
-                                   f"{self.url}: skipped from {skipped_from:.1f}s to {self.position:.1f}s: the "
-                                   "stream plays in real time and the run was that far ahead of it")
-            paced = min(origin + loop.time() - started + AHEAD_SECONDS, self.position + MAX_BLOCK_SECONDS)
-            over = broadcast.ended
-            if over:  # all is settled: the last speech, then the tail of silence
-                end = broadcast.last_end + self._tail_seconds
-                if self.position >= end:
-                    break
-                upto = min(paced, end)
-            else:
-                upto = min(paced, settled)
-            if upto - self.position < (BLOCK_SECONDS if not over else 1e-3):
-                await asyncio.sleep(BLOCK_SECONDS / 2)
-                continue
-            pcm = self.timeline.read(self.position, upto)
+        async for start, upto in paced_spans(self.broadcast, self.position, ahead=AHEAD_SECONDS,
+                                             tail=self._tail_seconds, block=BLOCK_SECONDS,
+                                             max_block=MAX_BLOCK_SECONDS, on_skip=self._skipped):
+            if body.abandoned:
+                break
+            pcm = self.timeline.read(start, upto)
             data = await loop.run_in_executor(self._executor, encoder.encode, pcm)
             if body.abandoned:
                 break
             if spec.format == "mp3":
-                self._caption_titles(self.position, upto)
+                self._caption_titles(start, upto)
             self.position = upto
             if data:
                 body.waiting_since = loop.time()
@@ -212,6 +190,13 @@ class MountStream:
             if tail:
                 yield tail
             body.ended.set()
+
+    async def _skipped(self, skipped_from: float, to: float) -> None:
+        self.position = to
+        self.gaps.append((skipped_from, to))
+        await self._report("warning", "icecast-skipped",
+                           f"{self.url}: skipped from {skipped_from:.1f}s to {to:.1f}s: the "
+                           "stream plays in real time and the run was that far ahead of it")
 
     def _caption_titles(self, start: float, end: float) -> None:
         """MP3 listeners see the sentence being sent as the stream's title."""
