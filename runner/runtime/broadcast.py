@@ -91,14 +91,17 @@ class Subscription:
     of speech (or MAX_BEHIND_ITEMS items) behind loses what it had not read and continues at the live edge
     (``skipped`` counts how often): a listener who stops reading never holds more than that."""
 
-    def __init__(self, timeline: LanguageTimeline) -> None:
+    def __init__(self, timeline: LanguageTimeline, audio: bool = True) -> None:
         self.timeline = timeline
+        self.audio = audio  # False: captions, retractions and the end only (a reader with its own audio)
         self.queue: deque[Item] = deque()
         self.skipped = 0
         self._audio_bytes = 0
         self._ready = asyncio.Event()
 
     def push(self, item: Item) -> None:
+        if not self.audio and isinstance(item, Chunk):
+            return
         if len(self.queue) >= MAX_BEHIND_ITEMS or self._audio_bytes > MAX_BEHIND_SECONDS * RATE * 2:
             self.queue.clear()
             self._audio_bytes = 0
@@ -235,7 +238,9 @@ class LanguageTimeline:
         for i in range(len(self.captions) - 1, -1, -1):
             c = self.captions[i]
             if c.utterance == speaking.id and c.sentence == speaking.sentence and c.end is None:
-                self.captions[i] = Caption(c.utterance, c.sentence, c.text, c.start, speaking.cursor)
+                self.captions[i] = closed = Caption(c.utterance, c.sentence, c.text, c.start, speaking.cursor)
+                for subscriber in self._subscribers:  # readers learn its end: the same caption, with it
+                    subscriber.push(closed)
                 break
 
     def _retract(self, utterance: str, sentence: int) -> None:
@@ -267,9 +272,10 @@ class LanguageTimeline:
         self._publish(Ended())
 
     # -- read by the outputs -----------------------------------------------------------------------------
-    def subscribe(self) -> Subscription:
-        """Everything placed from now on (the live edge)."""
-        subscription = Subscription(self)
+    def subscribe(self, audio: bool = True) -> Subscription:
+        """Everything placed from now on (the live edge); without its audio if ``audio`` is False. A caption
+        comes twice: when its sentence starts (``end`` None) and again when its end is known."""
+        subscription = Subscription(self, audio)
         self._subscribers.append(subscription)
         if self.ended:
             subscription.push(Ended())

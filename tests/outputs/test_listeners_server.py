@@ -4,7 +4,9 @@ engines, real HTTP and WebSocket clients on loopback."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import resource
 import socket
 import struct
@@ -14,13 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import av
+import numpy as np
 
 from runner.events import AudioEvent, Event, HealthEvent, SessionEvent, SpokenEvent, TranslationEvent, Utterance
 from runner.frames import AudioFormat
 from runner.outputs.base import OutputContext
-from runner.outputs.listeners.connection import UtteranceNumbers
+from runner.outputs.listeners.aac import Block
+from runner.outputs.listeners.connection import HEADER, MEDIA, UtteranceNumbers
 from runner.outputs.listeners.server import ListenerPage
-from runner.runtime.broadcast import MAX_BEHIND_SECONDS, Broadcast, Chunk
+from runner.outputs.listeners.stream import BLOCK_SECONDS, MAX_PENDING_SECONDS, LanguageStream, StreamTap
+from runner.runtime.broadcast import Broadcast
 from runner.runtime.build import build
 from runner.runtime.router import Router
 from runner.runtime.session import Session
@@ -83,37 +89,88 @@ def _write(tmp_path: Path, write_config, text: str) -> Path:
     return write_config(text)
 
 
-async def listen(url: str, http: aiohttp.ClientSession, lang: str = "es-ES") -> dict[str, Any]:
-    """One listener until the end of the broadcast: what it was told, and the audio it got."""
+async def listen(url: str, http: aiohttp.ClientSession, lang: str = "es-ES", audio: str = "mse") -> dict[str, Any]:
+    """One listener until the end of the broadcast: what it was told, and the audio it got (decoded)."""
     got: dict[str, Any] = {"text": [], "frames": 0, "bytes": 0, "utterances": set(), "lags": []}
-    async with http.ws_connect(f"{url}ws?lang={lang}") as ws:
+    media = bytearray()
+    async with http.ws_connect(f"{url}ws?lang={lang}&audio={audio}") as ws:
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
                 got["text"].append(json.loads(message.data))
+                if got["text"][-1]["type"] == "caption":
+                    got["utterances"].add(got["text"][-1]["utterance"])
             elif message.type == aiohttp.WSMsgType.BINARY:
-                utterance, sentence, _, position, clock, placed = struct.unpack("<IHHIIQ", message.data[:24])
+                kind, _, _, made_at = HEADER.unpack(message.data[:24])
                 got["frames"] += 1
                 got["bytes"] += len(message.data) - 24
-                got["lags"].append(time.time() - placed / 1000)
-                got["utterances"].add(utterance)
+                media += message.data[24:]
+                if kind == MEDIA:
+                    got["lags"].append(time.time() - made_at / 1000)
+    got["pcm"] = decode(bytes(media))
     return got
+
+
+def decode(media: bytes) -> np.ndarray:
+    """The fMP4 stream as a browser's MSE would play it: float samples at 16 kHz."""
+    if not media:
+        return np.zeros(0, dtype=np.float32)
+    with av.open(io.BytesIO(media)) as container:
+        return np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
 
 
 def test_a_listener_hears_its_language_and_reads_it_then_the_end(tmp_path, write_config):
     got, status, events = run_with_clients(tmp_path, write_config, listen)
     kinds = [m["type"] for m in got["text"]]
     assert kinds[0] == "hello" and kinds[-1] == "end"
-    assert got["text"][0] | {"title": None} == {"type": "hello", "language": "es-ES", "name": "Español",
-                                                "rate": 16000, "title": None}
-    captions = [m["text"] for m in got["text"] if m["type"] == "caption"]
+    hello = got["text"][0]
+    assert {k: hello[k] for k in ("type", "language", "name", "rate")} == {
+        "type": "hello", "language": "es-ES", "name": "Español", "rate": 16000}
+    assert hello["now"] >= 0 and hello["listener"]
+    captions = [m["text"] for m in got["text"] if m["type"] == "caption" and "end" not in m]
     assert captions == ["[es-ES] good morning everyone.", "welcome", "[es-ES] second line", "[es-ES] third line"]
+    assert all(m["end"] > m["start"] for m in got["text"] if m["type"] == "caption" and "end" in m)
     assert [m["text"] for m in got["text"] if m["type"] == "transcript"] == [
         "good morning everyone. welcome", "second line", "third line"]
-    assert got["utterances"] == {1, 2, 3} and got["bytes"] > 16000 * 2  # over a second of speech
-    assert 0 <= max(got["lags"]) < 0.3  # from placed on the timeline to received by the listener
+    assert got["utterances"] == {1, 2, 3}
+    pcm = got["pcm"]
+    assert len(pcm) > 16000 * 2  # a continuous stream, silence between the speech
+    loud = np.sqrt(np.mean(pcm[: len(pcm) // 1600 * 1600].reshape(-1, 1600) ** 2, axis=1)) > 0.02
+    assert 0.2 < loud.mean() < 0.95  # speech and the silence around it, both heard
+    assert got["bytes"] * 8 / (len(pcm) / 16000) < 32_000  # bits per second of audio, framing included
+    assert 0 <= max(got["lags"]) < 0.3  # from encoded to received by the listener
     assert status.ok and status.peak_listeners["es-ES"] == 1
     health = [e for e in events if isinstance(e, HealthEvent)]
     assert any(h.targets["es-ES"].get("listeners") == 1 for h in health)
+
+
+def test_captions_only_and_the_plain_stream(tmp_path, write_config):
+    """A captions-only listener gets no audio; a page without MSE gets the same AAC as ADTS over HTTP, told
+    where on the clock it starts, and only while it holds a socket."""
+    async def probe(url: str, http: aiohttp.ClientSession) -> dict[str, Any]:
+        quiet = asyncio.create_task(listen(url, http, audio="none"))
+        out: dict[str, Any] = {}
+        async with http.get(f"{url}audio/es-ES.aac?listener=nobody-at-all") as r:
+            out["stranger"] = r.status
+        async with http.ws_connect(f"{url}ws?lang=es-ES&audio=plain&listener=page-one-1234") as ws:
+            async with http.get(f"{url}audio/es-ES.aac?listener=page-one-1234") as r:
+                out["type"] = r.headers["Content-Type"]
+                adts = await r.content.read(4000)
+            while True:
+                message = await ws.receive_json(timeout=10)
+                if message["type"] == "audio-start":
+                    out["start"] = message["position"]
+                    break
+        out["adts"] = adts
+        out["quiet"] = await quiet
+        return out
+
+    out, status, _ = run_with_clients(tmp_path, write_config, probe, bursts=8)
+    assert out["stranger"] == 404 and out["type"] == "audio/aac" and out["start"] >= 0
+    assert out["adts"][:2] == b"\xff\xf1"  # ADTS sync word, MPEG-4 AAC
+    with av.open(io.BytesIO(out["adts"]), format="aac") as container:
+        assert container.streams.audio[0].codec_context.name == "aac"
+    quiet = out["quiet"]
+    assert quiet["bytes"] == 0 and len(quiet["utterances"]) >= 3 and quiet["text"][-1]["type"] == "end"
 
 
 def test_what_the_server_refuses(tmp_path, write_config):
@@ -187,20 +244,21 @@ def test_the_listener_after_max_is_turned_away_politely(tmp_path, write_config):
 
 
 def test_a_listener_who_stops_reading_does_not_grow_memory_or_slow_the_others(tmp_path, write_config):
-    """Two listeners of a page whose timeline gets six minutes of speech at thirty times real time: one reads,
-    one stops reading (a locked phone: its socket's buffers fill). The one who reads hears everything; the
-    stalled one is moved to the live edge (what it missed is dropped, not kept for it); memory stays flat."""
+    """Two listeners of a language spoken without a pause for twelve seconds: one reads, one stops reading (a
+    locked phone: its socket's buffers fill). The one who reads hears all of it, in real time; the server never
+    keeps more than MAX_PENDING_SECONDS for the stalled one (what it missed is dropped); memory stays flat."""
     rec = tone_bursts(tmp_path / "in.wav", [0.4], gap=0.4)
     plan = planned(write_config(CONFIG.format(rec=rec, extra="", per_character=0.02)), output_dir=tmp_path)
     pipeline = plan.config
-    minutes, chunk = 6, 0.5  # 11.5 MB of speech, more than the buffers of both sockets hold; 0.5 s a chunk
+    seconds, chunk = 12, 0.5
 
-    async def main() -> tuple[int, int, int, int]:
-        clock = Clock()
-        cast = Broadcast(clock, live=True, source_language="en-US")
+    async def main() -> tuple[dict[str, Any], int, int, float]:
+        loop = asyncio.get_running_loop()
+        origin = loop.time()
+        cast = Broadcast(lambda: loop.time() - origin, live=True, source_language="en-US")
         cast.add("es-ES", "es-ES")
         page = ListenerPage(OutputContext(pipeline.outputs[0], pipeline, cast,
-                                          Router(SessionStatus("t", {}), clock)))
+                                          Router(SessionStatus("t", {}), cast.clock)))
         await page.start()
         url = page.url
         try:
@@ -209,16 +267,16 @@ def test_a_listener_who_stops_reading_does_not_grow_memory_or_slow_the_others(tm
                 stalled = await locked.ws_connect(f"{url}ws?lang=es-ES")
                 stalled._response.connection.transport.pause_reading()
                 reading = asyncio.create_task(listen(url, http))
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.3)
                 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                pcm = b"\x01\x02" * int(16000 * chunk)
-                held = 0  # the most speech the server ever kept for one listener
-                for n in range(int(minutes * 60 / chunk)):
-                    clock.now = n * chunk
+                t = np.arange(int(16000 * chunk)) / 16000
+                pcm = (np.sin(2 * np.pi * 300 * t) * 9000).astype("<i2").tobytes()
+                held = 0.0  # the most audio the server ever kept for one listener
+                for n in range(int(seconds / chunk)):
                     speak_pcm(cast, f"u{n + 1:04d}", pcm)
-                    await asyncio.sleep(chunk / 30)
-                    held = max([held, *(sum(len(i.pcm) for i in sub.queue if isinstance(i, Chunk))
-                                        for sub in cast.timelines["es-ES"]._subscribers)])
+                    await asyncio.sleep(chunk)
+                    taps = page.streams["es-ES"].taps
+                    held = max([held, *((t.blocks[-1].end - t.blocks[0].start) for t in taps if t.blocks)])
                 cast.end()
                 got = await asyncio.wait_for(reading, 30)
                 grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
@@ -229,13 +287,25 @@ def test_a_listener_who_stops_reading_does_not_grow_memory_or_slow_the_others(tm
                         late += len(message.data) - 24
         finally:
             await page.aclose()
-        return got["bytes"], len(got["utterances"]), late, grown, held
+        return got, late, grown, held
 
-    got, utterances, late, grown, held = asyncio.run(main())
-    assert held <= (MAX_BEHIND_SECONDS + chunk) * 16000 * 2
-    assert utterances == minutes * 60 / chunk and got == minutes * 60 * 16000 * 2
-    assert late < got / 2  # the stalled page lost what it did not read (kernel buffers hold ~3 MB)
+    got, late, grown, held = asyncio.run(main())
+    assert held <= MAX_PENDING_SECONDS + BLOCK_SECONDS
+    pcm = got["pcm"][: len(got["pcm"]) // 1600 * 1600].reshape(-1, 1600)
+    loud = np.sqrt(np.mean(pcm**2, axis=1)) > 0.1  # 100 ms windows of the tone
+    assert loud.sum() / 10 > seconds - 1.0  # the reader heard (nearly) all of the speech
+    assert late <= got["bytes"]  # (at ~28 kbit/s the kernel's socket buffers hold minutes of it)
     assert grown < 60_000  # KiB
+
+
+def test_a_tap_that_is_not_taken_from_keeps_only_the_latest_seconds():
+    cast = Broadcast(Clock(), live=True, source_language="en-US")
+    cast.add("es", "es")
+    tap = StreamTap(LanguageStream(cast, "es", executor=None))  # type: ignore[arg-type]
+    for n in range(40):  # ten seconds of blocks nobody takes
+        tap.push(Block(n * 0.25, (n + 1) * 0.25, b"moof", (b"aac",)))
+    assert tap.skipped >= 2 and tap.blocks[-1].end - tap.blocks[0].start <= MAX_PENDING_SECONDS + BLOCK_SECONDS
+    assert tap.take()[-1].start == 9.75  # what is kept is the newest: the live edge
 
 
 class Clock:
@@ -294,3 +364,138 @@ def test_utterance_ids_become_distinct_numbers_that_fit_the_header():
     numbers = [number(i) for i in ids]
     assert numbers[0] == numbers[3] and len(set(numbers)) == 4  # the same id, the same number; others differ
     struct.pack("<I", max(numbers))  # a merged id of many segments still fits the u32 (parsing its digits did not)
+
+
+def test_only_what_the_run_published_is_served_under_hls_with_cors(tmp_path, write_config):
+    """An HLS folder that already holds other files (a .env, a lock, a previous run's segments) shows none of
+    them; what the run publishes is served with CORS headers, so another site's hls.js can play it."""
+    folder = tmp_path / "hls"
+    (folder / "es-ES").mkdir(parents=True)
+    (folder / ".env").write_text("AWS_SECRET_ACCESS_KEY=hunter2\n")
+    (folder / "notes.txt").write_text("private")
+    stale = folder / "es-ES" / "99999.ts"  # a name this run could write, from a run an hour ago
+    stale.write_bytes(b"old")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+
+    async def fetch(url: str, http: aiohttp.ClientSession) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the playlists appear with the first segment
+            async with http.get(f"{url}hls/es-ES.m3u8", headers={"Origin": "https://church.example"}) as r:
+                if r.status == 200:
+                    out["playlist"] = (await r.text(), r.headers.get("Access-Control-Allow-Origin"))
+                    break
+            await asyncio.sleep(0.1)
+        for name in (".env", "notes.txt", "es-ES/99999.ts", "../in.wav", "es-ES/../.env", ".polyglot-hls.lock",
+                     "transcript.vtt.m3u8"):
+            async with http.get(f"{url}hls/{name}") as r:
+                out[name] = r.status
+        async with http.options(f"{url}hls/master.m3u8", headers={"Origin": "https://church.example",
+                                                                  "Access-Control-Request-Method": "GET"}) as r:
+            out["preflight"] = (r.status, r.headers.get("Access-Control-Allow-Methods"))
+        return out
+
+    out, _, _ = run_with_clients(tmp_path, write_config, fetch, bursts=6,
+                                 extra="}\n  - {type: hls, path: hls, segment_seconds: 1")
+    text, origin = out["playlist"]
+    assert text.startswith("#EXTM3U") and origin == "*" and out["transcript.vtt.m3u8"] == 200
+    assert out[".env"] == out["notes.txt"] == out["es-ES/99999.ts"] == out["../in.wav"] == out["es-ES/../.env"] == 404
+    assert out[".polyglot-hls.lock"] == 404
+    assert out["preflight"] == (204, "GET, HEAD")
+
+
+def test_hls_origins_limit_who_may_play_the_stream():
+    from runner.outputs.listeners.hls_files import cors_headers
+
+    allowed = ("https://church.example",)
+    assert cors_headers("https://church.example", allowed) == {
+        "Access-Control-Allow-Origin": "https://church.example", "Vary": "Origin"}
+    assert cors_headers("https://evil.example", allowed) == {}
+    assert cors_headers(None, ("*",)) == {"Access-Control-Allow-Origin": "*"}
+
+
+def test_https_with_the_organisers_certificate(tmp_path, write_config):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+
+    async def probe(url: str, http: aiohttp.ClientSession) -> dict[str, Any]:
+        async with http.get(f"{url}api/broadcast", ssl=trusted) as r:
+            about = await r.json()
+        async with http.ws_connect(f"{url.replace('https', 'wss')}ws?lang=es-ES", ssl=trusted) as ws:
+            hello = await ws.receive_json(timeout=5)
+        try:
+            async with http.get(f"{url}api/broadcast") as r:  # a client that does not trust it
+                untrusted = r.status
+        except aiohttp.ClientConnectorCertificateError:
+            untrusted = "refused"
+        return {"url": url, "title": about["title"], "hello": hello["type"], "untrusted": untrusted}
+
+    out, status, _ = run_with_clients(tmp_path, write_config, probe,
+                                      extra=f", tls_cert: {tmp_path / 'cert.pem'}, tls_key: {tmp_path / 'key.pem'}")
+    assert out["url"].startswith("https://127.0.0.1:") and out["title"] == "Sunday service"
+    assert out["hello"] == "hello" and out["untrusted"] == "refused" and status.ok
+
+
+def test_tls_files_are_checked_before_the_run(tmp_path, write_config):
+    from runner.testing.cli import assert_no_traceback, polyglot
+
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    (tmp_path / "key.pem").write_text("not a key")
+    rec = tone_bursts(tmp_path / "in.wav", [0.4], gap=0.4)
+    half = write_config(CONFIG.format(rec=rec, extra=", tls_cert: cert.pem", per_character=0.02))
+    result = polyglot("validate", half)
+    assert_no_traceback(result)
+    assert result.returncode == 78 and "/outputs/0/tls_key: HTTPS needs both tls_cert and tls_key" in result.stdout
+    broken = write_config(CONFIG.format(rec=rec, extra=", tls_cert: cert.pem, tls_key: key.pem",
+                                        per_character=0.02))
+    result = polyglot("validate", broken)
+    assert_no_traceback(result)
+    assert result.returncode == 78 and "/outputs/0/tls_cert:" in result.stdout
+    assert "are not a PEM certificate (chain) and its private key" in result.stdout
+    missing = write_config(CONFIG.format(rec=rec, extra=", tls_cert: nowhere.pem, tls_key: key.pem",
+                                         per_character=0.02))
+    result = polyglot("validate", missing)
+    assert result.returncode == 78 and "nowhere.pem does not exist" in result.stdout, result.stdout
+
+
+def test_the_offline_broadcasts_network_example_is_a_valid_output(tmp_path):
+    """pipelines/offline-broadcast.yaml shows, in a comment, the listeners output for phones: it must work as
+    written when a user pastes it in place of the page's output."""
+    from runner.testing.cli import assert_no_traceback, polyglot
+
+    source = Path(__file__).parents[2] / "pipelines" / "offline-broadcast.yaml"
+    text = source.read_text()
+    example = next(line for line in text.splitlines() if "host: 0.0.0.0" in line).lstrip("# ").strip()
+    pasted = text.replace("  - type: listeners\n    port: 8080\n", f"  {example}\n")
+    assert pasted != text and example.startswith("- {type: listeners")
+    config = source.parent / f".pasted-{os.getpid()}.yaml"  # beside it: its recording path is relative
+    config.write_text(pasted.replace("    title: Sense and Sensibility, read aloud\n", ""))
+    try:
+        result = polyglot("validate", config, env={"LISTEN_KEY": "a-long-enough-key"})
+    finally:
+        config.unlink()
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_language_links_and_their_qr_codes_for_seat_cards(tmp_path, write_config):
+    async def nothing(url: str, http: aiohttp.ClientSession) -> str:
+        return url
+
+    url, _, events = run_with_clients(tmp_path, write_config, nothing,
+                                      extra=", language_links: true, key: 'a+b/c=d+e/f=='")
+    started = next(e for e in events if isinstance(e, SessionEvent) and e.state == "started")
+    lines = started.detail["listen"]
+    assert url.endswith("/?key=a%2Bb%2Fc%3Dd%2Be%2Ff%3D%3D")  # encoded: a raw + reads as a space
+    assert [line.split(": ", 1)[0] for line in lines[:3]] == ["listeners", "listeners (es-ES)", "listeners (de-DE)"]
+    assert lines[1].endswith("/?lang=es-ES&key=a%2Bb%2Fc%3Dd%2Be%2Ff%3D%3D")
+    svg = (tmp_path / "listeners-qr" / "es-ES.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg and (tmp_path / "listeners-qr" / "de-DE.svg").exists()

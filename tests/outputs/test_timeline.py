@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 import numpy as np
 import pytest
@@ -120,7 +121,19 @@ def test_a_retracted_sentence_is_taken_off_and_spoken_again_in_its_place():
     assert [(round(c.position, 3), len(c.pcm)) for c in es.chunks] == [(0.0, RATE * 2)]
     assert [(c.text, c.start, c.end) for c in es.captions] == [("Hola.", 0.0, 1.0)]
     kinds = [type(listener.pop()).__name__ for _ in range(len(listener.queue))]
-    assert kinds == ["Caption", "Chunk", "Retraction", "Caption", "Chunk"]
+    assert kinds == ["Caption", "Chunk", "Retraction", "Caption", "Chunk", "Caption"]  # the last: with its end
+    assert listener.queue == deque() and es.captions[-1].end == 1.0
+
+
+def test_a_reader_without_audio_gets_captions_with_their_ends_and_no_chunks():
+    cast = Broadcast(Clock(), live=True, source_language="en-US")
+    es = cast.add("es", "es")
+    reader = es.subscribe(audio=False)
+    speak(cast, "es", "u0001", "Hola. Adiós.", [0.2, 0.3])
+    items = [reader.pop() for _ in range(len(reader.queue))]
+    assert not any(isinstance(i, Chunk) for i in items)
+    assert [(i.text, i.start, None if i.end is None else round(i.end, 3)) for i in items] == [
+        ("Hola.", 0.0, None), ("Hola.", 0.0, 0.2), ("Adiós.", 0.2, None), ("Adiós.", 0.2, 0.5)]
 
 
 def test_a_listener_that_stops_reading_is_moved_to_the_live_edge_and_holds_little(monkeypatch):
@@ -157,10 +170,11 @@ def test_the_end_reaches_every_reader_after_what_was_placed():
     cast.end()
 
     async def drain():
-        return [await reader.next() for _ in range(3)]
+        return [await reader.next() for _ in range(4)]
 
     items = asyncio.run(drain())
-    assert isinstance(items[0], Caption) and isinstance(items[1], Chunk) and isinstance(items[2], Ended)
+    assert isinstance(items[0], Caption) and isinstance(items[1], Chunk) and isinstance(items[3], Ended)
+    assert isinstance(items[2], Caption) and items[2].end == pytest.approx(0.2)  # its end, once known
     assert [c.text for c in cast.source.captions] == ["hello"]
 
 

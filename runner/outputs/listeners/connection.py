@@ -1,17 +1,21 @@
-"""One listener: a WebSocket that carries one language's speech and captions as they are placed on its
-timeline, from the live edge on.
+"""One listener: a WebSocket that carries one language's captions and, as the page asked, its audio.
 
-Frames, server to page:
-- binary: a 24-byte header (little-endian: utterance number u32, sentence u16, reserved u16, the audio's
-  position on the output clock in ms u32, the output clock as it is sent in ms u32, the wall clock when the
-  audio was placed in ms since the epoch u64, for measuring delivery) then 16-bit mono PCM at the timeline's
-  rate; chunks of one sentence that were waiting go out as one frame. The two clock times let the page tell a
-  listener who fell behind (playing audio far older than the clock) from speech that is simply long (placed
-  ahead of the clock), and catch up only the first;
-- text, JSON: ``hello`` (language, rate, title), ``caption`` (utterance, sentence, text; ``spoken: false`` for
-  text whose speech was dropped: shown at once, no audio follows), ``retract`` (drop what
-  is not played yet of that sentence), ``transcript`` (the speaker's own words), ``skipped`` (this listener fell
-  behind and was moved to the live edge), ``end`` (the broadcast is over).
+The page names its audio with ``audio=`` on the socket's URL:
+- ``mse`` (the default): the language's AAC stream as fragmented MP4 in binary frames, for Media Source
+  Extensions. A frame is a 24-byte header (little-endian: kind u8 (0 the init segment, 1 media), three
+  reserved bytes, sequence u32, the first block's start on the output clock in seconds f64, the wall clock
+  when it was encoded in ms since the epoch f64, for measuring delivery), then the boxes. Blocks that were
+  waiting go out as one frame;
+- ``plain``: no audio here. The page plays ``/audio/<lang>.aac?listener=<id>`` in an ``<audio>`` element
+  (no MSE: iPhones); when that stream starts, an ``audio-start`` message says where on the output clock;
+- ``none``: captions only (a quiet hall, the hard of hearing).
+
+Text frames, JSON: ``hello`` (language, title, listener id, the output clock ``now``), ``caption`` (utterance,
+sentence, text, ``start`` and, once known, ``end`` on the output clock; a caption comes again when its end is
+known; ``spoken: false`` for text whose speech was dropped), ``retract`` (that sentence's audio is void),
+``transcript`` (the speaker's own words), ``skipped`` (this listener fell behind and was moved to the live
+edge), ``end`` (the broadcast is over and all its audio sent). Positions are seconds on the output clock,
+which is also the media time of the fMP4 stream: a page shows a caption when its audio plays.
 The page sends nothing that matters: what it sends is read and dropped, and a binary or oversized message
 closes the socket. A listener that stops reading never holds more than its subscription's bound.
 """
@@ -21,21 +25,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+from collections import deque
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
-from runner.runtime.broadcast import Caption, Chunk, Ended, Item, LanguageTimeline, Retraction, Subscription
+from runner.outputs.listeners.stream import LanguageStream, StreamTap
+from runner.runtime.broadcast import Caption, Ended, LanguageTimeline, Retraction, Subscription
 
-HEADER = struct.Struct("<IHHIIQ")
+HEADER = struct.Struct("<B3xIdd")
+INIT, MEDIA = 0, 1
 SEND_TIMEOUT = 5.0  # a listener whose socket takes longer than this to accept a frame has stalled: let it go
+AudioMode = Literal["mse", "plain", "none"]
 
 
 class UtteranceNumbers:
-    """The page keys audio and captions by a number, one per utterance id: given in order of first sight, so
-    that simultaneous mode's ids (``u0003.2``, merged ``u0003.2+u0003.3+u0004.1``) need no parsing and never
-    collide. Only the recent ones are remembered: a caption and its audio are sent close together."""
+    """The page keys captions by a number, one per utterance id: given in order of first sight, so that
+    simultaneous mode's ids (``u0003.2``, merged ``u0003.2+u0003.3+u0004.1``) need no parsing and never
+    collide. Only the recent ones are remembered: a caption and its end are sent close together."""
 
     KEEP = 1024
 
@@ -47,91 +55,133 @@ class UtteranceNumbers:
         number = self._numbers.get(utterance)
         if number is None:
             number = self._numbers[utterance] = self._next
-            self._next = self._next % 0xFFFFFFFF + 1  # the header's u32
+            self._next = self._next % 0xFFFFFFFF + 1
             if len(self._numbers) > self.KEEP:
                 del self._numbers[next(iter(self._numbers))]
         return number
 
 
 class ListenerConnection:
-    def __init__(self, ws: web.WebSocketResponse, timeline: LanguageTimeline, hello: dict[str, Any],
-                 transcript: LanguageTimeline | None) -> None:
+    def __init__(self, ws: web.WebSocketResponse, timeline: LanguageTimeline, stream: LanguageStream,
+                 audio: AudioMode, hello: dict[str, Any], transcript: LanguageTimeline | None) -> None:
         self.ws = ws
         self.timeline = timeline
+        self.stream = stream
+        self.audio = audio
         self.hello = hello
         self.transcript = transcript
-        self.number = UtteranceNumbers()  # the ids the page keys audio and captions by
+        self.number = UtteranceNumbers()
+        self.outbox: deque[dict[str, Any]] = deque()  # messages from elsewhere (the plain audio stream)
+        self._nudge = asyncio.Event()
+        self._sequence = 0
+        self._sent_init = b""
+
+    def audio_started(self, position: float) -> None:
+        """The page's plain ``<audio>`` stream starts at ``position`` on the output clock."""
+        self.outbox.append({"type": "audio-start", "position": round(position, 3)})
+        self._nudge.set()
 
     async def run(self) -> None:
         """Send until the broadcast ends, the page goes away, or its socket stalls."""
-        speech = self.timeline.subscribe()
-        words = self.transcript.subscribe() if self.transcript is not None else None
+        captions = self.timeline.subscribe(audio=False)
+        words = self.transcript.subscribe(audio=False) if self.transcript is not None else None
+        tap = self.stream.join() if self.audio == "mse" else None
         reader = asyncio.create_task(self._read())
-        skipped = 0
+        skipped, captions_over = 0, False
         try:
-            await self._send(self.ws.send_json(self.hello))
+            await self._send(self.ws.send_json({**self.hello, "now": round(self.timeline.clock(), 3)}))
             while True:
-                ready = await self._ready(speech, words, reader)
+                ready = await self._ready(captions, words, tap, reader)
                 if ready is None:
                     break  # the page went away
-                if speech.skipped != skipped:
-                    skipped = speech.skipped
+                if captions.skipped + (tap.skipped if tap else 0) != skipped:
+                    skipped = captions.skipped + (tap.skipped if tap else 0)
                     await self._send(self.ws.send_json({"type": "skipped"}))
-                if ready is words:
+                if ready is tap and tap is not None:
+                    if tap.blocks:
+                        await self._send_audio(tap)
+                    elif captions_over:
+                        break
+                    else:
+                        tap = None  # the audio failed: captions go on
+                elif ready is words and words is not None:
                     item = words.pop()
-                    if isinstance(item, Caption):
+                    if isinstance(item, Caption) and item.end is not None:  # once, when it is final
                         await self._send(self.ws.send_json({"type": "transcript", "text": item.text,
                                                             "utterance": self.number(item.utterance)}))
-                elif not await self._deliver(speech):
-                    break  # the broadcast is over
+                elif ready is self.outbox:
+                    await self._send(self.ws.send_json(self.outbox.popleft()))
+                elif not captions_over:
+                    captions_over = await self._deliver(captions)
+                    if captions_over and (tap is None or (tap.ended and not tap.blocks)):
+                        break
+            if captions_over:
+                await self._send(self.ws.send_json({"type": "end"}))
         except (ConnectionError, TimeoutError, RuntimeError):
             pass  # the page went away, or stalled: it reconnects at the live edge if it still wants to
         finally:
-            speech.close()
+            captions.close()
             if words is not None:
                 words.close()
+            if tap is not None:
+                tap.close()
             reader.cancel()
             await asyncio.wait({reader})
             with contextlib.suppress(Exception):
                 await self.ws.close()
 
-    async def _ready(self, speech: Subscription, words: Subscription | None,
-                     reader: asyncio.Task[None]) -> Subscription | None:
-        """The subscription with something to send (speech first); None when the page left."""
+    async def _ready(self, captions: Subscription, words: Subscription | None, tap: StreamTap | None,
+                     reader: asyncio.Task[None]) -> object | None:
+        """What has something to send (audio first); None when the page left."""
         while not reader.done():
-            if speech.queue:
-                return speech
+            if tap is not None and (tap.blocks or tap.ended):
+                return tap
+            if self.outbox:
+                return self.outbox
+            if captions.queue:
+                return captions
             if words is not None and words.queue:
                 return words
-            waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(speech.wait()), reader}
+            self._nudge.clear()
+            waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(captions.wait()), reader,
+                                               asyncio.ensure_future(self._nudge.wait())}
             if words is not None:
                 waits.add(asyncio.ensure_future(words.wait()))
+            if tap is not None:
+                waits.add(asyncio.ensure_future(tap.wait()))
             _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             for task in pending - {reader}:
                 task.cancel()
         return None
 
-    async def _deliver(self, speech: Subscription) -> bool:
-        """Send the next speech item; False when the broadcast is over."""
-        item: Item = speech.pop()
-        if isinstance(item, Chunk):
-            pcm = [item.pcm]
-            while speech.queue and _same_sentence(speech.queue[0], item):
-                pcm.append(speech.pop().pcm)  # type: ignore[union-attr]
-            header = HEADER.pack(self.number(item.utterance), item.sentence, 0, _ms(item.position),
-                                 _ms(self.timeline.clock()), round(item.placed_at * 1000))
-            await self._send(self.ws.send_bytes(header + b"".join(pcm)))
-        elif isinstance(item, Caption):
-            await self._send(self.ws.send_json({"type": "caption", "utterance": self.number(item.utterance),
-                                                "sentence": item.sentence, "text": item.text,
-                                                **({} if item.spoken else {"spoken": False})}))
+    async def _send_audio(self, tap: StreamTap) -> None:
+        blocks = tap.take()
+        init = self.stream.init
+        if init and init is not self._sent_init:  # first, and again after the encoder started anew
+            self._sent_init = init
+            await self._send(self.ws.send_bytes(HEADER.pack(INIT, self._next(), blocks[0].start, 0.0) + init))
+        header = HEADER.pack(MEDIA, self._next(), blocks[0].start, blocks[-1].made_at * 1000)
+        await self._send(self.ws.send_bytes(header + b"".join(b.fragment for b in blocks)))
+
+    def _next(self) -> int:
+        self._sequence = (self._sequence + 1) & 0xFFFFFFFF
+        return self._sequence
+
+    async def _deliver(self, captions: Subscription) -> bool:
+        """Send the next caption item; True when the broadcast is over."""
+        item = captions.pop()
+        if isinstance(item, Caption):
+            await self._send(self.ws.send_json({
+                "type": "caption", "utterance": self.number(item.utterance), "sentence": item.sentence,
+                "text": item.text, "start": round(item.start, 3),
+                **({"end": round(item.end, 3)} if item.end is not None else {}),
+                **({} if item.spoken else {"spoken": False})}))
         elif isinstance(item, Retraction):
             await self._send(self.ws.send_json({"type": "retract", "utterance": self.number(item.utterance),
                                                 "sentence": item.sentence}))
         elif isinstance(item, Ended):
-            await self._send(self.ws.send_json({"type": "end"}))
-            return False
-        return True
+            return True
+        return False
 
     async def _send(self, sending: Awaitable[None]) -> None:
         await asyncio.wait_for(sending, SEND_TIMEOUT)
@@ -141,11 +191,3 @@ class ListenerConnection:
         async for message in self.ws:
             if message.type in (WSMsgType.BINARY, WSMsgType.ERROR):
                 return
-
-
-def _ms(seconds: float) -> int:
-    return max(0, min(2**32 - 1, round(seconds * 1000)))
-
-
-def _same_sentence(item: Item, chunk: Chunk) -> bool:
-    return isinstance(item, Chunk) and item.utterance == chunk.utterance and item.sentence == chunk.sentence
