@@ -5,9 +5,10 @@ first byte, an utterance every 2.5 s).
 Each round runs the fan-out twice, without listeners and with them, and reports:
 - the pipeline's first-audio latency (final transcript -> first audio byte at a target's sink) with listeners
   over without (goal <= 1.10): serving listeners must not slow the translation;
-- delivery lag: from a chunk being placed on its language's timeline (the 24-byte header carries the wall
+- delivery lag: from a block of a language's AAC stream being encoded (the 24-byte header carries the wall
   clock of that moment) to a listener receiving it, p50/p95/p99 over every frame every listener received
   (goal p95 <= 300 ms);
+- bytes per listener per second: what a phone on mobile data pays (goal <= 4,000: 32 kbit/s);
 - dropped listeners (refused, or closed before the end-of-broadcast message) and listeners moved to the live
   edge because they fell behind;
 - the runner's RSS, sampled through each run (peak), with and without listeners.
@@ -20,7 +21,8 @@ ratio worse, not better. ``--shared-cores`` lets everything share both cores.
     .venv/bin/python -m bench.listeners                       # 32 languages, 100 listeners spread over them
     .venv/bin/python -m bench.listeners --per-language 100    # 100 listeners on every language (3200)
 
-The last line is machine-readable: listeners_first_audio_ratio=... lag_p95_ms=... dropped=... rss_mib=...
+The last line is machine-readable: listeners_first_audio_ratio=... lag_p95_ms=... dropped=...
+bytes_per_listener_s=... rss_mib=...
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import aiohttp
 
 from bench.fanout import knobs, polyglot_run, targets
 from runner.events import Event, SessionEvent
-from runner.outputs.listeners.connection import HEADER
+from runner.outputs.listeners.connection import HEADER, MEDIA
 from runner.testing.emulator_process import EmulatorProcess, isolate
 from runner.testing.measures import percentile, rss_mib
 
@@ -56,17 +58,23 @@ async def listener(http: aiohttp.ClientSession, url: str, language: str, tally: 
     try:
         async with http.ws_connect(f"{url}ws?lang={language}", max_msg_size=0, heartbeat=None) as ws:
             tally["connected"] += 1
+            first = last = None
             async for message in ws:
                 if message.type == aiohttp.WSMsgType.BINARY:
-                    placed_at_ms = HEADER.unpack_from(message.data)[5]
-                    tally["lags"].append(time.time() * 1000 - placed_at_ms)
-                    tally["bytes"] += len(message.data) - HEADER.size
+                    kind, _, _, made_at_ms = HEADER.unpack_from(message.data)
+                    now = time.time()
+                    if kind == MEDIA:
+                        tally["lags"].append(now * 1000 - made_at_ms)
+                    first, last = first or now, now
+                    tally["bytes"] += len(message.data)
                 elif message.type == aiohttp.WSMsgType.TEXT:
+                    tally["bytes"] += len(message.data.encode())
                     kind = json.loads(message.data).get("type")
                     if kind == "skipped":
                         tally["skipped"] += 1
                     elif kind == "end":
                         tally["ended"] += 1
+                        tally["seconds"] += (last - first) if first and last else 0.0
                         return
             tally["dropped"] += 1  # closed without the end of the broadcast
     except (aiohttp.ClientError, OSError, TimeoutError):
@@ -74,7 +82,8 @@ async def listener(http: aiohttp.ClientSession, url: str, language: str, tally: 
 
 
 async def listeners(url: str, languages: list[str], count: int, ready: Path) -> dict[str, Any]:
-    tally: dict[str, Any] = {"connected": 0, "ended": 0, "dropped": 0, "skipped": 0, "bytes": 0, "lags": []}
+    tally: dict[str, Any] = {"connected": 0, "ended": 0, "dropped": 0, "skipped": 0, "bytes": 0, "seconds": 0.0,
+                             "lags": []}
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         tasks = [asyncio.create_task(listener(http, url, languages[i % len(languages)], tally))
@@ -202,20 +211,23 @@ def main() -> None:
                   f"ms p99 {percentile(frame_lags, 0.99):.1f} ms over {len(frame_lags)} frames; "
                   f"{tally['connected']}/{count} connected in {tally['connect_seconds']:.1f} s, "
                   f"{tally['ended']} saw the end, {tally['dropped']} dropped, {tally['skipped']} moved to the live "
-                  f"edge; {tally['bytes'] / 2 / 16000 / max(1, tally['connected']):.0f} s of audio per listener; "
+                  f"edge; {tally['bytes'] / max(1e-9, tally['seconds']):.0f} bytes per listener per second; "
                   f"runner RSS peak {rss_without:.0f} MiB without, {rss_with:.0f} MiB with", flush=True)
     ratio = statistics.median(ratios)
     dropped = sum(t["dropped"] for t in tallies)
     skipped = sum(t["skipped"] for t in tallies)
     rss = max(with_ for _, with_ in peaks)
+    rate = sum(t["bytes"] for t in tallies) / max(1e-9, sum(t["seconds"] for t in tallies))
     spread = f" (rounds: {', '.join(f'{r:.3f}' for r in ratios)})" if len(ratios) > 1 else ""
     print(f"first-audio ratio with/without listeners: {ratio:.3f}{spread}; delivery lag p50 "
           f"{percentile(lags, 0.5):.1f} ms, p95 {percentile(lags, 0.95):.1f} ms, p99 {percentile(lags, 0.99):.1f} ms; "
-          f"dropped {dropped}; moved to the live edge {skipped}; runner RSS {rss:.0f} MiB "
+          f"dropped {dropped}; moved to the live edge {skipped}; {rate:.0f} bytes per listener per second "
+          f"({rate * 8 / 1000:.1f} kbit/s); runner RSS {rss:.0f} MiB "
           f"(without listeners {max(w for w, _ in peaks):.0f} MiB)")
     print(f"listeners_first_audio_ratio={ratio:.3f} lag_p50_ms={percentile(lags, 0.5):.1f} "
           f"lag_p95_ms={percentile(lags, 0.95):.1f} lag_p99_ms={percentile(lags, 0.99):.1f} dropped={dropped} "
-          f"skipped={skipped} listeners={count} languages={args.targets} rss_mib={rss:.0f}")
+          f"skipped={skipped} listeners={count} languages={args.targets} bytes_per_listener_s={rate:.0f} "
+          f"rss_mib={rss:.0f}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ encoder, through PyAV), packaged two ways from the same packets:
 
 AAC over Opus: every phone browser decodes AAC in a media element and in MSE (Firefox's MSE takes no MPEG
 audio, Safari's no Opus in MP4 before iOS 17), at 24 kbit/s a voice is clear and the fMP4 framing adds about 3
-kbit/s. Its calls block on the codec: the page runs them in a worker thread, never on the event loop.
+kbit/s. FFmpeg's encoder and muxers hold the GIL while they run, so the page runs them in a process of its
+own (``encode_block``, one encoder per language stream inside it): the run's event loop never waits for them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import io
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
 
 import av
 import numpy as np
@@ -40,15 +40,25 @@ class Block:
 
     start: float
     end: float
-    fragment: bytes  # moof + mdat (may be empty while the encoder is priming)
-    packets: tuple[bytes, ...]  # the raw AAC frames, for ADTS
-    extradata: bytes = b""  # the codec's AudioSpecificConfig (what ADTS headers are made from)
+    fragment: bytes  # moof + mdat (empty while the encoder is priming)
+    adts: bytes  # the same AAC frames with ADTS headers
+    init: bytes = b""  # the stream's init segment (ftyp + moov), the same for every block of one encoder
     made_at: float = field(default_factory=time.time)  # wall clock when it was encoded (delivery lag is from here)
 
-    @cached_property
-    def adts(self) -> bytes:
-        """The same frames as ADTS (made only if a listener plays the plain stream)."""
-        return _adts(self.packets, self.extradata) if self.packets else b""
+
+_encoders: dict[str, AacStreamEncoder] = {}  # in the encoding process: one per language stream
+
+
+def encode_block(stream: str, pcm: bytes, start: float, end: float) -> Block:
+    """The next block of ``stream`` (a name its caller keeps unique per stream), in the encoding process."""
+    encoder = _encoders.get(stream)
+    if encoder is None:
+        encoder = _encoders[stream] = AacStreamEncoder()
+    return encoder.encode(pcm, start, end)
+
+
+def drop_encoder(stream: str) -> None:
+    _encoders.pop(stream, None)
 
 
 class AacStreamEncoder:
@@ -78,8 +88,10 @@ class AacStreamEncoder:
         frame.pts = first
         self._next_pts = first + len(samples)
         packets = [p for p in self.codec.encode(frame) if p.size]
-        return Block(start, end, self._fragment(packets), tuple(bytes(p) for p in packets),
-                     bytes(self.codec.extradata or b""))
+        raw = tuple(bytes(p) for p in packets)
+        fragment = self._fragment(packets)
+        return Block(start, end, fragment, _adts(raw, bytes(self.codec.extradata or b"")) if raw else b"",
+                     self.init)
 
     def restart_at(self, start: float) -> None:
         """The stream jumps (a listener-less pause, a skip to the live edge): continue from ``start``."""

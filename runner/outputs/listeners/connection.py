@@ -157,7 +157,7 @@ class ListenerConnection:
     async def _send_audio(self, tap: StreamTap) -> None:
         blocks = tap.take()
         init = self.stream.init
-        if init and init is not self._sent_init:  # first, and again after the encoder started anew
+        if init and init != self._sent_init:  # first, and again after the encoder started anew
             self._sent_init = init
             await self._send(self.ws.send_bytes(HEADER.pack(INIT, self._next(), blocks[0].start, 0.0) + init))
         header = HEADER.pack(MEDIA, self._next(), blocks[0].start, blocks[-1].made_at * 1000)

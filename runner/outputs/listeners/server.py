@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import itertools
+import multiprocessing
 import re
 import secrets
 import socket
@@ -26,7 +27,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -39,6 +40,7 @@ from runner.engines.base import Problem
 from runner.engines.languages import autonym, base_language, display_name
 from runner.options import CString, option
 from runner.outputs.base import Output
+from runner.outputs.listeners.aac import drop_encoder
 from runner.outputs.listeners.connection import SEND_TIMEOUT, AudioMode, ListenerConnection
 from runner.outputs.listeners.hls_files import CONTENT_TYPES, PublishedHls, cors_headers
 from runner.outputs.listeners.stream import LanguageStream
@@ -48,7 +50,6 @@ from runner.runtime.broadcast import RATE
 
 STATIC = Path(__file__).with_name("static")
 MAX_REQUEST_BYTES = 4096  # the page sends nothing bigger
-ENCODER_THREADS = 2
 AUDIO_MODES = ("mse", "plain", "none")
 LISTENER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PLAIN_WAIT_SECONDS = 3.0  # a page asks for its plain audio as it opens its socket: wait this long for it
@@ -96,7 +97,7 @@ class ListenerPage(Output):
         self.listeners: dict[str, ListenerConnection] = {}  # by the id its hello gave the page
         self.streams: dict[str, LanguageStream] = {}
         self._runner: web.AppRunner | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = None
         self._tls: ssl.SSLContext | None = None
         self._ids = itertools.count(1)
         self._plain_starts: dict[str, tuple[str, float]] = {}  # listener id: (language, where its stream began)
@@ -132,7 +133,7 @@ class ListenerPage(Output):
         pipeline, options = self.context.pipeline, self.options
         if options.tls_cert and options.tls_key:
             self._tls = load_context(*tls_files(options, pipeline))
-        self._executor = ThreadPoolExecutor(ENCODER_THREADS, thread_name_prefix="listener-audio")
+        self._executor = await encoding_process()
         self.streams = {label: LanguageStream(self.context.broadcast, label, self._executor)
                         for label in self.context.broadcast.timelines}
         app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[self._headers])
@@ -332,6 +333,14 @@ class ListenerPage(Output):
             cors.update({"Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "Range",
                          "Access-Control-Max-Age": "600"})
         return web.Response(status=204, headers=cors)
+
+
+async def encoding_process() -> ProcessPoolExecutor:
+    """The process the languages' audio is encoded in (FFmpeg holds the GIL: in a thread it would slow the
+    run), started and warmed up before audio flows. Spawned, not forked: the run has threads of its own."""
+    executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    await asyncio.get_running_loop().run_in_executor(executor, drop_encoder, "")  # imports PyAV there
+    return executor
 
 
 def tls_files(options: ListenersOptions, pipeline: PipelineConfig) -> tuple[Path, Path]:

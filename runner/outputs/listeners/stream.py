@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections import deque
 from concurrent.futures import Executor
 
-from runner.outputs.listeners.aac import AacStreamEncoder, Block
+from runner.outputs.listeners.aac import Block, drop_encoder, encode_block
 from runner.runtime.broadcast import Broadcast
 from runner.runtime.pacing import paced_spans
 
@@ -73,6 +74,7 @@ class LanguageStream:
         self.taps: set[StreamTap] = set()
         self.ended = False
         self._task: asyncio.Task[None] | None = None
+        self._runs = itertools.count(1)
 
     def join(self) -> StreamTap:
         tap = StreamTap(self)
@@ -91,26 +93,32 @@ class LanguageStream:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        encoder = AacStreamEncoder()
+        name = f"{self.timeline.label}/{next(self._runs)}"  # a new encoder each time the stream starts
         try:
             async for start, end in paced_spans(self.broadcast, self.broadcast.settled_until(),
                                                 ahead=AHEAD_SECONDS, tail=TAIL_SECONDS, block=BLOCK_SECONDS,
                                                 max_block=MAX_BLOCK_SECONDS):
                 pcm = self.timeline.read(start, end)
-                block = await loop.run_in_executor(self.executor, encoder.encode, pcm, start, end)
-                self.init = encoder.init
+                block = await loop.run_in_executor(self.executor, encode_block, name, pcm, start, end)
+                self.init = block.init
                 if block.fragment:
                     for tap in self.taps:
                         tap.push(block)
         except asyncio.CancelledError:
             self.init = b""
+            self._forget(name)
             raise
         except Exception:  # a codec failure ends this language's audio, never the run: captions go on
             log.exception("listener audio of %s failed", self.timeline.label)
         self.ended = True
         self._task = None
+        self._forget(name)
         for tap in self.taps:
             tap.end()
+
+    def _forget(self, name: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the executor is shutting down: its process goes with it
+            self.executor.submit(drop_encoder, name)
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
