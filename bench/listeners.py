@@ -77,13 +77,15 @@ async def listener(http: aiohttp.ClientSession, url: str, language: str, tally: 
                         tally["seconds"] += (last - first) if first and last else 0.0
                         return
             tally["dropped"] += 1  # closed without the end of the broadcast
-    except (aiohttp.ClientError, OSError, TimeoutError):
+            tally["why"].append(f"closed {ws.close_code} {ws.exception()!r}")
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         tally["dropped"] += 1
+        tally["why"].append(repr(exc))
 
 
 async def listeners(url: str, languages: list[str], count: int, ready: Path) -> dict[str, Any]:
     tally: dict[str, Any] = {"connected": 0, "ended": 0, "dropped": 0, "skipped": 0, "bytes": 0, "seconds": 0.0,
-                             "lags": []}
+                             "lags": [], "why": []}
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         tasks = [asyncio.create_task(listener(http, url, languages[i % len(languages)], tally))
@@ -212,7 +214,9 @@ def main() -> None:
                   f"{tally['connected']}/{count} connected in {tally['connect_seconds']:.1f} s, "
                   f"{tally['ended']} saw the end, {tally['dropped']} dropped, {tally['skipped']} moved to the live "
                   f"edge; {tally['bytes'] / max(1e-9, tally['seconds']):.0f} bytes per listener per second; "
-                  f"runner RSS peak {rss_without:.0f} MiB without, {rss_with:.0f} MiB with", flush=True)
+                  f"runner RSS peak {rss_without:.0f} MiB without, {rss_with:.0f} MiB with"
+                  + (f"; dropped because: {'; '.join(sorted(set(tally['why'])))}" if tally["why"] else ""),
+                  flush=True)
     ratio = statistics.median(ratios)
     dropped = sum(t["dropped"] for t in tallies)
     skipped = sum(t["skipped"] for t in tallies)

@@ -59,6 +59,11 @@ class Output(ABC):
     async def finish(self) -> None:
         """The broadcast ended (Broadcast.end was called): finish what is under way."""
 
+    def finish_seconds(self) -> float:
+        """How long finish() needs at most, once the broadcast ended (an output that plays out in real time
+        needs what it has yet to play): the run waits that long, or its own deadline if longer."""
+        return 0.0
+
     async def aclose(self) -> None:
         """Release sockets, files, tasks. Safe to call twice."""
 

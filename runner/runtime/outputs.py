@@ -56,7 +56,9 @@ class BroadcastOutputs:
         if not self._started:
             return
         finishing = [asyncio.ensure_future(o.finish()) for o in self._started]
-        done, pending = await asyncio.wait(finishing, timeout=FINISH_SECONDS if seconds is None else seconds)
+        if seconds is None:  # a natural end: what is left is delivered, as long as real-time outputs need
+            seconds = max(FINISH_SECONDS, *(o.finish_seconds() for o in self._started))
+        done, pending = await asyncio.wait(finishing, timeout=seconds)
         for task in pending:
             task.cancel()
         await asyncio.gather(*finishing, return_exceptions=True)

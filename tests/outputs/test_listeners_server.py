@@ -499,3 +499,33 @@ def test_language_links_and_their_qr_codes_for_seat_cards(tmp_path, write_config
     assert lines[1].endswith("/?lang=es-ES&key=a%2Bb%2Fc%3Dd%2Be%2Ff%3D%3D")
     svg = (tmp_path / "listeners-qr" / "es-ES.svg").read_text()
     assert svg.startswith("<?xml") and "<svg" in svg and (tmp_path / "listeners-qr" / "de-DE.svg").exists()
+
+
+def test_the_run_waits_for_listeners_to_hear_speech_placed_far_ahead(tmp_path, write_config):
+    """Speech synthesized faster than real time sits ahead of the clock; the page plays it in real time, so at
+    the end of a run the outputs get as long as that takes, not the usual 15 s."""
+    rec = tone_bursts(tmp_path / "in.wav", [0.4], gap=0.4)
+    pipeline = planned(write_config(CONFIG.format(rec=rec, extra="", per_character=0.02)),
+                       output_dir=tmp_path).config
+
+    async def main() -> tuple[float, float]:
+        clock = Clock()
+        cast = Broadcast(clock, live=True, source_language="en-US")
+        cast.add("es-ES", "es-ES")
+        cast.add("de-DE", "de-DE")
+        page = ListenerPage(OutputContext(pipeline.outputs[0], pipeline, cast,
+                                          Router(SessionStatus("t", {}), clock)))
+        await page.start()
+        try:
+            idle = page.finish_seconds()
+            tap = page.streams["es-ES"].join()  # someone listens
+            speak_pcm(cast, "u0001", b"\x00\x01" * 16000 * 40)  # 40 s of speech, placed at once
+            await asyncio.sleep(0.5)
+            busy = page.finish_seconds()
+            tap.close()
+        finally:
+            await page.aclose()
+        return idle, busy
+
+    idle, busy = asyncio.run(main())
+    assert idle < 5 and busy > 40

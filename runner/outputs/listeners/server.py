@@ -190,6 +190,10 @@ class ListenerPage(Output):
         if self.connections:
             await asyncio.wait(self.connections)
 
+    def finish_seconds(self) -> float:
+        """Listeners hear the rest in real time: as long as the stream furthest behind has left, and a breath."""
+        return max((s.left_to_play() for s in self.streams.values()), default=0.0) + 2.0
+
     async def aclose(self) -> None:
         for task in self.connections:
             task.cancel()

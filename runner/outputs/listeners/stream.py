@@ -73,6 +73,7 @@ class LanguageStream:
         self.init = b""  # the current encoder's init segment (fMP4 ftyp + moov)
         self.taps: set[StreamTap] = set()
         self.ended = False
+        self.position = 0.0  # where the stream is on the output clock
         self._task: asyncio.Task[None] | None = None
         self._runs = itertools.count(1)
 
@@ -100,7 +101,7 @@ class LanguageStream:
                                                 max_block=MAX_BLOCK_SECONDS):
                 pcm = self.timeline.read(start, end)
                 block = await loop.run_in_executor(self.executor, encode_block, name, pcm, start, end)
-                self.init = block.init
+                self.init, self.position = block.init, end
                 if block.fragment:
                     for tap in self.taps:
                         tap.push(block)
@@ -115,6 +116,12 @@ class LanguageStream:
         self._forget(name)
         for tap in self.taps:
             tap.end()
+
+    def left_to_play(self) -> float:
+        """Seconds of the broadcast this stream has yet to send, in real time (0 when it is not running)."""
+        if self._task is None:
+            return 0.0
+        return max(0.0, self.broadcast.last_end - self.position) + TAIL_SECONDS + AHEAD_SECONDS
 
     def _forget(self, name: str) -> None:
         with contextlib.suppress(RuntimeError):  # the executor is shutting down: its process goes with it
