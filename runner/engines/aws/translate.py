@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language
-from runner.errors import EngineUnavailable, TransientEngineError
+from runner.errors import EngineUnavailable, RejectedRequest, TransientEngineError
 from runner.options import option
 from runner.registry import register
 
@@ -115,5 +115,9 @@ class AmazonTranslate(Translator):
         except TimeoutError as exc:
             raise TransientEngineError(f"{SERVICE}: no answer in {self.timeout:g}s") from exc
         except Exception as exc:
-            raise from_botocore(exc, SERVICE) from exc
+            error = from_botocore(exc, SERVICE)
+            if source_code != self.source and "UnsupportedLanguagePair" in str(error):
+                # a language speech-to-text identified in this utterance: the next one may be in another
+                raise RejectedRequest(str(error)) from exc
+            raise error from exc
         return str(reply["TranslatedText"])
