@@ -27,7 +27,7 @@ from runner.runtime.lag import LagControl
 from runner.runtime.lanes import Lane
 from runner.runtime.router import Router
 from runner.runtime.simultaneous import catch_up
-from runner.text import sentences
+from runner.text import fit, sentences
 
 
 @dataclass
@@ -132,14 +132,16 @@ class TargetStage:
                     stream.extend(chunk)
 
             try:
-                async for chunk in self.synthesizer.synthesize(sentence):
-                    if trim is not None:
-                        chunk = trim.feed(chunk)
-                    if chunk:
-                        await send(chunk)
-                    # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait for)
-                    # would otherwise keep the event loop for its whole utterance while the others wait.
-                    await asyncio.sleep(0)
+                # a sentence over the engine's request limit goes as pieces, one request each, spoken in turn
+                for piece in fit(sentence, self.synthesizer.fits, self.config.language):
+                    async for chunk in self.synthesizer.synthesize(piece):
+                        if trim is not None:
+                            chunk = trim.feed(chunk)
+                        if chunk:
+                            await send(chunk)
+                        # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait
+                        # for) would otherwise keep the event loop for its whole utterance while the others wait.
+                        await asyncio.sleep(0)
                 if trim is not None and (tail := trim.end()):
                     await send(tail)
             except EngineError:

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from runner.engines.aws.polly_stream import PollyStream
 
 STREAM_GAP = 0.35  # seconds of quiet after a flush's audio that end an utterance on a stream
+# Characters one request may carry, (billed, in all: SSML tags are not billed), by mode: SynthesizeSpeech's
+# documented limit, StartSpeechSynthesisTask's; a stream has no text limit but lasts at most 10 minutes, so each
+# sentence's stream is held to SynthesizeSpeech's (about 3 minutes of speech).
+MAX_CHARACTERS = {"synthesize": (3000, 6000), "stream": (3000, 6000), "task": (100_000, 200_000)}
 
 
 def mode_of(engine: str, mode: str) -> str:
@@ -114,10 +118,12 @@ class PollyTargetFields:
           summary="Amazon Polly: generative streams (aws-sdk-polly), SynthesizeSpeech and synthesis tasks (boto3)")
 class AmazonPolly(Synthesizer):
     supports_rate = True
-    def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str) -> None:
+    def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str,
+                 mode: str = "synthesize") -> None:
         self.output = output
         self.backend = backend
         self.text_type = text_type
+        self.max_characters = MAX_CHARACTERS[mode]
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
@@ -207,7 +213,7 @@ class AmazonPolly(Synthesizer):
             backend = PollyTask(context, request_fields, o.task)
         else:
             backend = PollySpeech(context, request_fields)
-        engine = cls(AudioFormat(t.format, rate), backend, o.text_type)
+        engine = cls(AudioFormat(t.format, rate), backend, o.text_type, mode)
         if isinstance(backend, PollyTask):
             backend.on_status = lambda task_id, status: engine.notice("synthesis-task", f"task {task_id}: {status}")
         elif isinstance(backend, PollyStream):
@@ -217,11 +223,18 @@ class AmazonPolly(Synthesizer):
     async def start(self) -> None:
         await self.backend.start()
 
-    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+    def payload(self, text: str) -> tuple[str, str]:
+        """What is sent for ``text``, and its TextType."""
         if self.rate != 1.0:  # catching up (simultaneous mode): faster, through SSML whatever text_type says
-            payload, text_type = as_ssml(text, self.rate), "ssml"
-        else:
-            payload, text_type = (as_ssml(text) if self.text_type == "ssml" else text), self.text_type
+            return as_ssml(text, self.rate), "ssml"
+        return (as_ssml(text) if self.text_type == "ssml" else text), self.text_type
+
+    def fits(self, text: str) -> bool:
+        billed, total = self.max_characters
+        return len(text) <= billed and len(self.payload(text)[0]) <= total
+
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+        payload, text_type = self.payload(text)
         async for chunk in self.backend.synthesize(payload, text_type):
             yield chunk
 
