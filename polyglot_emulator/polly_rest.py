@@ -141,6 +141,7 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     state.record("polly.synthesize", **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate",
                                                                 "Text", "TextType", "LexiconNames", "LanguageCode",
                                                                 "SpeechMarkTypes")})
+    call = state.log[-1]
     fault = state.knobs.take_fault("polly.synthesize", voice=str(body.get("VoiceId")))
     if fault is not None and await http_fault(state, response, "polly.synthesize", fault):
         return
@@ -177,8 +178,11 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     async for chunk in chunks():
         if fault is not None and fault.kind == "drop" and sent >= fault.after:
             await response.drop()
+        if fault is not None and fault.kind == "pause" and sent == fault.after:
+            await asyncio.sleep(fault.seconds)  # service jitter: the body stalls, then goes on
         await response.send(chunk)
         sent += 1
+        call["audio_bytes"] = call.get("audio_bytes", 0) + len(chunk)
         await pause(latency.per_chunk)
     await response.end()
 

@@ -2,8 +2,10 @@
 
 Text events are buffered until a flush (``FlushStreamConfiguration.Force``) or the end of the stream, then
 spoken; audio goes out as ``AudioEvent``s while it is produced; ``StreamClosedEvent`` reports the characters
-billed. Faults: HTTP errors before the stream, exception events or a cut connection after N audio events, and
-the inbound-event idle timeout.
+billed. Whitespace-only text events are keep-alives (not billed). Faults: HTTP errors before the stream,
+exception events, a cut connection or a pause after N audio events; and Polly's documented limits: 5 s between
+inbound events, 10 minutes per stream (ServiceQuotaExceededException), an event that is not one of the stream's
+(ValidationException, reason invalidInboundEvent).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class _Stream:
         self.rate = rate
         self.fault = fault
         self.sent = 0
+        self.audio_bytes = 0
         self.characters = 0
         self.latency = state.knobs.latency_of(OPERATION)
 
@@ -73,8 +76,11 @@ class _Stream:
                     and self.sent >= self.fault.after:
                 await self.fail(self.fault)
                 return False
+            if self.fault is not None and self.fault.kind == "pause" and self.sent == self.fault.after:
+                await asyncio.sleep(self.fault.seconds)
             await self.response.send(eventstream.event("AudioEvent", chunk, "application/octet-stream"))
             self.sent += 1
+            self.audio_bytes += len(chunk)
             await pause(self.latency.per_chunk)
         return True
 
@@ -112,20 +118,32 @@ async def handle(state: State, request: Request, response: Response) -> None:
     events = eventstream.inbound_events(request)
     pending = ""
     speed = 1.0
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + state.knobs.polly_stream_max_seconds
     while True:
+        idle, left = state.knobs.polly_stream_idle_timeout, ends - loop.time()
         try:
-            event = await _next(events, state.knobs.polly_stream_idle_timeout)
+            event = await _next(events, min(idle, left))
         except TimeoutError:
+            quota = "input-stream-inbound-event-timeout" if idle < left else "input-stream-timeout"
             await stream.fail(Fault("exception", "ServiceQuotaExceededException",
-                                    message="no input event within the inbound event timeout",
-                                    fields={"quotaCode": "input-stream-inbound-event-timeout",
-                                            "serviceCode": "polly"}))
+                                    message="no input event within the inbound event timeout" if idle < left
+                                    else "the stream reached its maximum duration",
+                                    fields={"quotaCode": quota, "serviceCode": "polly"}))
             return
         if event is None or event.event_type == "CloseStreamEvent":
             break
-        if event.event_type != "TextEvent":
-            continue
-        body = event.json()
+        try:
+            body = event.json() if event.event_type == "TextEvent" else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("Text"), str):
+            await stream.fail(Fault("exception", "ValidationException", fields={"reason": "invalidInboundEvent"},
+                                    message=f"{event.event_type or 'an event'} is not a valid input event of "
+                                            "this stream (TextEvent or CloseStreamEvent)"))
+            return
+        if not body["Text"].strip():
+            continue  # a keep-alive
         try:
             text = plain_text(body.get("Text", ""), body.get("TextType", "text"))
         except ET.ParseError as exc:
@@ -144,5 +162,6 @@ async def handle(state: State, request: Request, response: Response) -> None:
     if not await stream.speak(pending, speed):
         return
     call["request_characters"] = stream.characters
+    call["audio_bytes"] = stream.audio_bytes  # all of it was sent: tests compare it with what was spoken
     await response.send(eventstream.json_event("StreamClosedEvent", {"RequestCharacters": stream.characters}))
     await response.end()

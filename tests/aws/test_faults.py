@@ -78,7 +78,10 @@ def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, 
         [retry] = retries(run, "es-ES")
         assert expected in retry and "retry 1 of 3" in retry, retry
         assert es.failed is None and es.errors == 0 and run.spoken("es-ES") == ["u0001", "u0002", "u0003"]
-        assert es.metrics["streams_opened"] == 2
+        lucia = [c for c in emulator.state.calls("polly.stream") if c["voice"] == "Lucia"]
+        assert es.metrics["streams_opened"] == len(lucia)
+        # a stream per sentence, the cut one spoken again on a new one
+        assert [c["texts"] for c in lucia if c["texts"]] == [["one"], ["one"], ["two"], ["three"]]
 
 
 def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import soundfile
 
 from polyglot_emulator import Fault
-from runner.events import NoticeEvent
+from runner.events import NoticeEvent, SpokenEvent
 from runner.testing.recordings import tone_bursts
 from runner.testing.sessions import run_session
 
@@ -103,3 +103,17 @@ def test_speech_marks_come_from_a_companion_task(emulator, tmp_path, write_confi
     assert len(notices) == 1 and "speech marks (word) at https://s3.us-east-1.amazonaws.com/polly-out/" in notices[0]
     marks = [v for (bucket, key), (v, _) in emulator.state.objects.items() if key.endswith(".marks")]
     assert b'"value": "good"' in marks[0] and b'"value": "morning"' in marks[0]
+
+
+def test_a_pause_inside_synthesize_speech_audio_loses_nothing(emulator, tmp_path, write_config):
+    """Service jitter in SynthesizeSpeech's body: the audio stalls for 1 s part-way; all of it is spoken."""
+    emulator.knobs.set_latency("polly.synthesize", per_chunk=0.01)
+    emulator.knobs.inject("polly.synthesize", Fault("pause", after=2, seconds=1.0))
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    target = "  - {language: en-US, voice: Joanna, engine: standard, sinks: [{type: wav, path: en.wav}]}\n"
+    run = run_session(write_config(pipeline(rec, target, script="['good morning to everybody in the room']")),
+                      tmp_path)
+    assert run.spoken("en-US") == ["u0001"] and run.status.ok
+    [call] = emulator.state.calls("polly.synthesize")
+    [spoken] = run.of(SpokenEvent, "en-US")
+    assert call["audio_bytes"] > 0 and spoken.bytes == call["audio_bytes"]

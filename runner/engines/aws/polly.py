@@ -1,6 +1,7 @@
 """Amazon Polly as a target's voice. Three ways to ask it, chosen per target by ``text_to_speech.mode``:
 
-- ``stream`` (the default for generative voices): one long-lived StartSpeechSynthesisStream (polly_stream);
+- ``stream`` (the default for generative voices): StartSpeechSynthesisStream, a stream per sentence, the next one
+  opened ahead (polly_stream);
 - ``synthesize`` (the default otherwise): SynthesizeSpeech per utterance (polly_batch);
 - ``task``: StartSpeechSynthesisTask to S3 for long-form batch work (polly_batch).
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from runner.engines.aws.polly_batch import PollySpeech, PollyTask
     from runner.engines.aws.polly_stream import PollyStream
 
-STREAM_GAP = 0.35  # seconds of quiet after a flush's audio that end an utterance on a stream
 # Characters one request may carry, (billed, in all: SSML tags are not billed), by mode: SynthesizeSpeech's
 # documented limit, StartSpeechSynthesisTask's; a stream has no text limit but lasts at most 10 minutes, so each
 # sentence's stream is held to SynthesizeSpeech's (about 3 minutes of speech).
@@ -97,10 +97,9 @@ class PollyOptions:
     endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or AWS_ENDPOINT_URL_POLLY).",
                                       pattern="^https?://")
     timeout: float = option(30.0, doc="Seconds to wait for audio.", exclusiveMinimum=0)
-    stream_idle_close: float = option(8.0, doc="Seconds a stream may stay unused before it is closed (and reopened "
-                                      "lazily), ahead of Polly's inbound-event timeout.", exclusiveMinimum=0)
-    stream_gap: float = option(STREAM_GAP, doc="Seconds of quiet after a sentence's audio that mark its end on a "
-                               "stream (Polly does not mark it).", exclusiveMinimum=0, maximum=5)
+    stream_idle_close: float = option(8.0, doc="Seconds the next sentence's stream, opened ahead, is kept open "
+                                      "(with keep-alive events) waiting for it; then it is closed, and the next "
+                                      "sentence opens its own.", exclusiveMinimum=0, maximum=300)
 
 
 @dataclass(frozen=True)
@@ -206,8 +205,7 @@ class AmazonPolly(Synthesizer):
         mode = mode_of(t.engine, o.mode)
         backend: PollyStream | PollySpeech | PollyTask
         if mode == "stream":
-            backend = PollyStream(context, StreamRequest(**vars(request_fields), gap=o.stream_gap,
-                                                         idle_close=o.stream_idle_close))
+            backend = PollyStream(context, StreamRequest(**vars(request_fields), idle_close=o.stream_idle_close))
         elif mode == "task":
             assert o.task is not None
             backend = PollyTask(context, request_fields, o.task)
