@@ -74,6 +74,17 @@ async def describe_voices(context: AwsContext, engine: str | None = None, langua
         raise at_startup(exc, "Amazon Polly") from exc
 
 
+def synthesis_language(voice: dict[str, Any], language: str, language_code: str | None = None) -> str:
+    """The language a voice (DescribeVoices' entry) speaks for a target of ``language``: ``language_code`` if
+    set, else the one of its languages that is the target's (exactly, or the same language), else its own."""
+    languages = [voice["LanguageCode"], *voice.get("AdditionalLanguageCodes", [])]
+    if language_code:
+        return language_code
+    if language in languages:
+        return language
+    return next((lang for lang in languages if same_language(lang, language)), voice["LanguageCode"])
+
+
 @dataclass(frozen=True)
 class PollyTaskOptions:
     bucket: str = option(doc="The S3 bucket the task writes to.", minLength=3)
@@ -152,13 +163,15 @@ class AmazonPolly(Synthesizer):
     @classmethod
     async def verify(cls, request: EngineRequest) -> list[Problem]:
         from runner.engines.aws.context import context_for
+        from runner.engines.aws.polly_lexicons import lexicon_problems
 
         t = request.target
         assert t is not None
         o: PollyOptions = request.options
         if not t.voice:
             return []
-        voices = await describe_voices(context_for(request.pipeline.aws), endpoint_url=o.endpoint_url)
+        context = context_for(request.pipeline.aws)
+        voices = await describe_voices(context, endpoint_url=o.endpoint_url)
         voice = next((v for v in voices if v["Id"] == t.voice), None)
         where = f"{t.pointer}/voice"
         if voice is None:
@@ -177,7 +190,12 @@ class AmazonPolly(Synthesizer):
         if o.language_code and o.language_code not in languages:  # Polly would refuse every request
             problems.append(Problem(f"{request.choice.pointer}/language_code", f"Polly voice {t.voice} does not "
                                     f"speak {o.language_code} (it speaks {', '.join(languages)})", code="voice"))
-        return problems
+        if problems:
+            return problems
+        local = dict(request.pipeline.lexicons)
+        return await lexicon_problems(context, t.lexicons, synthesis_language(voice, t.language, o.language_code),
+                                      t.voice, f"{t.pointer}/lexicons", local, request.pipeline.file,
+                                      o.endpoint_url)
 
     @classmethod
     async def voices(cls, query: VoiceQuery) -> list[Voice]:
