@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import soundfile
 
 from polyglot_emulator import Fault
@@ -117,3 +118,29 @@ def test_a_pause_inside_synthesize_speech_audio_loses_nothing(emulator, tmp_path
     [call] = emulator.state.calls("polly.synthesize")
     [spoken] = run.of(SpokenEvent, "en-US")
     assert call["audio_bytes"] > 0 and spoken.bytes == call["audio_bytes"]
+
+
+@pytest.mark.parametrize("language, voice, engine, operation, field", [
+    ("hi-IN", "Aditi", "standard", "polly.synthesize", "LanguageCode"),
+    ("hi-IN", "Kajal", "generative", "polly.stream", "language"),
+    ("en-IN", "Aditi", "standard", "polly.synthesize", "LanguageCode"),
+])
+def test_a_bilingual_voice_is_told_the_targets_language(emulator, tmp_path, write_config, language, voice, engine,
+                                                         operation, field):
+    """Aditi and Kajal speak en-IN unless told otherwise: a hi-IN target sent no LanguageCode, so Polly read
+    Hindi as Indian English."""
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    target = f"  - {{language: {language}, voice: {voice}, engine: {engine}}}\n"
+    run = run_session(write_config(pipeline(rec, target, script="[namaste]")), tmp_path)
+    assert run.spoken(language) == ["u0001"] and run.status.ok
+    calls = [c for c in emulator.state.calls(operation) if c.get("texts", True)]
+    assert calls and all(c[field] == language for c in calls), calls
+
+
+def test_a_voice_of_one_language_is_sent_none(emulator, tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    run = run_session(write_config(pipeline(rec, "  - {language: es-ES, voice: Conchita}\n", script="[hola]")),
+                      tmp_path)
+    assert run.spoken("es-ES") == ["u0001"]
+    [call] = emulator.state.calls("polly.synthesize")
+    assert call["LanguageCode"] is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 from xml.sax.saxutils import escape
@@ -103,7 +104,8 @@ class PollyOptions:
         "auto", doc="auto: StartSpeechSynthesisStream for generative voices, SynthesizeSpeech otherwise; task: "
         "StartSpeechSynthesisTask to S3.")
     text_type: Literal["text", "ssml"] = option("text", doc="ssml: each sentence is wrapped in <speak>, escaped.")
-    language_code: LanguageTag | None = option(None, doc="For bilingual voices only.")
+    language_code: LanguageTag | None = option(None, doc="For bilingual voices only (default: the target's "
+                                               "language, sent wherever the voice speaks more than one).")
     task: PollyTaskOptions | None = option(None, doc="Where mode task writes.")
     endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or AWS_ENDPOINT_URL_POLLY).",
                                       pattern="^https?://")
@@ -129,11 +131,12 @@ class PollyTargetFields:
 class AmazonPolly(Synthesizer):
     supports_rate = True
     def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str,
-                 mode: str = "synthesize") -> None:
+                 mode: str = "synthesize", language: str | None = None) -> None:
         self.output = output
         self.backend = backend
         self.text_type = text_type
         self.max_characters = MAX_CHARACTERS[mode]
+        self.language = language  # the target's, to send as LanguageCode if its voice is bilingual
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
@@ -229,7 +232,8 @@ class AmazonPolly(Synthesizer):
             backend = PollyTask(context, request_fields, o.task)
         else:
             backend = PollySpeech(context, request_fields)
-        engine = cls(AudioFormat(t.format, rate), backend, o.text_type, mode)
+        engine = cls(AudioFormat(t.format, rate), backend, o.text_type, mode,
+                     language=None if o.language_code else t.language)
         if isinstance(backend, PollyTask):
             backend.on_status = lambda task_id, status: engine.notice("synthesis-task", f"task {task_id}: {status}")
         elif isinstance(backend, PollyStream):
@@ -237,7 +241,19 @@ class AmazonPolly(Synthesizer):
         return engine
 
     async def start(self) -> None:
+        if self.language is not None:
+            await self._choose_language(self.language)
         await self.backend.start()
+
+    async def _choose_language(self, language: str) -> None:
+        """A bilingual voice (Aditi, Kajal: en-IN and hi-IN) speaks its first language unless told otherwise,
+        so a hi-IN target would hear Hindi read as Indian English: send the target's language with each
+        request, wherever the voice has more than one."""
+        r = self.backend.request
+        voices = await describe_voices(self.backend.context, endpoint_url=r.endpoint_url)
+        voice = next((v for v in voices if v["Id"] == r.voice), None)
+        if voice is not None and voice.get("AdditionalLanguageCodes"):
+            self.backend.request = dataclasses.replace(r, language_code=synthesis_language(voice, language))
 
     def payload(self, text: str) -> tuple[str, str]:
         """What is sent for ``text``, and its TextType."""
