@@ -16,7 +16,7 @@ from typing import Any, Literal
 from polyglot_emulator import errors
 
 FaultKind = Literal["http", "exception", "drop", "throttle", "pause"]
-PAUSABLE = ("polly.stream", "polly.synthesize")  # where audio can stall part-way
+PAUSABLE = ("polly.stream", "polly.synthesize", "polly.get_task")  # where an answer can stall part-way
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Fault:
       calls) or an exception event (streams);
     - ``drop``: the connection is cut after ``after`` output events;
     - ``pause``: the audio stalls for ``seconds`` after ``after`` output events, then goes on (service jitter);
-      Polly streams and SynthesizeSpeech only.
+      Polly streams and SynthesizeSpeech; GetSpeechSynthesisTask answers ``seconds`` late.
 
     ``error`` must be one the operation can send in its service's model (polyglot_emulator/errors.py).
     """

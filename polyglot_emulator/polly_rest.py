@@ -243,6 +243,11 @@ async def _get_task(state: State, task_id: str, response: Response) -> None:
         await errors.reply(state, response, "polly.get_task", "SynthesisTaskNotFoundException",
                            f"Synthesis task not found: {task_id}")
         return
+    fault = state.knobs.take_fault("polly.get_task", voice=task["VoiceId"])
+    if fault is not None and await http_fault(state, response, "polly.get_task", fault):
+        return  # the task goes on regardless
+    if fault is not None and fault.kind == "pause":
+        await asyncio.sleep(fault.seconds)
     task["_polls"] += 1
     steps = state.knobs.task_steps
     if task["_polls"] <= steps:

@@ -144,3 +144,24 @@ def test_a_voice_of_one_language_is_sent_none(emulator, tmp_path, write_config):
     assert run.spoken("es-ES") == ["u0001"]
     [call] = emulator.state.calls("polly.synthesize")
     assert call["LanguageCode"] is None
+
+
+@pytest.mark.parametrize("fault", [Fault("http", message="poll failed"), Fault("pause", seconds=2.5)],
+                         ids=["GetSpeechSynthesisTask fails", "GetSpeechSynthesisTask times out"])
+def test_a_failed_task_poll_keeps_polling_the_same_task(emulator, tmp_path, write_config, fault):
+    """A transient fault of GetSpeechSynthesisTask (an error, or no answer within `timeout`) started a second
+    task for the sentence: billed twice, an orphan object in S3. The retry polls the task it started."""
+    emulator.knobs.task_steps = 1
+    emulator.knobs.inject("polly.get_task", fault)
+    rec = tone_bursts(tmp_path / "in.wav", [0.3, 0.3], gap=0.7)
+    target = "  - {language: en-US, voice: Danielle, engine: long-form, format: mp3, " \
+             "sinks: [{type: audio_file, path: en.mp3}]}\n"
+    tts = "{provider: polly, mode: task, timeout: 1, task: {bucket: polly-out, poll_interval: 0.05}}"
+    run = run_session(write_config(pipeline(rec, target, tts)), tmp_path)
+    assert run.spoken("en-US") == ["u0001", "u0002"] and run.status.ok
+    [retry] = [e.message for e in run.of(NoticeEvent, "en-US") if e.code == "retry"]
+    assert ("poll failed" if fault.kind == "http" else "no answer in 1s") in retry
+    started = emulator.state.calls("polly.task")
+    assert [c["Text"] for c in started] == ["one", "two"]  # one task per sentence
+    assert len(emulator.state.calls("s3.get")) == 2
+    assert run.status.targets["en-US"].metrics["request_characters"] == len("one") + len("two")

@@ -101,6 +101,13 @@ def task(**params: Any) -> None:
                                            "Text": "hello", "OutputS3BucketName": "polly-out", **params})
 
 
+def get_task() -> None:
+    """GetSpeechSynthesisTask of a task that exists (an injected fault is then the only error it can meet)."""
+    started = polly().start_speech_synthesis_task(VoiceId="Danielle", Engine="long-form", OutputFormat="mp3",
+                                                  Text="hello", OutputS3BucketName="polly-out")
+    polly().get_speech_synthesis_task(TaskId=started["SynthesisTask"]["TaskId"])
+
+
 def translate_text(**params: Any) -> None:
     translate().translate_text(**{"Text": "hello", "SourceLanguageCode": "en", "TargetLanguageCode": "es", **params})
 
@@ -234,6 +241,7 @@ CASES = [
     Case("polly.get_task", "InvalidTaskIdException", just(lambda: polly().get_speech_synthesis_task(TaskId="a b"))),
     Case("polly.get_task", "SynthesisTaskNotFoundException", just(lambda: polly().get_speech_synthesis_task(
         TaskId="nosuch"))),
+    Case("polly.get_task", "ServiceFailureException", fault("polly.get_task", "http", call=get_task), True),
     Case("polly.unknown", "ValidationException", just(lambda: polly().list_speech_synthesis_tasks())),
     *[Case(op, error, send, transient, rejected=error in ("InvalidSsmlException", "TextLengthExceededException"))
       for op, call in (("polly.synthesize", speak), ("polly.task", task))

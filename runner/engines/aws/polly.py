@@ -11,8 +11,8 @@ Text is plain or SSML; with SSML the transcript is escaped, so that nobody's spe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterable
 import dataclasses
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 from xml.sax.saxutils import escape
