@@ -154,7 +154,8 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     began = asyncio.get_running_loop().time()
     voice = BY_ID[body["VoiceId"]]
     language = body.get("LanguageCode") or voice.language_code
-    applied = lexicons.apply([state.lexicons[n]["content"] for n in body.get("LexiconNames") or []], text)
+    applied = lexicons.apply(lexicons.named(state.lexicons, body.get("LexiconNames") or [], language), text)
+    call["spoken"] = applied.spoken
     if fmt == "json":  # speech marks instead of audio
         marks = await asyncio.to_thread(speech_marks, text, body["SpeechMarkTypes"], lexicons.word_phonemes(
             applied, lambda word: EspeakLibrary.get().phonemes(word, espeak_voice(language))))
@@ -191,6 +192,7 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
     op = "polly.task"
     state.record(op, **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate", "Text",
                                                  "OutputS3BucketName", "OutputS3KeyPrefix")})
+    call = state.log[-1]
     fault = state.knobs.take_fault(op, voice=str(body.get("VoiceId")))
     if fault is not None and fault.kind in ("http", "throttle") and await http_fault(state, response, op, fault):
         return
@@ -219,18 +221,22 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
     if body.get("SpeechMarkTypes"):
         task["SpeechMarkTypes"] = body["SpeechMarkTypes"]
     state.tasks[task_id] = task
-    task["_job"] = asyncio.create_task(_render(state, task, body, bucket, key))
+    task["_job"] = asyncio.create_task(_render(state, task, body, bucket, key, call))
     await _json(response, {"SynthesisTask": _public(task)})
 
 
-async def _render(state: State, task: dict[str, Any], body: dict[str, Any], bucket: str, key: str) -> None:
+async def _render(state: State, task: dict[str, Any], body: dict[str, Any], bucket: str, key: str,
+                  call: dict[str, Any]) -> None:
     voice = BY_ID[body["VoiceId"]]
     text = plain_text(body.get("Text", ""), body.get("TextType") or "text")
     if task["OutputFormat"] == "json":
         state.objects[(bucket, key)] = (speech_marks(text, body["SpeechMarkTypes"]), CONTENT_TYPES["json"])
         return
+    language = body.get("LanguageCode") or voice.language_code
+    spoken = call["spoken"] = lexicons.apply(lexicons.named(state.lexicons, body.get("LexiconNames") or [],
+                                                            language), text).spoken
     audio = b"".join([c async for c in state.backend.speak(
-        text, body.get("LanguageCode") or voice.language_code, task["OutputFormat"], int(task["SampleRate"]))])
+        spoken, language, task["OutputFormat"], int(task["SampleRate"]))])
     state.objects[(bucket, key)] = (audio, CONTENT_TYPES[task["OutputFormat"]])
 
 

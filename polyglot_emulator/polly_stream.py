@@ -2,7 +2,7 @@
 
 Text events are buffered until a flush (``FlushStreamConfiguration.Force``) or the end of the stream, then
 spoken; audio goes out as ``AudioEvent``s while it is produced; ``StreamClosedEvent`` reports the characters
-billed. Whitespace-only text events are keep-alives (not billed). Faults: HTTP errors before the stream,
+billed; the lexicons named (of the language spoken) apply. Whitespace-only text events are keep-alives (not billed). Faults: HTTP errors before the stream,
 exception events, a cut connection or a pause after N audio events; and Polly's documented limits: 5 s between
 inbound events, 10 minutes per stream (ServiceQuotaExceededException), an event that is not one of the stream's
 (ValidationException, reason invalidInboundEvent).
@@ -14,7 +14,7 @@ import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
-from polyglot_emulator import errors, eventstream
+from polyglot_emulator import errors, eventstream, lexicons
 from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id, throttle_members
 from polyglot_emulator.eventstream import InboundEvent
 from polyglot_emulator.http import Request, Response
@@ -50,8 +50,10 @@ async def _next(events: AsyncIterator[InboundEvent], timeout: float) -> InboundE
 
 class _Stream:
     def __init__(self, state: State, response: Response, voice_language: str, fmt: str, rate: int,
-                 fault: Fault | None) -> None:
+                 fault: Fault | None, lexicon_names: list[str]) -> None:
         self.state = state
+        self.lexicons = lexicons.named(state.lexicons, lexicon_names, voice_language)  # as they are at the start
+        self.spoken: list[str] = []  # what was said, the lexicons applied
         self.response = response
         self.language = voice_language
         self.fmt = fmt
@@ -68,7 +70,9 @@ class _Stream:
             return True
         began = asyncio.get_running_loop().time()
         first = True
-        async for chunk in _coalesced(self.state.backend.speak(text, self.language, self.fmt, self.rate, speed)):
+        spoken = lexicons.apply(self.lexicons, text).spoken if self.lexicons else text
+        self.spoken.append(spoken)
+        async for chunk in _coalesced(self.state.backend.speak(spoken, self.language, self.fmt, self.rate, speed)):
             if first:
                 await pause_until(began, self.latency.first_byte)
                 first = False
@@ -114,7 +118,9 @@ async def handle(state: State, request: Request, response: Response) -> None:
     rate = int(h.get("x-amzn-samplerate") or default_sample_rate(fmt, engine))
     await response.start(200, [("content-type", "application/vnd.amazon.eventstream"),
                                ("x-amzn-requestid", request_id())])
-    stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault)
+    names = [n for n in h.get("x-amzn-lexiconnames", "").split(",") if n]
+    stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault, names)
+    call["spoken"] = stream.spoken
     events = eventstream.inbound_events(request)
     pending = ""
     speed = 1.0
