@@ -1,6 +1,7 @@
 """What the emulated Polly does with the lexicons a request names (SynthesizeSpeech, tasks, streams), those of
-the language spoken only: a lexeme's alias is spoken instead of its grapheme, and its phoneme (IPA) is what the viseme speech marks of that word come from. Other words' visemes come
-from espeak-ng's IPA for them, in the voice's language."""
+the language spoken only: a lexeme's alias is spoken instead of its grapheme, and its phoneme (IPA) is what the
+viseme speech marks of that word come from. Other words' visemes come from espeak-ng's IPA for them, in the
+voice's language."""
 
 from __future__ import annotations
 

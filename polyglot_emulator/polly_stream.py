@@ -2,10 +2,11 @@
 
 Text events are buffered until a flush (``FlushStreamConfiguration.Force``) or the end of the stream, then
 spoken; audio goes out as ``AudioEvent``s while it is produced; ``StreamClosedEvent`` reports the characters
-billed; the lexicons named (of the language spoken) apply. Whitespace-only text events are keep-alives (not billed). Faults: HTTP errors before the stream,
-exception events, a cut connection or a pause after N audio events; and Polly's documented limits: 5 s between
-inbound events, 10 minutes per stream (ServiceQuotaExceededException), an event that is not one of the stream's
-(ValidationException, reason invalidInboundEvent).
+billed; the lexicons named (of the language spoken) apply. Whitespace-only text events are keep-alives (not
+billed). Faults: HTTP errors before the stream, exception events, a cut connection or a pause after N audio
+events; and Polly's documented limits: 5 s between inbound events, 10 minutes per stream
+(ServiceQuotaExceededException), an event that is not one of the stream's (ValidationException, reason
+invalidInboundEvent).
 """
 
 from __future__ import annotations

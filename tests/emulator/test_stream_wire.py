@@ -8,7 +8,6 @@ import asyncio
 import json
 
 import pytest
-
 from smithy_aws_event_stream.events import EventMessage
 
 from polyglot_emulator import Emulator, Fault
