@@ -165,3 +165,46 @@ def test_a_failed_task_poll_keeps_polling_the_same_task(emulator, tmp_path, writ
     assert [c["Text"] for c in started] == ["one", "two"]  # one task per sentence
     assert len(emulator.state.calls("s3.get")) == 2
     assert run.status.targets["en-US"].metrics["request_characters"] == len("one") + len("two")
+
+
+def test_each_target_has_its_own_prosody_and_style(emulator, tmp_path, write_config):
+    """The sample's "next steps": per-target SSML prosody, and the newscaster style where the voice has it."""
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    targets = ("  - {language: es-ES, voice: Lucia, text_to_speech: {prosody: {rate: 90, volume: '+6dB'}}}\n"
+               "  - {language: es-US, voice: Lupe, engine: neural, text_to_speech: {style: newscaster}}\n"
+               "  - {language: fr-FR, voice: Celine, text_to_speech: {prosody: {pitch: '-10%'}}}\n"
+               "  - {language: de-DE, voice: Vicki}\n")
+    run = run_session(write_config(pipeline(rec, targets, script="['a < b & c']")), tmp_path)
+    assert all(run.spoken(lang) == ["u0001"] for lang in ("es-ES", "es-US", "fr-FR", "de-DE")) and run.status.ok
+    sent = {c["VoiceId"]: (c["Text"], c["TextType"]) for c in emulator.state.calls("polly.synthesize")}
+    assert sent == {
+        "Lucia": ('<speak><prosody rate="90%" volume="+6dB">a &lt; b &amp; c</prosody></speak>', "ssml"),
+        "Lupe": ('<speak><amazon:domain name="news">a &lt; b &amp; c</amazon:domain></speak>', "ssml"),
+        "Celine": ('<speak><prosody pitch="-10%">a &lt; b &amp; c</prosody></speak>', "ssml"),
+        "Vicki": ("a < b & c", "text"),  # none: plain text, as before
+    }
+    spoken = {c["VoiceId"]: c["spoken"] for c in emulator.state.calls("polly.synthesize")}
+    assert set(spoken.values()) == {"a < b & c"}  # the markup is not read out
+
+
+def test_prosody_and_style_the_voice_cannot_do_are_located_errors(tmp_path, write_config):
+    from runner.testing.cli import polyglot
+
+    rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
+    targets = ("  - {language: es-ES, voice: Lucia, engine: neural, text_to_speech: {prosody: {pitch: high}}}\n"
+               "  - {language: fr-FR, voice: Lea, engine: neural, text_to_speech: {style: newscaster}}\n")
+
+    def errors(targets):
+        result = polyglot("validate", write_config(pipeline(rec, targets)))
+        assert result.returncode == 78, result.stdout
+        return [line.split(": ", 1)[1] for line in result.stdout.splitlines() if "error[" in line]
+
+    assert errors(targets) == [
+        "error[ssml] /targets/0/text_to_speech/prosody/pitch: Polly's neural voices do not support prosody pitch "
+        "(standard voices only): remove it, or use the standard engine",
+        "error[ssml] /targets/1/text_to_speech/style: Polly's newscaster style needs the neural engine and one of "
+        "the voices Joanna, Lupe, Matthew, not Lea (neural)"]
+    rate, volume = errors("  - {language: de-DE, voice: Vicki, text_to_speech: {prosody: {rate: 500, "
+                          "volume: loudest}}}\n")
+    assert rate == "error[maximum] /targets/0/text_to_speech/prosody/rate: 500 is greater than the maximum of 200"
+    assert volume.startswith("error[pattern] /targets/0/text_to_speech/prosody/volume: 'loudest' does not match")

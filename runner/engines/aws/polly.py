@@ -15,9 +15,9 @@ import dataclasses
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
-from xml.sax.saxutils import escape
 
 from runner.config.model import AwsConfig
+from runner.engines.aws.polly_ssml import PLAIN, PollyProsody, Speech, as_ssml, speech_problems
 from runner.engines.base import EngineRequest, Problem, Synthesizer, Voice, VoiceQuery
 from runner.engines.languages import same_language
 from runner.errors import EngineUnavailable
@@ -41,14 +41,6 @@ def mode_of(engine: str, mode: str) -> str:
     if mode != "auto":
         return mode
     return "stream" if engine == "generative" else "synthesize"
-
-
-def as_ssml(text: str, rate: float = 1.0) -> str:
-    """Wrap transcript text as SSML, escaped: '<break time="10s"/>' said aloud is spoken as words. A ``rate``
-    other than 1 speaks it faster (or slower) through ``<prosody rate="120%">``."""
-    if rate == 1.0:
-        return f"<speak>{escape(text)}</speak>"
-    return f'<speak><prosody rate="{round(rate * 100)}%">{escape(text)}</prosody></speak>'
 
 
 async def describe_voices(context: AwsContext, engine: str | None = None, language: str | None = None,
@@ -110,6 +102,10 @@ class PollyOptions:
     endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or AWS_ENDPOINT_URL_POLLY).",
                                       pattern="^https?://")
     timeout: float = option(30.0, doc="Seconds to wait for audio.", exclusiveMinimum=0)
+    prosody: PollyProsody | None = option(None, doc="Rate, pitch and volume of the voice (SSML <prosody>); set "
+                                          "per target to give each language its own.")
+    style: Literal["newscaster"] | None = option(None, doc="Polly's newscaster speaking style (neural Joanna, "
+                                                 "Matthew, Lupe).")
     stream_idle_close: float = option(8.0, doc="Seconds the next sentence's stream, opened ahead, is kept open "
                                       "(with keep-alive events) waiting for it; then it is closed, and the next "
                                       "sentence opens its own.", exclusiveMinimum=0, maximum=300)
@@ -131,10 +127,11 @@ class PollyTargetFields:
 class AmazonPolly(Synthesizer):
     supports_rate = True
     def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str,
-                 mode: str = "synthesize", language: str | None = None) -> None:
+                 mode: str = "synthesize", language: str | None = None, speech: Speech = PLAIN) -> None:
         self.output = output
         self.backend = backend
         self.text_type = text_type
+        self.speech = speech
         self.max_characters = MAX_CHARACTERS[mode]
         self.language = language  # the target's, to send as LanguageCode if its voice is bilingual
 
@@ -158,6 +155,7 @@ class AmazonPolly(Synthesizer):
             allowed = ", ".join(str(r) for r in TASK_SAMPLE_RATES[t.format])
             yield Problem(f"{t.pointer}/sample_rate", f"{rate} Hz is not available for {t.format} in a synthesis "
                           f"task (StartSpeechSynthesisTask allows: {allowed})", code="sample-rate")
+        yield from speech_problems(Speech(o.prosody, o.style), t.voice, t.engine, request.choice.pointer)
         unknown = [n for n in t.lexicons if n not in request.pipeline.lexicons]
         if unknown and request.pipeline.lexicons:
             yield Problem(f"{t.pointer}/lexicons", f"lexicon(s) {', '.join(unknown)} are not defined under "
@@ -233,7 +231,7 @@ class AmazonPolly(Synthesizer):
         else:
             backend = PollySpeech(context, request_fields)
         engine = cls(AudioFormat(t.format, rate), backend, o.text_type, mode,
-                     language=None if o.language_code else t.language)
+                     language=None if o.language_code else t.language, speech=Speech(o.prosody, o.style))
         if isinstance(backend, PollyTask):
             backend.on_status = lambda task_id, status: engine.notice("synthesis-task", f"task {task_id}: {status}")
         elif isinstance(backend, PollyStream):
@@ -257,8 +255,8 @@ class AmazonPolly(Synthesizer):
 
     def payload(self, text: str) -> tuple[str, str]:
         """What is sent for ``text``, and its TextType."""
-        if self.rate != 1.0:  # catching up (simultaneous mode): faster, through SSML whatever text_type says
-            return as_ssml(text, self.rate), "ssml"
+        if self.rate != 1.0 or not self.speech.plain:  # catching up (simultaneous mode: faster), or the target's
+            return as_ssml(text, self.rate, self.speech), "ssml"  # prosody or style: SSML whatever text_type says
         return (as_ssml(text) if self.text_type == "ssml" else text), self.text_type
 
     def fits(self, text: str) -> bool:
