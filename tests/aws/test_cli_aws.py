@@ -85,9 +85,8 @@ def test_online_validation_rejects_voice_engine_and_language(emulator, write_con
     assert lines[0].startswith(f"{path}:8:") and "/targets/0/engine: Polly voice Conchita does not support the " \
         "neural engine (it supports: standard)" in lines[0]
     assert "/targets/1/voice: Polly voice Lucia speaks es-ES, not fr-FR" in lines[1]
-    assert "/targets/2/voice: Polly has no voice 'Hans2' (for de-DE: Daniel, Hannah, Hans, Lennart, Marlene, Sabrina, " \
-        "Vicki)" \
-        in lines[2]
+    assert "/targets/2/voice: Polly has no voice 'Hans2' (for de-DE: Daniel, Hannah, Hans, Lennart, Marlene, " \
+        "Sabrina, Vicki)" in lines[2]
 
 
 def test_lexicons_sync_uploads_and_checks_language(emulator, tmp_path, write_config):
