@@ -62,6 +62,7 @@ class _Stream:
         self.fault = fault
         self.sent = 0
         self.audio_bytes = 0
+        self.paused = 0.0  # seconds the audio stalled (a pause fault)
         self.characters = 0
         self.latency = state.knobs.latency_of(OPERATION)
 
@@ -82,6 +83,7 @@ class _Stream:
                 await self.fail(self.fault)
                 return False
             if self.fault is not None and self.fault.kind == "pause" and self.sent == self.fault.after:
+                self.paused += self.fault.seconds
                 await asyncio.sleep(self.fault.seconds)
             await self.response.send(eventstream.event("AudioEvent", chunk, "application/octet-stream"))
             self.sent += 1
@@ -170,5 +172,6 @@ async def handle(state: State, request: Request, response: Response) -> None:
         return
     call["request_characters"] = stream.characters
     call["audio_bytes"] = stream.audio_bytes  # all of it was sent: tests compare it with what was spoken
+    call["paused"] = stream.paused
     await response.send(eventstream.json_event("StreamClosedEvent", {"RequestCharacters": stream.characters}))
     await response.end()
