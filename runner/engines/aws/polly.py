@@ -44,10 +44,11 @@ def mode_of(engine: str, mode: str) -> str:
 
 
 async def describe_voices(context: AwsContext, engine: str | None = None, language: str | None = None,
-                          endpoint_url: str | None = None) -> list[dict[str, Any]]:
+                          endpoint_url: str | None = None, client: Any = None) -> list[dict[str, Any]]:
     from runner.engines.aws.errors import at_startup
 
-    client = await asyncio.to_thread(context.client, "polly", endpoint_url, 15)
+    if client is None:
+        client = await asyncio.to_thread(context.client, "polly", endpoint_url, 15)
     params: dict[str, Any] = {"IncludeAdditionalLanguageCodes": True}
     if engine:
         params["Engine"] = engine
@@ -248,7 +249,12 @@ class AmazonPolly(Synthesizer):
         so a hi-IN target would hear Hindi read as Indian English: send the target's language with each
         request, wherever the voice has more than one."""
         r = self.backend.request
-        voices = await describe_voices(self.backend.context, endpoint_url=r.endpoint_url)
+        context = self.backend.context
+        client = await asyncio.to_thread(context.own_client, "polly", r.endpoint_url, 15)
+        try:  # a client of its own: a stream-only target keeps no connection of the shared one open
+            voices = await describe_voices(context, endpoint_url=r.endpoint_url, client=client)
+        finally:
+            client.close()
         voice = next((v for v in voices if v["Id"] == r.voice), None)
         if voice is not None and voice.get("AdditionalLanguageCodes"):
             self.backend.request = dataclasses.replace(r, language_code=synthesis_language(voice, language))
