@@ -80,7 +80,7 @@ def polyglot_run(n: int, utterances: int, workdir: Path, text: str = TEXT, ends:
     script = ", ".join(repr(text.format(n=i)) for i in range(utterances))
     lines = ["version: 1", "language: en-US", "source: {type: microphone}",
              f"speech_to_text: {{provider: fake, script: [{script}]}}",
-             "translation: {provider: translate}", "text_to_speech: {provider: polly, stream_gap: 0.05}", "targets:"]
+             "translation: {provider: translate}", "text_to_speech: {provider: polly}", "targets:"]
     for language, voice in targets(n):
         lines.append(f"  - {{language: {language}, voice: {voice}, engine: generative, "
                      f"sinks: [{{type: audio_file, path: out/{language}.pcm}}]}}")

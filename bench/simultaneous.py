@@ -136,7 +136,7 @@ class Heard:
 def config(mode: str, folder: Path, knobs: str = "") -> Path:
     lines = ["version: 1", "language: en-US", f"mode: {mode}", "source: {type: microphone}",
              "speech_to_text: {provider: transcribe, partial_results_stabilization: true}",
-             "translation: {provider: translate}", "text_to_speech: {provider: polly, stream_gap: 0.05}",
+             "translation: {provider: translate}", "text_to_speech: {provider: polly}",
              "targets:"]
     if mode == "simultaneous":
         lines.insert(3, f"simultaneous: {{max_lag: {MAX_LAG}, hard_lag: {HARD_LAG}{', ' + knobs if knobs else ''}}}")

@@ -45,10 +45,9 @@ class SoakResult:
 
 
 def config_text(targets: int) -> str:
-    # The emulator answers at once, so a short quiet gap marks a sentence's end; real Polly needs the default.
     lines = ["version: 1", "language: en-US", "source: {type: microphone}",
              "speech_to_text: {provider: transcribe}", "translation: {provider: translate}",
-             "text_to_speech: {provider: polly, stream_gap: 0.05}", "targets:"]
+             "text_to_speech: {provider: polly}", "targets:"]
     for language, voice in VOICES[:targets]:
         lines.append(f"  - {{language: {language}, voice: {voice}, engine: generative}}")
     return "\n".join(lines) + "\n"

@@ -88,7 +88,8 @@ OPERATIONS: dict[str, Operation] = {
     "polly.task": Operation("polly", "StartSpeechSynthesisTask", _SYNTHESIS | {
         "InvalidS3BucketException", "InvalidSnsTopicArnException"}, **_POLLY),
     "polly.get_task": Operation("polly", "GetSpeechSynthesisTask", frozenset({
-        "InvalidTaskIdException", "SynthesisTaskNotFoundException"})),
+        "InvalidTaskIdException", "ServiceFailureException", "SynthesisTaskNotFoundException"}),
+        failure="ServiceFailureException"),
     "polly.stream": Operation("polly", "StartSpeechSynthesisStream", frozenset({
         "ValidationException", "ServiceQuotaExceededException", "ServiceFailureException", "ThrottlingException"}),
         **_POLLY),

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from polyglot_emulator import errors
 
-FaultKind = Literal["http", "exception", "drop", "throttle"]
+FaultKind = Literal["http", "exception", "drop", "throttle", "pause"]
+PAUSABLE = ("polly.stream", "polly.synthesize", "polly.get_task")  # where an answer can stall part-way
 
 
 @dataclass
@@ -35,7 +36,9 @@ class Fault:
     - ``throttle``: the service's own throttling error (Polly ThrottlingException 400, Translate
       TooManyRequestsException 429, Transcribe LimitExceededException 429), as an HTTP error (request/response
       calls) or an exception event (streams);
-    - ``drop``: the connection is cut after ``after`` output events.
+    - ``drop``: the connection is cut after ``after`` output events;
+    - ``pause``: the audio stalls for ``seconds`` after ``after`` output events, then goes on (service jitter);
+      Polly streams and SynthesizeSpeech; GetSpeechSynthesisTask answers ``seconds`` late.
 
     ``error`` must be one the operation can send in its service's model (polyglot_emulator/errors.py).
     """
@@ -45,12 +48,14 @@ class Fault:
     message: str = "injected by the polyglot emulator"
     fields: dict[str, Any] = field(default_factory=dict)
     after: int = 0
+    seconds: float = 0.0  # how long a pause lasts
     repeat: bool = False
     match: dict[str, str] = field(default_factory=dict)  # only calls with these attributes, e.g. {"voice": "Lucia"}
 
 
 SETTINGS = ("transcribe_script", "transcribe_words_per_second", "translate_expansion", "transcribe_idle_timeout",
-            "transcribe_max_stream_seconds", "polly_stream_idle_timeout", "task_steps", "any_engine", "any_language")
+            "transcribe_max_stream_seconds", "polly_stream_idle_timeout", "polly_stream_max_seconds", "task_steps",
+            "any_engine", "any_language")
 
 
 @dataclass
@@ -69,7 +74,10 @@ class Knobs:
     translate_expansion: float | None = None
     transcribe_idle_timeout: float = 15.0  # the service ends a stream that receives no audio for this long
     transcribe_max_stream_seconds: float = 4 * 3600.0  # and any stream after this much audio
-    polly_stream_idle_timeout: float = 60.0  # input-stream-inbound-event-timeout
+    # Polly's documented stream limits: 5 s between inbound events (input-stream-inbound-event-timeout), and
+    # 10 minutes in all (input-stream-timeout)
+    polly_stream_idle_timeout: float = 5.0
+    polly_stream_max_seconds: float = 600.0
     task_steps: int = 2  # GetSpeechSynthesisTask polls per state (scheduled, inProgress) before completing
     any_engine: bool = False  # benchmarks: every voice accepts every engine (so 32 languages can stream)
     # benchmarks: every voice also speaks every language Translate serves (DescribeVoices lists them as additional
@@ -85,8 +93,10 @@ class Knobs:
 
     def inject(self, operation: str, fault: Fault) -> None:
         """Queue a fault; ValueError if the operation takes no faults or cannot send ``fault.error``."""
-        if fault.kind not in ("http", "exception", "drop", "throttle"):
-            raise ValueError(f"fault kind {fault.kind!r} is not one of http, exception, drop, throttle")
+        if fault.kind not in ("http", "exception", "drop", "throttle", "pause"):
+            raise ValueError(f"fault kind {fault.kind!r} is not one of http, exception, drop, throttle, pause")
+        if fault.kind == "pause" and operation not in PAUSABLE:
+            raise ValueError(f"a pause goes to {', '.join(PAUSABLE)}, not {operation}")
         faultable = [name for name, op in errors.OPERATIONS.items() if op.failure]
         if operation not in faultable:
             raise ValueError(f"no faults for {operation!r}: faults go to {', '.join(faultable)}")

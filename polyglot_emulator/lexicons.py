@@ -1,12 +1,14 @@
-"""What the emulated Polly does with the lexicons a request names: a lexeme's alias is spoken instead of its
-grapheme, and its phoneme (IPA) is what the viseme speech marks of that word come from. Other words' visemes come
-from espeak-ng's IPA for them, in the voice's language."""
+"""What the emulated Polly does with the lexicons a request names (SynthesizeSpeech, tasks, streams), those of
+the language spoken only: a lexeme's alias is spoken instead of its grapheme, and its phoneme (IPA) is what the
+viseme speech marks of that word come from. Other words' visemes come from espeak-ng's IPA for them, in the
+voice's language."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from runner.glossary.terms import Fixed, split
 
@@ -25,6 +27,14 @@ _VISEME = {**dict.fromkeys("pbm", "p"), **dict.fromkeys("fv", "f"), **dict.fromk
 class Applied:
     spoken: str  # the text with aliases in place of their graphemes
     phonemes: dict[str, str] = field(default_factory=dict)  # grapheme (casefolded) -> IPA of a <phoneme> lexeme
+
+
+def named(stored: dict[str, dict[str, Any]], names: list[str], language: str) -> list[str]:
+    """The PLS contents of the stored lexicons a request names, in its order, that Polly applies for
+    ``language``: "Lexicons are applied only if the language of the lexicon is the same as the language of the
+    voice" (SynthesizeSpeech); the others are ignored, silently."""
+    return [stored[n]["content"] for n in names
+            if n in stored and stored[n]["attributes"].get("LanguageCode") == language]
 
 
 def apply(lexicons: list[str], text: str) -> Applied:

@@ -39,11 +39,17 @@ def model_enum(shape: str) -> tuple[str, ...]:
     return tuple(botocore.session.get_session().get_service_model("polly").shape_for(shape).enum)
 
 
+def parse_ssml(text: str) -> ET.Element:
+    """SSML as Polly reads it: its own tags (``amazon:domain``, ``amazon:effect``) need no namespace declared.
+    Raises ParseError for invalid SSML."""
+    return ET.fromstring(re.sub(r"(</?)amazon:", r"\1amazon-", text))
+
+
 def plain_text(text: str, text_type: str) -> str:
     """What is spoken (and billed) for a text: SSML markup removed."""
     if text_type != "ssml":
         return text
-    root = ET.fromstring(text)  # raises ParseError for invalid SSML
+    root = parse_ssml(text)
     return re.sub(r"\s+", " ", "".join(root.itertext())).strip()
 
 
@@ -52,7 +58,7 @@ def speaking_rate(text: str, text_type: str) -> float:
     if text_type != "ssml":
         return 1.0
     try:
-        root = ET.fromstring(text)
+        root = parse_ssml(text)
     except ET.ParseError:
         return 1.0
     for element in root.iter("prosody"):

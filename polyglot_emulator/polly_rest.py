@@ -141,6 +141,7 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     state.record("polly.synthesize", **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate",
                                                                 "Text", "TextType", "LexiconNames", "LanguageCode",
                                                                 "SpeechMarkTypes")})
+    call = state.log[-1]
     fault = state.knobs.take_fault("polly.synthesize", voice=str(body.get("VoiceId")))
     if fault is not None and await http_fault(state, response, "polly.synthesize", fault):
         return
@@ -153,7 +154,8 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     began = asyncio.get_running_loop().time()
     voice = BY_ID[body["VoiceId"]]
     language = body.get("LanguageCode") or voice.language_code
-    applied = lexicons.apply([state.lexicons[n]["content"] for n in body.get("LexiconNames") or []], text)
+    applied = lexicons.apply(lexicons.named(state.lexicons, body.get("LexiconNames") or [], language), text)
+    call["spoken"] = applied.spoken
     if fmt == "json":  # speech marks instead of audio
         marks = await asyncio.to_thread(speech_marks, text, body["SpeechMarkTypes"], lexicons.word_phonemes(
             applied, lambda word: EspeakLibrary.get().phonemes(word, espeak_voice(language))))
@@ -177,8 +179,11 @@ async def _synthesize(state: State, body: dict[str, Any], response: Response) ->
     async for chunk in chunks():
         if fault is not None and fault.kind == "drop" and sent >= fault.after:
             await response.drop()
+        if fault is not None and fault.kind == "pause" and sent == fault.after:
+            await asyncio.sleep(fault.seconds)  # service jitter: the body stalls, then goes on
         await response.send(chunk)
         sent += 1
+        call["audio_bytes"] = call.get("audio_bytes", 0) + len(chunk)
         await pause(latency.per_chunk)
     await response.end()
 
@@ -187,6 +192,7 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
     op = "polly.task"
     state.record(op, **{k: body.get(k) for k in ("VoiceId", "Engine", "OutputFormat", "SampleRate", "Text",
                                                  "OutputS3BucketName", "OutputS3KeyPrefix")})
+    call = state.log[-1]
     fault = state.knobs.take_fault(op, voice=str(body.get("VoiceId")))
     if fault is not None and fault.kind in ("http", "throttle") and await http_fault(state, response, op, fault):
         return
@@ -215,18 +221,22 @@ async def _start_task(state: State, body: dict[str, Any], response: Response) ->
     if body.get("SpeechMarkTypes"):
         task["SpeechMarkTypes"] = body["SpeechMarkTypes"]
     state.tasks[task_id] = task
-    task["_job"] = asyncio.create_task(_render(state, task, body, bucket, key))
+    task["_job"] = asyncio.create_task(_render(state, task, body, bucket, key, call))
     await _json(response, {"SynthesisTask": _public(task)})
 
 
-async def _render(state: State, task: dict[str, Any], body: dict[str, Any], bucket: str, key: str) -> None:
+async def _render(state: State, task: dict[str, Any], body: dict[str, Any], bucket: str, key: str,
+                  call: dict[str, Any]) -> None:
     voice = BY_ID[body["VoiceId"]]
     text = plain_text(body.get("Text", ""), body.get("TextType") or "text")
     if task["OutputFormat"] == "json":
         state.objects[(bucket, key)] = (speech_marks(text, body["SpeechMarkTypes"]), CONTENT_TYPES["json"])
         return
+    language = body.get("LanguageCode") or voice.language_code
+    spoken = call["spoken"] = lexicons.apply(lexicons.named(state.lexicons, body.get("LexiconNames") or [],
+                                                            language), text).spoken
     audio = b"".join([c async for c in state.backend.speak(
-        text, body.get("LanguageCode") or voice.language_code, task["OutputFormat"], int(task["SampleRate"]))])
+        spoken, language, task["OutputFormat"], int(task["SampleRate"]))])
     state.objects[(bucket, key)] = (audio, CONTENT_TYPES[task["OutputFormat"]])
 
 
@@ -239,6 +249,11 @@ async def _get_task(state: State, task_id: str, response: Response) -> None:
         await errors.reply(state, response, "polly.get_task", "SynthesisTaskNotFoundException",
                            f"Synthesis task not found: {task_id}")
         return
+    fault = state.knobs.take_fault("polly.get_task", voice=task["VoiceId"])
+    if fault is not None and await http_fault(state, response, "polly.get_task", fault):
+        return  # the task goes on regardless
+    if fault is not None and fault.kind == "pause":
+        await asyncio.sleep(fault.seconds)
     task["_polls"] += 1
     steps = state.knobs.task_steps
     if task["_polls"] <= steps:

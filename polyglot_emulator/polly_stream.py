@@ -2,8 +2,11 @@
 
 Text events are buffered until a flush (``FlushStreamConfiguration.Force``) or the end of the stream, then
 spoken; audio goes out as ``AudioEvent``s while it is produced; ``StreamClosedEvent`` reports the characters
-billed. Faults: HTTP errors before the stream, exception events or a cut connection after N audio events, and
-the inbound-event idle timeout.
+billed; the lexicons named (of the language spoken) apply. Whitespace-only text events are keep-alives (not
+billed). Faults: HTTP errors before the stream, exception events, a cut connection or a pause after N audio
+events; and Polly's documented limits: 5 s between inbound events, 10 minutes per stream
+(ServiceQuotaExceededException), an event that is not one of the stream's (ValidationException, reason
+invalidInboundEvent).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
-from polyglot_emulator import errors, eventstream
+from polyglot_emulator import errors, eventstream, lexicons
 from polyglot_emulator.common import State, http_fault, pause, pause_until, request_id, throttle_members
 from polyglot_emulator.eventstream import InboundEvent
 from polyglot_emulator.http import Request, Response
@@ -48,14 +51,18 @@ async def _next(events: AsyncIterator[InboundEvent], timeout: float) -> InboundE
 
 class _Stream:
     def __init__(self, state: State, response: Response, voice_language: str, fmt: str, rate: int,
-                 fault: Fault | None) -> None:
+                 fault: Fault | None, lexicon_names: list[str]) -> None:
         self.state = state
+        self.lexicons = lexicons.named(state.lexicons, lexicon_names, voice_language)  # as they are at the start
+        self.spoken: list[str] = []  # what was said, the lexicons applied
         self.response = response
         self.language = voice_language
         self.fmt = fmt
         self.rate = rate
         self.fault = fault
         self.sent = 0
+        self.audio_bytes = 0
+        self.paused = 0.0  # seconds the audio stalled (a pause fault)
         self.characters = 0
         self.latency = state.knobs.latency_of(OPERATION)
 
@@ -65,7 +72,9 @@ class _Stream:
             return True
         began = asyncio.get_running_loop().time()
         first = True
-        async for chunk in _coalesced(self.state.backend.speak(text, self.language, self.fmt, self.rate, speed)):
+        spoken = lexicons.apply(self.lexicons, text).spoken if self.lexicons else text
+        self.spoken.append(spoken)
+        async for chunk in _coalesced(self.state.backend.speak(spoken, self.language, self.fmt, self.rate, speed)):
             if first:
                 await pause_until(began, self.latency.first_byte)
                 first = False
@@ -73,8 +82,12 @@ class _Stream:
                     and self.sent >= self.fault.after:
                 await self.fail(self.fault)
                 return False
+            if self.fault is not None and self.fault.kind == "pause" and self.sent == self.fault.after:
+                self.paused += self.fault.seconds
+                await asyncio.sleep(self.fault.seconds)
             await self.response.send(eventstream.event("AudioEvent", chunk, "application/octet-stream"))
             self.sent += 1
+            self.audio_bytes += len(chunk)
             await pause(self.latency.per_chunk)
         return True
 
@@ -108,24 +121,38 @@ async def handle(state: State, request: Request, response: Response) -> None:
     rate = int(h.get("x-amzn-samplerate") or default_sample_rate(fmt, engine))
     await response.start(200, [("content-type", "application/vnd.amazon.eventstream"),
                                ("x-amzn-requestid", request_id())])
-    stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault)
+    names = [n for n in h.get("x-amzn-lexiconnames", "").split(",") if n]
+    stream = _Stream(state, response, h.get("x-amzn-languagecode") or voice.language_code, fmt, rate, fault, names)
+    call["spoken"] = stream.spoken
     events = eventstream.inbound_events(request)
     pending = ""
     speed = 1.0
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + state.knobs.polly_stream_max_seconds
     while True:
+        idle, left = state.knobs.polly_stream_idle_timeout, ends - loop.time()
         try:
-            event = await _next(events, state.knobs.polly_stream_idle_timeout)
+            event = await _next(events, min(idle, left))
         except TimeoutError:
+            quota = "input-stream-inbound-event-timeout" if idle < left else "input-stream-timeout"
             await stream.fail(Fault("exception", "ServiceQuotaExceededException",
-                                    message="no input event within the inbound event timeout",
-                                    fields={"quotaCode": "input-stream-inbound-event-timeout",
-                                            "serviceCode": "polly"}))
+                                    message="no input event within the inbound event timeout" if idle < left
+                                    else "the stream reached its maximum duration",
+                                    fields={"quotaCode": quota, "serviceCode": "polly"}))
             return
         if event is None or event.event_type == "CloseStreamEvent":
             break
-        if event.event_type != "TextEvent":
-            continue
-        body = event.json()
+        try:
+            body = event.json() if event.event_type == "TextEvent" else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("Text"), str):
+            await stream.fail(Fault("exception", "ValidationException", fields={"reason": "invalidInboundEvent"},
+                                    message=f"{event.event_type or 'an event'} is not a valid input event of "
+                                            "this stream (TextEvent or CloseStreamEvent)"))
+            return
+        if not body["Text"].strip():
+            continue  # a keep-alive
         try:
             text = plain_text(body.get("Text", ""), body.get("TextType", "text"))
         except ET.ParseError as exc:
@@ -144,5 +171,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     if not await stream.speak(pending, speed):
         return
     call["request_characters"] = stream.characters
+    call["audio_bytes"] = stream.audio_bytes  # all of it was sent: tests compare it with what was spoken
+    call["paused"] = stream.paused
     await response.send(eventstream.json_event("StreamClosedEvent", {"RequestCharacters": stream.characters}))
     await response.end()

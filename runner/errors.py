@@ -13,7 +13,9 @@ the CLI turns each into one line and an exit code, never a traceback::
     ├── DeviceError            an audio device is missing or failed                    exit 69
     ├── EngineError            an engine failed while running (reported per target)
     │   ├── TransientEngineError   worth retrying (throttling, dropped connection)
-    │   └── PermanentEngineError   retrying cannot help (validation, access denied)
+    │   └── PermanentEngineError   retrying cannot help (access denied, no such voice): stops the target
+    │       └── RejectedRequest        ...but only this request was at fault (too long, malformed text):
+    │                                  it costs its utterance, never the target
     └── SinkError              a sink could not be opened or written               exit 74 (EX_IOERR)
 """
 
@@ -83,6 +85,11 @@ class TransientEngineError(EngineError):
 
 class PermanentEngineError(EngineError):
     retryable = False
+
+
+class RejectedRequest(PermanentEngineError):
+    """The service refused this one request for what it carried (text over a limit, malformed SSML, a language it
+    cannot tell): the same request would fail again, the next one may well succeed."""
 
 
 class SinkError(PolyglotError):

@@ -175,5 +175,10 @@ class Synthesizer(Engine):
         """The voices it has (``polyglot voices``); None when it cannot list them."""
         return None
 
+    def fits(self, text: str) -> bool:
+        """Whether ``text`` fits in one request (a service's documented limit); the stage cuts longer sentences
+        at clauses, then words, and speaks the pieces in turn."""
+        return True
+
     @abstractmethod
     def synthesize(self, text: str) -> AsyncGenerator[bytes, None]: ...

@@ -3,8 +3,10 @@ its sinks.
 
 Errors stay here. Transient ones (throttling, service failures, dropped streams) are retried with backoff, the
 translation as a whole and the speech sentence by sentence (a sentence cut after part of its audio is spoken
-again from its start); when the retries run out the utterance is lost and reported with its id. A permanent
-error marks the target failed and abandons its lane, so the fan-out and the other targets never wait for it.
+again from its start); when the retries run out the utterance is lost and reported with its id. So is an
+utterance whose request the service refused for what it carried (RejectedRequest: too long, malformed): the
+next one may succeed. Any other permanent error (access denied, no such voice) marks the target failed and
+abandons its lane, so the fan-out and the other targets never wait for it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from runner.config.model import TargetConfig
 from runner.engines.base import Synthesizer, Translator
 from runner.engines.languages import same_language
-from runner.errors import EngineError, PermanentEngineError
+from runner.errors import EngineError, PermanentEngineError, RejectedRequest
 from runner.events import AudioEvent, AudioRetractedEvent, SpokenEvent, TranslationEvent, Utterance
 from runner.io.audio import encoded_duration
 from runner.io.edge_silence import EdgeSilence
@@ -25,7 +27,7 @@ from runner.runtime.lag import LagControl
 from runner.runtime.lanes import Lane
 from runner.runtime.router import Router
 from runner.runtime.simultaneous import catch_up
-from runner.text import sentences
+from runner.text import fit, sentences
 
 
 @dataclass
@@ -72,6 +74,9 @@ class TargetStage:
             self.track()
             try:
                 await self._speak(utterance)
+            except RejectedRequest as exc:
+                await self.router.notice(self.label, "error", "engine-error", f"{self.label}: {utterance.id} "
+                                         f"not spoken, its request was refused: {exc}", self.sinks, utterance.id)
             except PermanentEngineError as exc:
                 await self._fail(utterance, exc)
                 break
@@ -127,14 +132,16 @@ class TargetStage:
                     stream.extend(chunk)
 
             try:
-                async for chunk in self.synthesizer.synthesize(sentence):
-                    if trim is not None:
-                        chunk = trim.feed(chunk)
-                    if chunk:
-                        await send(chunk)
-                    # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait for)
-                    # would otherwise keep the event loop for its whole utterance while the others wait.
-                    await asyncio.sleep(0)
+                # a sentence over the engine's request limit goes as pieces, one request each, spoken in turn
+                for piece in fit(sentence, self.synthesizer.fits, self.config.language):
+                    async for chunk in self.synthesizer.synthesize(piece):
+                        if trim is not None:
+                            chunk = trim.feed(chunk)
+                        if chunk:
+                            await send(chunk)
+                        # Let the other lanes run between chunks: an engine with audio ready (no I/O to wait
+                        # for) would otherwise keep the event loop for its whole utterance while the others wait.
+                        await asyncio.sleep(0)
                 if trim is not None and (tail := trim.end()):
                     await send(tail)
             except EngineError:

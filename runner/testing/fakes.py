@@ -13,7 +13,7 @@ from typing import Self
 import numpy as np
 
 from runner.engines.base import EngineRequest, SpeechToText, Synthesizer, Translator
-from runner.errors import PermanentEngineError, TransientEngineError
+from runner.errors import PermanentEngineError, RejectedRequest, TransientEngineError
 from runner.formats import default_sample_rate
 from runner.frames import AudioFormat, AudioFrame, Transcript
 from runner.options import option
@@ -156,6 +156,8 @@ class FaultOptions:
 
     fail_on: tuple[str, ...] = option((), doc="Texts containing one of these fail with a transient error.")
     fatal_on: tuple[str, ...] = option((), doc="Texts containing one of these fail with a permanent error.")
+    reject_on: tuple[str, ...] = option((), doc="Texts containing one of these are refused as that request's fault "
+                                        "(too long, malformed): it costs the utterance, not the target.")
     fail_first: int = option(0, doc="The first N requests fail with a transient error (throttling bursts).",
                              minimum=0)
     hang_on: tuple[str, ...] = option((), doc="Texts containing one of these never finish, until cancelled (a "
@@ -178,6 +180,9 @@ class Faults:
         for needle in self.options.fatal_on:
             if needle in text:
                 raise PermanentEngineError(f"{self.what} refused {text!r} (fatal_on {needle!r})")
+        for needle in self.options.reject_on:
+            if needle in text:
+                raise RejectedRequest(f"{self.what} rejected {text!r} (reject_on {needle!r})")
         for needle in self.options.fail_on:
             if needle in text:
                 raise TransientEngineError(f"{self.what} failed on {text!r} (fail_on {needle!r})")

@@ -85,9 +85,8 @@ def test_online_validation_rejects_voice_engine_and_language(emulator, write_con
     assert lines[0].startswith(f"{path}:8:") and "/targets/0/engine: Polly voice Conchita does not support the " \
         "neural engine (it supports: standard)" in lines[0]
     assert "/targets/1/voice: Polly voice Lucia speaks es-ES, not fr-FR" in lines[1]
-    assert "/targets/2/voice: Polly has no voice 'Hans2' (for de-DE: Daniel, Hannah, Hans, Marlene, Sabrina, " \
-        "Vicki)" \
-        in lines[2]
+    assert "/targets/2/voice: Polly has no voice 'Hans2' (for de-DE: Daniel, Hannah, Hans, Lennart, Marlene, " \
+        "Sabrina, Vicki)" in lines[2]
 
 
 def test_lexicons_sync_uploads_and_checks_language(emulator, tmp_path, write_config):
@@ -177,3 +176,46 @@ def test_online_validation_checks_the_language_code_against_the_voice(emulator, 
     [line] = [line for line in result.stdout.splitlines() if "error[" in line]  # Aditi speaks hi-IN too
     assert line.startswith(f"{path}:8:") and "error[voice] /targets/0/text_to_speech/language_code: Polly voice " \
         "Lucia does not speak es-MX (it speaks es-ES)" in line
+
+
+def test_online_validation_finds_lexicons_missing_stale_or_of_another_language(emulator, tmp_path, write_config):
+    """A lexicon never uploaded made every request of its target fail at its first utterance, after
+    `validate --online` had said valid; it is an error before audio flows, saying how to upload it."""
+    pls = REPO / "pipelines/lexicons/es-names.pls"
+    config = write_config(f"""\
+        version: 1
+        language: en-US
+        source: {{type: microphone}}
+        text_to_speech: {{provider: polly}}
+        translation: {{provider: translate}}
+        lexicons: {{esnames: {pls}}}
+        targets:
+          - {{language: es-ES, voice: Lucia, engine: generative, lexicons: [esnames]}}
+          - {{language: es-MX, voice: Mia, engine: neural, lexicons: [frnames]}}
+        """)
+    result = polyglot("validate", "--online", config, env=emulator.env())
+    assert result.returncode == 78, result.stdout
+    lines = [line for line in result.stdout.splitlines() if "error[" in line]
+    assert len(lines) == 2, result.stdout
+    assert f"error[lexicon] /targets/0/lexicons: Polly has no lexicon 'esnames' in this account and region; " \
+           f"every request naming it would be refused: upload it: polyglot lexicons sync {config}" in lines[0]
+    assert "/targets/1/lexicons: Polly has no lexicon 'frnames'" in lines[1] and "define it under lexicons" in lines[1]
+    run = polyglot("run", config, env=emulator.env(), timeout=60)  # the run stops before audio flows
+    assert run.returncode == 78 and "Polly has no lexicon 'esnames'" in run.stderr
+    assert_no_traceback(run)
+
+    french = pls.read_text().replace('xml:lang="es-ES"', 'xml:lang="fr-FR"')
+    emulator.state.lexicons["frnames"] = {"content": french, "attributes": {"LanguageCode": "fr-FR"}}
+    assert polyglot("lexicons", "sync", config, env=emulator.env()).returncode == 0
+    result = polyglot("validate", "--online", config, env=emulator.env())
+    [line] = [line for line in result.stdout.splitlines() if "error[" in line]
+    assert "error[lexicon-language] /targets/1/lexicons: lexicon 'frnames' is fr-FR, but voice Mia speaks " \
+           "es-MX here: Polly would ignore it" in line
+
+    emulator.state.lexicons["esnames"]["content"] = pls.read_text().replace("Norlan", "Norlanda")
+    del emulator.state.lexicons["frnames"]
+    config.write_text(config.read_text().replace(", lexicons: [frnames]", ""))
+    result = polyglot("validate", "--online", config, env=emulator.env())
+    assert result.returncode == 0, result.stdout
+    assert f"warning[lexicon] /targets/0/lexicons: lexicon 'esnames' in the account differs from {pls}: " \
+           f"update it: polyglot lexicons sync {config}" in result.stdout

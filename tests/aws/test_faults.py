@@ -34,26 +34,30 @@ def retries(run, scope):
     return [e.message for e in run.of(NoticeEvent, scope) if e.code == "retry"]
 
 
-STREAM_FAULTS = [
+STREAM_FAULTS = [  # (fault, message, what it costs: the target, the utterance, or nothing: retried)
     (Fault("exception", "ValidationException", message="bad text", fields={
         "reason": "fieldValidationFailed", "fields": [{"name": "Text", "message": "too long"}]}),
-     "Polly rejected the request (fieldValidationFailed): bad text [Text: too long]", True),
+     "Polly rejected the request (fieldValidationFailed): bad text [Text: too long]", "utterance"),
+    (Fault("exception", "ValidationException", message="bad event", fields={"reason": "invalidInboundEvent"}),
+     "Polly rejected the request (invalidInboundEvent): bad event", "utterance"),
+    (Fault("exception", "ValidationException", message="no such lexicon", fields={
+        "reason": "fieldValidationFailed", "fields": [{"name": "LexiconNames", "message": "not found"}]}),
+     "Polly rejected the request (fieldValidationFailed): no such lexicon [LexiconNames: not found]", "target"),
     (Fault("exception", "ServiceQuotaExceededException", message="idle", fields={
         "quotaCode": "input-stream-inbound-event-timeout", "serviceCode": "polly"}),
-     "Polly quota exceeded (input-stream-inbound-event-timeout): idle", False),
+     "Polly quota exceeded (input-stream-inbound-event-timeout): idle", None),
     (Fault("exception", "ServiceQuotaExceededException", message="too long", fields={
         "quotaCode": "input-stream-timeout", "serviceCode": "polly"}),
-     "Polly quota exceeded (input-stream-timeout): too long", False),
-    (Fault("exception", "ServiceFailureException", message="internal"), "Polly failed: internal", False),
+     "Polly quota exceeded (input-stream-timeout): too long", None),
+    (Fault("exception", "ServiceFailureException", message="internal"), "Polly failed: internal", None),
     (Fault("throttle", message="slow down"),
-     "Polly throttled the stream (RequestRateExceeded): slow down", False),
-    (Fault("drop", after=1), "connection lost", False),
+     "Polly throttled the stream (RequestRateExceeded): slow down", None),
+    (Fault("drop", after=1), "connection lost", None),
 ]
 
 
-@pytest.mark.parametrize("fault,expected,permanent", STREAM_FAULTS, ids=[f[1].split(":")[0][:40]
-                                                                         for f in STREAM_FAULTS])
-def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, expected, permanent):
+@pytest.mark.parametrize("fault,expected,costs", STREAM_FAULTS, ids=[f[1][:60] for f in STREAM_FAULTS])
+def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, expected, costs):
     if fault.kind != "drop":
         fault.after = 1  # mid-utterance: after the first audio event
     fault.match = {"voice": "Lucia"}
@@ -62,15 +66,22 @@ def test_polly_stream_exception_events(emulator, tmp_path, write_config, fault, 
     run = run_session(write_config(polly_pipeline(rec)), tmp_path)
     assert run.spoken("fr-FR") == ["u0001", "u0002", "u0003"]  # the other target is untouched
     es = run.status.targets["es-ES"]
-    if permanent:  # reported once, not retried
+    if costs == "target":  # reported once, not retried
         [error] = [m for m in errors(run, "es-ES") if "stopped after" not in m]
         assert expected in error, error
         assert es.failed and run.spoken("es-ES") == [] and not retries(run, "es-ES")
+    elif costs == "utterance":  # reported with its id, not retried; the next utterances are spoken
+        [error] = errors(run, "es-ES")
+        assert expected in error and "u0001 not spoken" in error, error
+        assert es.failed is None and run.spoken("es-ES") == ["u0002", "u0003"] and not retries(run, "es-ES")
     else:  # a new stream is opened and the sentence spoken again: nothing is lost
         [retry] = retries(run, "es-ES")
         assert expected in retry and "retry 1 of 3" in retry, retry
         assert es.failed is None and es.errors == 0 and run.spoken("es-ES") == ["u0001", "u0002", "u0003"]
-        assert es.metrics["streams_opened"] == 2
+        lucia = [c for c in emulator.state.calls("polly.stream") if c["voice"] == "Lucia"]
+        assert es.metrics["streams_opened"] == len(lucia)
+        # a stream per sentence, the cut one spoken again on a new one
+        assert [c["texts"] for c in lucia if c["texts"]] == [["one"], ["one"], ["two"], ["three"]]
 
 
 def test_stream_rejected_before_it_starts(emulator, tmp_path, write_config):

@@ -70,18 +70,22 @@ def test_broadcast_fans_out_to_six_polly_voices(emulator, tmp_path):
         if e["event"] == "translation":
             translations.setdefault(e["scope"], []).append(e["text"])
     state = emulator.state
-    streams = {c["voice"]: c for c in state.calls("polly.stream")}
-    assert set(streams) == {"Lucia", "Lea", "Vicki", "Bianca", "Camila"}  # one stream per generative target
+    streams: dict[str, list] = {}
+    for call in state.calls("polly.stream"):
+        streams.setdefault(call["voice"], []).append(call)
+    assert set(streams) == {"Lucia", "Lea", "Vicki", "Bianca", "Camila"}  # the generative targets stream
     voice_of = {"es-ES": "Lucia", "fr-FR": "Lea", "de-DE": "Vicki", "it-IT": "Bianca", "pt-BR": "Camila"}
     [ended] = [e for e in events if e["event"] == "session" and e["state"] == "ended"]
     for language, voice in voice_of.items():
-        call = streams[voice]
-        assert call["texts"] == translations[language]  # the right text reached each stream, in order
-        assert call["engine"] == "generative"
+        calls = streams[voice]
+        # a stream per sentence, each carrying its sentence (the last one opened ahead and closed unused)
+        assert [t for c in calls for t in c["texts"]] == translations[language], calls
+        assert all(len(c["texts"]) <= 1 for c in calls) and all(c["engine"] == "generative" for c in calls)
         billed = ended["metrics"][language]["request_characters"]
-        assert billed == call["request_characters"] == sum(len(t) for t in translations[language])
-    assert streams["Lucia"]["lexicons"] == "esnames"
-    assert streams["Vicki"]["format"] == "mp3" and streams["Vicki"]["sample_rate"] == "24000"
+        assert billed == sum(c["request_characters"] for c in calls) == sum(len(t) for t in translations[language])
+        assert ended["metrics"][language]["streams_opened"] == len(calls)
+    assert {c["lexicons"] for c in streams["Lucia"]} == {"esnames"}
+    assert {(c["format"], c["sample_rate"]) for c in streams["Vicki"]} == {("mp3", "24000")}
     assert [t for t in translations["fr-FR"]] == [FIXTURES[line]["fr"] for line in three_utterances_transcript()]
     french = [c for c in state.calls("translate") if c["target"] == "fr"]
     assert all(c["settings"] == {"Formality": "FORMAL"} for c in french)

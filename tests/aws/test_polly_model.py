@@ -7,7 +7,7 @@ import json
 
 import botocore.session
 
-from polyglot_emulator.voices import VOICES
+from polyglot_emulator.voices import LACKING, VOICES
 from runner.config.model import AwsConfig
 from runner.engines.aws.context import context_for
 
@@ -24,10 +24,17 @@ def test_every_emulated_voice_is_a_polly_voice() -> None:
         assert set(voice.engines) <= engines, voice
 
 
+def test_every_polly_voice_is_emulated_or_named_as_lacking() -> None:
+    """The emulator lacked 16 documented voices (Justin, Kendra, Kevin, Kimberly, Tiffany, ...): a config naming
+    one could not be rehearsed."""
+    assert enum("VoiceId") - {v.id for v in VOICES} == LACKING
+
+
 def test_describe_voices_as_polly_describes_them(emulator) -> None:
     polly = context_for(AwsConfig()).client("polly")
     generative = {v["Id"] for v in polly.describe_voices(Engine="generative")["Voices"]}
-    assert {"Aria", "Sabrina", "Lisa", "Laura", "Niamh"} <= generative
+    assert {"Aria", "Sabrina", "Lisa", "Laura", "Niamh", "Tiffany", "Ambre", "Florian", "Lennart", "Beatrice",
+            "Lorenzo"} <= generative
     [aditi] = [v for v in polly.describe_voices(LanguageCode="hi-IN", IncludeAdditionalLanguageCodes=True)["Voices"]
                if v["Id"] == "Aditi"]
     assert (aditi["LanguageCode"], aditi["AdditionalLanguageCodes"]) == ("en-IN", ["hi-IN"])

@@ -18,7 +18,7 @@ from polyglot_emulator import errors as emulated
 from runner.config.model import AwsConfig
 from runner.engines.aws.context import context_for
 from runner.engines.aws.errors import from_botocore, from_polly_stream, from_smithy
-from runner.errors import PermanentEngineError, TransientEngineError
+from runner.errors import PermanentEngineError, RejectedRequest, TransientEngineError
 from tests.aws.service_models import (
     ModelError,
     body_problems,
@@ -99,6 +99,13 @@ def speak(**params: Any) -> None:
 def task(**params: Any) -> None:
     polly().start_speech_synthesis_task(**{"VoiceId": "Danielle", "Engine": "long-form", "OutputFormat": "mp3",
                                            "Text": "hello", "OutputS3BucketName": "polly-out", **params})
+
+
+def get_task() -> None:
+    """GetSpeechSynthesisTask of a task that exists (an injected fault is then the only error it can meet)."""
+    started = polly().start_speech_synthesis_task(VoiceId="Danielle", Engine="long-form", OutputFormat="mp3",
+                                                  Text="hello", OutputS3BucketName="polly-out")
+    polly().get_speech_synthesis_task(TaskId=started["SynthesisTask"]["TaskId"])
 
 
 def translate_text(**params: Any) -> None:
@@ -190,6 +197,7 @@ class Case:
     error: str
     send: Callable[[Emulator], object]  # makes the real client meet the error (raising it, or returning it)
     transient: bool | None = None  # how polyglot classifies it (None: polyglot never meets it)
+    rejected: bool = False  # permanent, but only for the request that carried it: it costs one utterance
 
 
 def fault(operation: str, kind: str, error: str = "", call: Callable[[], object] = lambda: None, **fields: Any) \
@@ -233,8 +241,10 @@ CASES = [
     Case("polly.get_task", "InvalidTaskIdException", just(lambda: polly().get_speech_synthesis_task(TaskId="a b"))),
     Case("polly.get_task", "SynthesisTaskNotFoundException", just(lambda: polly().get_speech_synthesis_task(
         TaskId="nosuch"))),
+    Case("polly.get_task", "ServiceFailureException", fault("polly.get_task", "http", call=get_task), True),
     Case("polly.unknown", "ValidationException", just(lambda: polly().list_speech_synthesis_tasks())),
-    *[Case(op, error, send, transient) for op, call in (("polly.synthesize", speak), ("polly.task", task))
+    *[Case(op, error, send, transient, rejected=error in ("InvalidSsmlException", "TextLengthExceededException"))
+      for op, call in (("polly.synthesize", speak), ("polly.task", task))
       for error, send, transient in (
           ("EngineNotSupportedException", just(lambda call=call: call(VoiceId="Conchita")), False),
           ("InvalidSampleRateException", just(lambda call=call: call(OutputFormat="pcm", SampleRate="22050")), False),
@@ -262,7 +272,8 @@ CASES = [
     Case("translate", "ResourceNotFoundException", just(lambda: translate_text(TerminologyNames=["nosuch"])), False),
     Case("translate", "ServiceUnavailableException", fault("translate", "http", "ServiceUnavailableException",
                                                            translate_text), True),
-    Case("translate", "TextSizeLimitExceededException", just(lambda: translate_text(Text="é" * 5001)), False),
+    Case("translate", "TextSizeLimitExceededException", just(lambda: translate_text(Text="é" * 5001)), False,
+         rejected=True),
     Case("translate", "TooManyRequestsException", fault("translate", "throttle", call=translate_text), True),
     Case("translate", "UnsupportedLanguagePairException", just(lambda: translate_text(TargetLanguageCode="eo")),
          False),
@@ -354,6 +365,7 @@ def test_each_error_as_the_service_sends_it(emulator: Emulator, case: Case) -> N
     if case.transient is not None:
         error = classified(case, exc, op.service)
         assert isinstance(error, TransientEngineError if case.transient else PermanentEngineError), error
+        assert isinstance(error, RejectedRequest) == case.rejected, error
 
 
 def test_unknown_terminology_is_refused_and_an_imported_one_applied(emulator: Emulator) -> None:

@@ -85,3 +85,33 @@ def test_s3_keeps_objects_path_style(emulator):
     assert s3.get_object(Bucket="polly-out", Key="talks/es.mp3")["Body"].read() == b"\xff\xfb" + b"\0" * 98
     with pytest.raises(botocore.exceptions.ClientError, match="NoSuchKey"):
         s3.get_object(Bucket="polly-out", Key="talks/fr.mp3")
+
+
+def test_lexicons_apply_in_their_language_only_on_speech_and_tasks(emulator):
+    """The emulator spoke the text as written whatever lexicons a task named; and, on SynthesizeSpeech, applied
+    a lexicon of any language. Polly applies only those of the language spoken."""
+    polly = client(emulator, "polly")
+    polly.put_lexicon(Name="es", Content=PLS)
+    polly.put_lexicon(Name="fr", Content=PLS.replace('xml:lang="es-ES"', 'xml:lang="fr-FR"')
+                      .replace("Unión Europea", "Union européenne"))
+    text = "la UE y el W3C"
+    polly.synthesize_speech(VoiceId="Lucia", Engine="standard", OutputFormat="pcm", Text=text,
+                            LexiconNames=["fr", "es"])
+    polly.synthesize_speech(VoiceId="Lea", Engine="standard", OutputFormat="pcm", Text=text,
+                            LexiconNames=["es"])
+    spoken = [c["spoken"] for c in emulator.state.calls("polly.synthesize")]
+    assert spoken == ["la Unión Europea y el World Wide Web Consortium", text]  # fr skipped; es not for Lea
+    task = polly.start_speech_synthesis_task(VoiceId="Lea", Engine="standard", OutputFormat="mp3", Text=text,
+                                             OutputS3BucketName="polly-out", LexiconNames=["es", "fr"])
+    task_id = task["SynthesisTask"]["TaskId"]
+    while polly.get_speech_synthesis_task(TaskId=task_id)["SynthesisTask"]["TaskStatus"] != "completed":
+        pass
+    [started] = emulator.state.calls("polly.task")
+    assert started["spoken"] == "la Union européenne y el World Wide Web Consortium"
+
+
+def test_an_unknown_operation_says_unsupported_operation(emulator):
+    polly = client(emulator, "polly")
+    with pytest.raises(polly.exceptions.ValidationException) as caught:
+        polly.list_speech_synthesis_tasks()
+    assert caught.value.response["reason"] == "unsupportedOperation"

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from smithy_aws_event_stream.events import EventMessage
 
 from polyglot_emulator import Emulator, Fault
+from tests.emulator.test_services import PLS
 from tests.emulator.wire import H2Client, end_of_stream, event_messages, json_event, signed
 
 HEADERS = {"x-amzn-voiceid": "Lucia", "x-amzn-engine": "generative", "x-amzn-outputformat": "pcm",
@@ -119,3 +121,50 @@ def test_stream_latency_comes_before_the_first_audio_of_every_text(emulator):
 
     for wait in asyncio.run(main()):
         assert 0.5 <= wait < 0.8, wait  # every text's, not only the stream's first
+
+
+def run_stream(emulator: Emulator, *events: bytes, headers: dict[str, str] | None = None) -> Stream:
+    """Open a stream (with extra ``headers``), send ``events``, and read until the server ends it."""
+    async def main() -> Stream:
+        client = await H2Client.connect(emulator.port, emulator.ca.ca_file)
+        stream = Stream(client, await client.request("POST", "/v1/synthesisStream", {**HEADERS, **(headers or {})},
+                                                     end=False))
+        for event in events:
+            await stream.send(event)
+        await stream.client.until(lambda: stream.client.streams[stream.stream_id].ended, timeout=15)
+        await stream.client.close()
+        return stream
+    return asyncio.run(main())
+
+
+def test_an_event_that_is_not_the_streams_is_an_invalid_inbound_event(emulator):
+    stream = run_stream(emulator, signed(json_event("AudioEvent", {"Text": "hola"})))
+    [failure] = stream.messages
+    assert failure.headers[":exception-type"] == "ValidationException"
+    assert json.loads(failure.payload)["reason"] == "invalidInboundEvent"
+
+
+@pytest.mark.parametrize("quota, idle, longest", [("input-stream-inbound-event-timeout", 0.5, 60.0),
+                                                  ("input-stream-timeout", 60.0, 1.0)])
+def test_the_documented_stream_timeouts_end_it(emulator, quota, idle, longest):
+    """Polly ends a stream 5 s after its last inbound event, and 10 minutes after it began (shortened here);
+    whitespace text events are keep-alives, not billed."""
+    assert (emulator.knobs.polly_stream_idle_timeout, emulator.knobs.polly_stream_max_seconds) == (5.0, 600.0)
+    emulator.knobs.polly_stream_idle_timeout, emulator.knobs.polly_stream_max_seconds = idle, longest
+    keepalive = signed(json_event("TextEvent", {"Text": " "}))
+    stream = run_stream(emulator, text("hola"), keepalive)
+    assert stream.types()[-1] == "ServiceQuotaExceededException"
+    assert json.loads(stream.messages[-1].payload)["quotaCode"] == quota
+    [call] = emulator.state.calls("polly.stream")
+    assert call["texts"] == ["hola"]
+
+
+def test_a_streams_lexicons_apply_in_its_language_only(emulator):
+    french = PLS.replace("es-ES", "fr-FR").replace("Unión Europea", "Union européenne")
+    emulator.state.lexicons.update({"es": {"content": PLS, "attributes": {"LanguageCode": "es-ES"}},
+                                    "fr": {"content": french, "attributes": {"LanguageCode": "fr-FR"}}})
+    close = signed(EventMessage(headers={":message-type": "event", ":event-type": "CloseStreamEvent"}))
+    stream = run_stream(emulator, text("la UE"), close, headers={"x-amzn-lexiconnames": "fr,es"})
+    assert stream.types()[-1] == "StreamClosedEvent"
+    [call] = emulator.state.calls("polly.stream")
+    assert call["spoken"] == ["la Unión Europea"]

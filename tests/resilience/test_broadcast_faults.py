@@ -1,6 +1,7 @@
-"""The broadcast pipeline, run as a user runs it, while every service fails at random now and then: each
-utterance is spoken once per language, in order, or reported lost with its reason, and the exit code says
-which. At real time and as fast as the engines go."""
+"""The broadcast pipeline, run as a user runs it, while every service fails at random now and then, Polly's audio
+pauses part-way, and one utterance is over Polly's 3,000 characters: each utterance is spoken once per
+language, in order, or reported lost with its reason, and the exit code says which; no audio Polly sent for a
+sentence is lost to a pause. At real time and as fast as the engines go."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ from runner.testing.cli import assert_no_traceback, polyglot
 from runner.testing.recordings import tone_bursts
 from tests.conftest import REPO
 
+# Over Polly's 3,000 characters once translated, with no punctuation (as Transcribe may give it): sent in pieces.
+LONG = " ".join(["the minister thanked the delegates from every region for their patience"] * 48)
 SCRIPT = [f"sentence number {n} of the talk" for n in range(1, 13)]
+SCRIPT.insert(6, LONG)
+PCM = ("es-ES", "fr-FR", "it-IT", "pt-BR")  # the stream targets whose sinks get Polly's bytes as they are
 VOICES = {"es-ES": "Lucia", "fr-FR": "Lea", "de-DE": "Vicki", "it-IT": "Bianca", "pt-BR": "Camila",
           "cmn-CN": "Zhiyu"}
 TRANSLATE_CODES = {"es-ES": "es", "fr-FR": "fr", "de-DE": "de", "it-IT": "it", "pt-BR": "pt", "cmn-CN": "zh"}
@@ -50,6 +55,9 @@ def inject_random_faults(emulator: Emulator, rng: random.Random) -> list[str]:
                                                  after=rng.randint(1, 6) if kind == "drop" else 0,
                                                  match={"voice": voice}))
             continue
+        for _ in range(rng.randint(1, 2)):  # its audio stalls part-way (service jitter), then goes on
+            inject("polly.stream", Fault("pause", after=rng.randint(1, 3), seconds=rng.uniform(0.5, 2.0),
+                                         match={"voice": voice}))
         for _ in range(rng.randint(1, 2)):  # its stream: failures, throttling and quotas mid-stream
             kind = rng.choice(["exception", "throttle", "quota"])
             after = rng.randint(1, 4)
@@ -99,5 +107,16 @@ def test_broadcast_delivers_each_utterance_once_or_says_it_lost_it(emulator, tmp
                                               and e["scope"] == language and e["code"] == "unfinished"), \
                     f"{language}: {uid} neither spoken nor reported lost\n{context}"
     assert result.returncode == (1 if lost_anything else 0), context
+    voice_of = {voice: language for language, voice in VOICES.items()}
+    for language in PCM:  # every byte of every sentence's finished stream was spoken, none taken for another's
+        if any(e["event"] == "notice" and e["scope"] == language and e["level"] == "error" for e in events):
+            continue
+        sent = sum(c["audio_bytes"] for c in emulator.state.calls("polly.stream")
+                   if voice_of[c["voice"]] == language and c["texts"] and "audio_bytes" in c)
+        spoken = sum(e["bytes"] for e in events if e["event"] == "spoken" and e["scope"] == language)
+        assert spoken == sent, f"{language}: {spoken} bytes spoken of the {sent} Polly sent\n{context}"
     retries = [e for e in events if e["event"] == "notice" and e["code"] in ("retry", "reconnect")]
     assert retries, "the faults were not met"
+    assert any(c.get("paused") for c in emulator.state.calls("polly.stream")), "no pause was met"
+    pieces = [c for c in emulator.state.calls("polly.stream") if c["texts"] and len(c["texts"][0]) > 1000]
+    assert pieces and all(len(c["texts"][0]) <= 3000 for c in pieces), "the long utterance went whole"

@@ -1,5 +1,6 @@
-"""Long-lived streams: Transcribe kept alive through a stalled source and rotated before its limit; Polly
-streams closed when idle (or found ended by the service) and reopened without losing a sentence."""
+"""Long-lived streams: Transcribe kept alive through a stalled source and rotated before its limit; Polly's
+spare streams kept alive, closed when unused (or found ended by the service) and replaced without losing a
+sentence."""
 
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ def test_idle_polly_stream_is_closed_and_reopened(emulator, tmp_path, write_conf
     assert run.spoken("es-ES") == ["u0001", "u0002", "u0003"] and run.status.ok
     assert [e for e in run.of(NoticeEvent, "es-ES") if e.code == "stream-idle-closed"]
     calls = emulator.state.calls("polly.stream")
-    assert len(calls) == 3 and [c["texts"] for c in calls] == [["one"], ["two"], ["three"]]
-    assert all(c["request_characters"] == len(c["texts"][0]) for c in calls)  # closed politely, billed
+    # each sentence on a stream of its own; each spare opened ahead went unused for 0.5 s and was closed
+    assert [c["texts"] for c in calls] == [["one"], [], ["two"], [], ["three"], []]
+    assert all(c["request_characters"] == sum(map(len, c["texts"])) for c in calls)  # closed politely, billed
 
 
 def test_stream_ended_by_the_service_while_idle_is_reopened_quietly(emulator, tmp_path, write_config):

@@ -97,6 +97,19 @@ def test_permanent_failure_isolates_the_target(tmp_path, write_config):
     assert soundfile.info(str(tmp_path / "es.wav")).frames > 0  # what it did say is in a valid file
 
 
+def test_a_rejected_request_costs_its_utterance_not_the_target(tmp_path, write_config):
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 4, gap=0.4)
+    targets = "  - language: es\n    translation: {reject_on: [two]}\n    text_to_speech: {reject_on: [four]}\n"
+    run = run_session(write_config(fake_pipeline(rec, targets)), tmp_path)
+    assert run.spoken("es") == ["u0001", "u0003"]
+    errors = [e for e in run.of(NoticeEvent, "es") if e.level == "error"]
+    assert [e.utterance_id for e in errors] == ["u0002", "u0004"]
+    assert "u0002 not spoken, its request was refused" in errors[0].message and "reject_on 'two'" in errors[0].message
+    assert not [e for e in run.of(NoticeEvent, "es") if e.code == "retry"]  # the same request would fail again
+    es = run.status.targets["es"]
+    assert es.failed is None and es.errors == 2 and not run.status.ok
+
+
 def test_transient_failure_is_retried_then_costs_one_utterance(tmp_path, write_config):
     rec = tone_bursts(tmp_path / "in.wav", [0.3] * 3, gap=0.4)
     targets = "  - language: es\n    text_to_speech: {fail_on: [two]}\n"

@@ -91,15 +91,18 @@ class AwsContext:
         with self._creating:
             if key in self._clients:
                 return self._clients[key]
-            self.credentials()  # fail here, clearly, rather than inside the first call
-            extra: dict[str, Any] = {"s3": {"addressing_style": "path"}} if service == "s3" else {}
-            config = BotocoreConfig(max_pool_connections=POOL_CONNECTIONS, connect_timeout=min(timeout, 10),
-                                    read_timeout=timeout, retries={"total_max_attempts": 1, "mode": "standard"},
-                                    user_agent=USER_AGENT, **extra)  # no SDK retries: polyglot retries visibly
-            client = self.session.client(service, region_name=self.region, endpoint_url=endpoint_url,
-                                         config=config)
-            self._clients[key] = client
+            client = self._clients[key] = self.own_client(service, endpoint_url, timeout)
             return client
+
+    def own_client(self, service: str, endpoint_url: str | None = None, timeout: float = 30) -> Any:
+        """A boto3 client of the caller's own, not shared: close it when done, so that its pooled connections
+        do not outlive the one call it was for."""
+        self.credentials()  # fail here, clearly, rather than inside the first call
+        extra: dict[str, Any] = {"s3": {"addressing_style": "path"}} if service == "s3" else {}
+        config = BotocoreConfig(max_pool_connections=POOL_CONNECTIONS, connect_timeout=min(timeout, 10),
+                                read_timeout=timeout, retries={"total_max_attempts": 1, "mode": "standard"},
+                                user_agent=USER_AGENT, **extra)  # no SDK retries: polyglot retries visibly
+        return self.session.client(service, region_name=self.region, endpoint_url=endpoint_url, config=config)
 
     async def smithy_config(self, config_class: Any, endpoint_url: str | None) -> Any:
         """Resolved config for a smithy client: this context's region and credentials, the awscrt transport."""

@@ -1,7 +1,9 @@
 """SDK errors, converted once at the boundary into polyglot's error tree (callers decide by type).
 
 Throttling, service failures and broken connections are transient (worth retrying); validation, access and
-not-found errors are permanent. Each message names the service and says what happened in one line.
+not-found errors are permanent. A permanent error that belongs to the one request (its text too long, its SSML
+malformed, a validation error of the Text field) is a RejectedRequest: it costs that utterance, not the target.
+Each message names the service and says what happened in one line.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from runner.errors import (
     EngineError,
     EngineUnavailable,
     PermanentEngineError,
+    RejectedRequest,
     TransientEngineError,
 )
 
@@ -25,6 +28,13 @@ TRANSIENT_CODES = {
     "InternalServerError", "LimitExceededException", "RequestTimeout", "RequestTimeoutException",
     "ServiceQuotaExceededException", "ConflictException",
 }
+# Errors about what one request carried (Polly's TextLengthExceeded and InvalidSsml, Translate's TextSizeLimitExceeded
+# and DetectedLanguageLowConfidence): the next request, with other text, may succeed.
+REQUEST_CODES = {
+    "TextLengthExceededException", "InvalidSsmlException", "TextSizeLimitExceededException",
+    "DetectedLanguageLowConfidenceException",
+}
+REQUEST_FIELDS = {"Text", "TextType"}  # a ValidationException about only these is about the request's text
 ACCESS_CODES = {
     "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
     "SignatureDoesNotMatch", "ExpiredTokenException", "ExpiredToken", "InvalidClientTokenId",
@@ -44,7 +54,11 @@ def from_botocore(exc: Exception, service: str) -> Exception:
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         if code in TRANSIENT_CODES or status >= 500:
             return TransientEngineError(text)
+        if code in REQUEST_CODES or (code == "ValidationException" and about_text(exc.response.get("fields"))):
+            return RejectedRequest(text)
         return PermanentEngineError(text)
+    if isinstance(exc, botocore.exceptions.ParamValidationError):  # refused by the client before it was sent
+        return RejectedRequest(f"{service}: {_short(exc)}")
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
         return CredentialsError(f"{service}: no usable AWS credentials ({exc})")
     if isinstance(exc, botocore.exceptions.SSLError):
@@ -75,6 +89,8 @@ def from_smithy(exc: BaseException, service: str) -> Exception:
         return PermanentEngineError(f"{service}: access denied ({name}): {message}")
     if name in TRANSIENT_CODES:
         return TransientEngineError(f"{service}: {name}: {message}")
+    if name in REQUEST_CODES:
+        return RejectedRequest(f"{service}: {name}: {message}")
     if is_modeled(exc):
         return PermanentEngineError(f"{service}: {name}: {message}")
     # transport: awscrt errors, closed connections, TLS failures. The event-stream reader wraps the awscrt error
@@ -101,9 +117,13 @@ def from_polly_stream(exc: BaseException) -> Exception:
     name = type(exc).__name__
     message = getattr(exc, "message", "") or name
     if name == "ValidationException":
+        reason = getattr(exc, "reason", "") or ""
         fields = describe_fields(getattr(exc, "fields", None))
-        return PermanentEngineError(f"Polly rejected the request ({getattr(exc, 'reason', '')}): {message}"
-                                    + (f" [{fields}]" if fields else ""))
+        text = f"Polly rejected the request ({reason}): {message}" + (f" [{fields}]" if fields else "")
+        # its text (or the event that carried it) was at fault, not the stream's voice, engine or lexicons
+        if reason == "invalidInboundEvent" or about_text(getattr(exc, "fields", None)):
+            return RejectedRequest(text)
+        return PermanentEngineError(text)
     if name == "ServiceQuotaExceededException":
         return TransientEngineError(f"Polly quota exceeded ({getattr(exc, 'quota_code', '?')}): {message}")
     if name == "ThrottlingException":
@@ -114,6 +134,12 @@ def from_polly_stream(exc: BaseException) -> Exception:
     if name in ACCESS_CODES:
         return PermanentEngineError(f"{POLLY_STREAM}: access denied ({name}): {message}")
     return PermanentEngineError(f"{POLLY_STREAM}: {name}: {message}")
+
+
+def about_text(fields: list[Any] | None) -> bool:
+    """Whether a ValidationException's fields (dicts from botocore, objects from smithy) name only the text."""
+    names = {f.get("name") if isinstance(f, dict) else getattr(f, "name", None) for f in fields or []}
+    return bool(names) and names <= REQUEST_FIELDS
 
 
 def describe_fields(fields: list[Any] | None) -> str:

@@ -1,6 +1,7 @@
 """Amazon Polly as a target's voice. Three ways to ask it, chosen per target by ``text_to_speech.mode``:
 
-- ``stream`` (the default for generative voices): one long-lived StartSpeechSynthesisStream (polly_stream);
+- ``stream`` (the default for generative voices): StartSpeechSynthesisStream, a stream per sentence, the next one
+  opened ahead (polly_stream);
 - ``synthesize`` (the default otherwise): SynthesizeSpeech per utterance (polly_batch);
 - ``task``: StartSpeechSynthesisTask to S3 for long-form batch work (polly_batch).
 
@@ -10,12 +11,13 @@ Text is plain or SSML; with SSML the transcript is escaped, so that nobody's spe
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
-from xml.sax.saxutils import escape
 
 from runner.config.model import AwsConfig
+from runner.engines.aws.polly_ssml import PLAIN, PollyProsody, Speech, as_ssml, speech_problems
 from runner.engines.base import EngineRequest, Problem, Synthesizer, Voice, VoiceQuery
 from runner.engines.languages import same_language
 from runner.errors import EngineUnavailable
@@ -29,7 +31,10 @@ if TYPE_CHECKING:
     from runner.engines.aws.polly_batch import PollySpeech, PollyTask
     from runner.engines.aws.polly_stream import PollyStream
 
-STREAM_GAP = 0.35  # seconds of quiet after a flush's audio that end an utterance on a stream
+# Characters one request may carry, (billed, in all: SSML tags are not billed), by mode: SynthesizeSpeech's
+# documented limit, StartSpeechSynthesisTask's; a stream has no text limit but lasts at most 10 minutes, so each
+# sentence's stream is held to SynthesizeSpeech's (about 3 minutes of speech).
+MAX_CHARACTERS = {"synthesize": (3000, 6000), "stream": (3000, 6000), "task": (100_000, 200_000)}
 
 
 def mode_of(engine: str, mode: str) -> str:
@@ -38,19 +43,12 @@ def mode_of(engine: str, mode: str) -> str:
     return "stream" if engine == "generative" else "synthesize"
 
 
-def as_ssml(text: str, rate: float = 1.0) -> str:
-    """Wrap transcript text as SSML, escaped: '<break time="10s"/>' said aloud is spoken as words. A ``rate``
-    other than 1 speaks it faster (or slower) through ``<prosody rate="120%">``."""
-    if rate == 1.0:
-        return f"<speak>{escape(text)}</speak>"
-    return f'<speak><prosody rate="{round(rate * 100)}%">{escape(text)}</prosody></speak>'
-
-
 async def describe_voices(context: AwsContext, engine: str | None = None, language: str | None = None,
-                          endpoint_url: str | None = None) -> list[dict[str, Any]]:
+                          endpoint_url: str | None = None, client: Any = None) -> list[dict[str, Any]]:
     from runner.engines.aws.errors import at_startup
 
-    client = await asyncio.to_thread(context.client, "polly", endpoint_url, 15)
+    if client is None:
+        client = await asyncio.to_thread(context.client, "polly", endpoint_url, 15)
     params: dict[str, Any] = {"IncludeAdditionalLanguageCodes": True}
     if engine:
         params["Engine"] = engine
@@ -68,6 +66,17 @@ async def describe_voices(context: AwsContext, engine: str | None = None, langua
         raise EngineUnavailable("Amazon Polly: DescribeVoices did not answer in 15s") from exc
     except Exception as exc:
         raise at_startup(exc, "Amazon Polly") from exc
+
+
+def synthesis_language(voice: dict[str, Any], language: str, language_code: str | None = None) -> str:
+    """The language a voice (DescribeVoices' entry) speaks for a target of ``language``: ``language_code`` if
+    set, else the one of its languages that is the target's (exactly, or the same language), else its own."""
+    languages = [voice["LanguageCode"], *voice.get("AdditionalLanguageCodes", [])]
+    if language_code:
+        return language_code
+    if language in languages:
+        return language
+    return next((lang for lang in languages if same_language(lang, language)), voice["LanguageCode"])
 
 
 @dataclass(frozen=True)
@@ -88,15 +97,19 @@ class PollyOptions:
         "auto", doc="auto: StartSpeechSynthesisStream for generative voices, SynthesizeSpeech otherwise; task: "
         "StartSpeechSynthesisTask to S3.")
     text_type: Literal["text", "ssml"] = option("text", doc="ssml: each sentence is wrapped in <speak>, escaped.")
-    language_code: LanguageTag | None = option(None, doc="For bilingual voices only.")
+    language_code: LanguageTag | None = option(None, doc="For bilingual voices only (default: the target's "
+                                               "language, sent wherever the voice speaks more than one).")
     task: PollyTaskOptions | None = option(None, doc="Where mode task writes.")
     endpoint_url: str | None = option(None, doc="Another endpoint (default: the SDK's, or AWS_ENDPOINT_URL_POLLY).",
                                       pattern="^https?://")
     timeout: float = option(30.0, doc="Seconds to wait for audio.", exclusiveMinimum=0)
-    stream_idle_close: float = option(8.0, doc="Seconds a stream may stay unused before it is closed (and reopened "
-                                      "lazily), ahead of Polly's inbound-event timeout.", exclusiveMinimum=0)
-    stream_gap: float = option(STREAM_GAP, doc="Seconds of quiet after a sentence's audio that mark its end on a "
-                               "stream (Polly does not mark it).", exclusiveMinimum=0, maximum=5)
+    prosody: PollyProsody | None = option(None, doc="Rate, pitch and volume of the voice (SSML <prosody>); set "
+                                          "per target to give each language its own.")
+    style: Literal["newscaster"] | None = option(None, doc="Polly's newscaster speaking style (neural Joanna, "
+                                                 "Matthew, Lupe).")
+    stream_idle_close: float = option(8.0, doc="Seconds the next sentence's stream, opened ahead, is kept open "
+                                      "(with keep-alive events) waiting for it; then it is closed, and the next "
+                                      "sentence opens its own.", exclusiveMinimum=0, maximum=300)
 
 
 @dataclass(frozen=True)
@@ -114,10 +127,14 @@ class PollyTargetFields:
           summary="Amazon Polly: generative streams (aws-sdk-polly), SynthesizeSpeech and synthesis tasks (boto3)")
 class AmazonPolly(Synthesizer):
     supports_rate = True
-    def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str) -> None:
+    def __init__(self, output: AudioFormat, backend: PollyStream | PollySpeech | PollyTask, text_type: str,
+                 mode: str = "synthesize", language: str | None = None, speech: Speech = PLAIN) -> None:
         self.output = output
         self.backend = backend
         self.text_type = text_type
+        self.speech = speech
+        self.max_characters = MAX_CHARACTERS[mode]
+        self.language = language  # the target's, to send as LanguageCode if its voice is bilingual
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
@@ -139,6 +156,7 @@ class AmazonPolly(Synthesizer):
             allowed = ", ".join(str(r) for r in TASK_SAMPLE_RATES[t.format])
             yield Problem(f"{t.pointer}/sample_rate", f"{rate} Hz is not available for {t.format} in a synthesis "
                           f"task (StartSpeechSynthesisTask allows: {allowed})", code="sample-rate")
+        yield from speech_problems(Speech(o.prosody, o.style), t.voice, t.engine, request.choice.pointer)
         unknown = [n for n in t.lexicons if n not in request.pipeline.lexicons]
         if unknown and request.pipeline.lexicons:
             yield Problem(f"{t.pointer}/lexicons", f"lexicon(s) {', '.join(unknown)} are not defined under "
@@ -147,13 +165,15 @@ class AmazonPolly(Synthesizer):
     @classmethod
     async def verify(cls, request: EngineRequest) -> list[Problem]:
         from runner.engines.aws.context import context_for
+        from runner.engines.aws.polly_lexicons import lexicon_problems
 
         t = request.target
         assert t is not None
         o: PollyOptions = request.options
         if not t.voice:
             return []
-        voices = await describe_voices(context_for(request.pipeline.aws), endpoint_url=o.endpoint_url)
+        context = context_for(request.pipeline.aws)
+        voices = await describe_voices(context, endpoint_url=o.endpoint_url)
         voice = next((v for v in voices if v["Id"] == t.voice), None)
         where = f"{t.pointer}/voice"
         if voice is None:
@@ -172,7 +192,12 @@ class AmazonPolly(Synthesizer):
         if o.language_code and o.language_code not in languages:  # Polly would refuse every request
             problems.append(Problem(f"{request.choice.pointer}/language_code", f"Polly voice {t.voice} does not "
                                     f"speak {o.language_code} (it speaks {', '.join(languages)})", code="voice"))
-        return problems
+        if problems:
+            return problems
+        local = dict(request.pipeline.lexicons)
+        return await lexicon_problems(context, t.lexicons, synthesis_language(voice, t.language, o.language_code),
+                                      t.voice, f"{t.pointer}/lexicons", local, request.pipeline.file,
+                                      o.endpoint_url)
 
     @classmethod
     async def voices(cls, query: VoiceQuery) -> list[Voice]:
@@ -200,14 +225,14 @@ class AmazonPolly(Synthesizer):
         mode = mode_of(t.engine, o.mode)
         backend: PollyStream | PollySpeech | PollyTask
         if mode == "stream":
-            backend = PollyStream(context, StreamRequest(**vars(request_fields), gap=o.stream_gap,
-                                                         idle_close=o.stream_idle_close))
+            backend = PollyStream(context, StreamRequest(**vars(request_fields), idle_close=o.stream_idle_close))
         elif mode == "task":
             assert o.task is not None
             backend = PollyTask(context, request_fields, o.task)
         else:
             backend = PollySpeech(context, request_fields)
-        engine = cls(AudioFormat(t.format, rate), backend, o.text_type)
+        engine = cls(AudioFormat(t.format, rate), backend, o.text_type, mode,
+                     language=None if o.language_code else t.language, speech=Speech(o.prosody, o.style))
         if isinstance(backend, PollyTask):
             backend.on_status = lambda task_id, status: engine.notice("synthesis-task", f"task {task_id}: {status}")
         elif isinstance(backend, PollyStream):
@@ -215,13 +240,37 @@ class AmazonPolly(Synthesizer):
         return engine
 
     async def start(self) -> None:
+        if self.language is not None:
+            await self._choose_language(self.language)
         await self.backend.start()
 
+    async def _choose_language(self, language: str) -> None:
+        """A bilingual voice (Aditi, Kajal: en-IN and hi-IN) speaks its first language unless told otherwise,
+        so a hi-IN target would hear Hindi read as Indian English: send the target's language with each
+        request, wherever the voice has more than one."""
+        r = self.backend.request
+        context = self.backend.context
+        client = await asyncio.to_thread(context.own_client, "polly", r.endpoint_url, 15)
+        try:  # a client of its own: a stream-only target keeps no connection of the shared one open
+            voices = await describe_voices(context, endpoint_url=r.endpoint_url, client=client)
+        finally:
+            client.close()
+        voice = next((v for v in voices if v["Id"] == r.voice), None)
+        if voice is not None and voice.get("AdditionalLanguageCodes"):
+            self.backend.request = dataclasses.replace(r, language_code=synthesis_language(voice, language))
+
+    def payload(self, text: str) -> tuple[str, str]:
+        """What is sent for ``text``, and its TextType."""
+        if self.rate != 1.0 or not self.speech.plain:  # catching up (simultaneous mode: faster), or the target's
+            return as_ssml(text, self.rate, self.speech), "ssml"  # prosody or style: SSML whatever text_type says
+        return (as_ssml(text) if self.text_type == "ssml" else text), self.text_type
+
+    def fits(self, text: str) -> bool:
+        billed, total = self.max_characters
+        return len(text) <= billed and len(self.payload(text)[0]) <= total
+
     async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
-        if self.rate != 1.0:  # catching up (simultaneous mode): faster, through SSML whatever text_type says
-            payload, text_type = as_ssml(text, self.rate), "ssml"
-        else:
-            payload, text_type = (as_ssml(text) if self.text_type == "ssml" else text), self.text_type
+        payload, text_type = self.payload(text)
         async for chunk in self.backend.synthesize(payload, text_type):
             yield chunk
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from runner.engines.aws.context import AwsContext
 from runner.engines.aws.errors import from_botocore
 from runner.engines.aws.polly import PollyTaskOptions
-from runner.errors import PermanentEngineError, TransientEngineError
+from runner.errors import PermanentEngineError, RejectedRequest, TransientEngineError
 
 CHUNK = 4096
 _END = object()
@@ -115,8 +115,20 @@ class PollySpeech:
         self._client = None
 
 
+@dataclass
+class _Started:
+    """A synthesis task started for a sentence not yet spoken, as last seen, and when it is given up."""
+
+    task: dict[str, Any]
+    deadline: float
+
+
 class PollyTask:
-    """StartSpeechSynthesisTask to S3, polled to completion, fetched from its OutputUri."""
+    """StartSpeechSynthesisTask to S3, polled to completion, fetched from its OutputUri.
+
+    A failed GetSpeechSynthesisTask call or S3 fetch fails the attempt, not the task: the sentence's retry polls
+    the task already started (and fetches its output) instead of starting another, which would be billed again
+    and leave an orphan object in S3. A task still unfinished after ``task.timeout`` costs its sentence."""
 
     service = "Amazon Polly synthesis task"
     MAX_POLL_INTERVAL = 10.0
@@ -130,6 +142,7 @@ class PollyTask:
         self.on_status = on_status  # (task id, status) as the task moves, for the event log
         self._polly: Any = None
         self._s3: Any = None
+        self._started: dict[tuple[str, str | None], _Started] = {}  # by sentence (text, text type)
 
     async def start(self) -> None:
         self._polly = await asyncio.to_thread(self.context.client, "polly", self.request.endpoint_url,
@@ -147,6 +160,41 @@ class PollyTask:
     async def synthesize(self, text: str, text_type: str | None = None) -> AsyncGenerator[bytes, None]:
         if self._polly is None:
             await self.start()
+        loop = asyncio.get_running_loop()
+        self._started = {k: v for k, v in self._started.items() if v.deadline > loop.time()}
+        sentence = (text, text_type)
+        started = self._started.get(sentence)
+        if started is None:
+            started = self._started[sentence] = await self._start_task(text, text_type)
+        else:  # a retry: the task started for this sentence goes on (a new one would bill it twice)
+            self._report(started.task["TaskId"], f"{started.task['TaskStatus']} (polling it again)")
+        task_id = started.task["TaskId"]
+        interval = self.task.poll_interval
+        while started.task["TaskStatus"] not in ("completed", "failed"):
+            if loop.time() + interval > started.deadline:
+                self._started.pop(sentence, None)
+                raise RejectedRequest(f"{self.service} {task_id} still {started.task['TaskStatus']} after "
+                                      f"{self.task.timeout:g}s")
+            await asyncio.sleep(interval)
+            interval = min(interval * 1.5, self.MAX_POLL_INTERVAL)
+            status = started.task["TaskStatus"]
+            started.task = (await self._call(self._polly.get_speech_synthesis_task,
+                                             TaskId=task_id))["SynthesisTask"]
+            if started.task["TaskStatus"] != status:
+                self._report(task_id, started.task["TaskStatus"])
+        task = started.task
+        if task["TaskStatus"] == "failed":
+            self._started.pop(sentence, None)
+            raise PermanentEngineError(f"{self.service} {task_id} failed: "
+                                       f"{task.get('TaskStatusReason') or 'no reason given'}")
+        bucket, key = s3_location(task["OutputUri"])
+        async for chunk in stream_body(lambda: self._s3.get_object(Bucket=bucket, Key=key)["Body"],
+                                       "Amazon S3", self.request.timeout):
+            yield chunk
+        if self._started.pop(sentence, None) is not None:
+            self.request_characters += int(task.get("RequestCharacters", 0) or 0)
+
+    async def _start_task(self, text: str, text_type: str | None) -> _Started:
         params = self.request.params(text, text_type)
         params["OutputS3BucketName"] = self.task.bucket
         if self.task.prefix:
@@ -156,29 +204,8 @@ class PollyTask:
         if self.task.speech_mark_types:
             await self._start_marks(params)
         task = (await self._call(self._polly.start_speech_synthesis_task, **params))["SynthesisTask"]
-        task_id = task["TaskId"]
-        self._report(task_id, task["TaskStatus"])
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.task.timeout
-        interval = self.task.poll_interval
-        while task["TaskStatus"] not in ("completed", "failed"):
-            if loop.time() + interval > deadline:
-                raise TransientEngineError(f"{self.service} {task_id} still {task['TaskStatus']} after "
-                                           f"{self.task.timeout:g}s")
-            await asyncio.sleep(interval)
-            interval = min(interval * 1.5, self.MAX_POLL_INTERVAL)
-            status = task["TaskStatus"]
-            task = (await self._call(self._polly.get_speech_synthesis_task, TaskId=task_id))["SynthesisTask"]
-            if task["TaskStatus"] != status:
-                self._report(task_id, task["TaskStatus"])
-        if task["TaskStatus"] == "failed":
-            raise PermanentEngineError(f"{self.service} {task_id} failed: "
-                                       f"{task.get('TaskStatusReason') or 'no reason given'}")
-        self.request_characters += int(task.get("RequestCharacters", 0) or 0)
-        bucket, key = s3_location(task["OutputUri"])
-        async for chunk in stream_body(lambda: self._s3.get_object(Bucket=bucket, Key=key)["Body"],
-                                       "Amazon S3", self.request.timeout):
-            yield chunk
+        self._report(task["TaskId"], task["TaskStatus"])
+        return _Started(task, asyncio.get_running_loop().time() + self.task.timeout)
 
     async def _start_marks(self, params: dict[str, Any]) -> None:
         """Speech marks need OutputFormat json, which has no audio: a companion task writes them beside it."""

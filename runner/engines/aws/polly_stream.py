@@ -1,11 +1,17 @@
-"""One long-lived Polly ``StartSpeechSynthesisStream`` per target (generative voices), via ``aws-sdk-polly``.
+"""Polly's ``StartSpeechSynthesisStream`` (generative voices), via ``aws-sdk-polly``: one stream per sentence.
 
-Each utterance goes out as a ``TextEvent`` with ``FlushStreamConfiguration(force=True)``; its ``AudioEvent``s are
-passed on as they arrive. The stream does not mark where one flush's audio ends, so an utterance's audio is
-taken as complete when the stream has been quiet for ``gap`` seconds after its last chunk (Polly sends a
-flush's audio in one burst); utterances are sent one at a time, so audio is never attributed to the wrong one
-at the start. Exception events become errors for this target; the stream is then reopened for the next
-utterance. ``StreamClosedEvent.RequestCharacters`` is added up in ``request_characters``.
+A stream marks the end of its audio in one way only: ``StreamClosedEvent``, after the client's
+``CloseStreamEvent``. So each sentence goes out as a flushed ``TextEvent`` followed by ``CloseStreamEvent`` on a
+stream of its own, and its audio is complete when that stream says it is closed: a pause in the audio (service
+jitter) never ends a sentence early, and no audio is ever taken for the next sentence's. A stream that ends any
+other way (an exception event, a lost connection, no event for ``timeout`` seconds) fails the sentence, which the
+target speaks again from its start or reports lost.
+
+So that a sentence does not wait for its stream to open, the next sentence's stream (the spare) is opened while
+this one speaks, and kept open with the keep-alive Polly documents (a whitespace ``TextEvent``, within its 5 s
+inbound-event timeout) for ``idle_close`` seconds; unused by then, it is closed and the next sentence opens its
+own. A spare the service ended meanwhile is replaced quietly. ``StreamClosedEvent.RequestCharacters`` is added up
+in ``request_characters``.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from runner.engines.aws.context import AwsContext
@@ -24,15 +30,35 @@ from runner.errors import TransientEngineError
 
 SERVICE = POLLY_STREAM
 CONNECT_TIMEOUT = 15.0
+KEEPALIVE = 2.0  # seconds between keep-alive events on a spare stream: Polly ends one idle for 5 s
 _CLOSED = object()
 
 
 @dataclass(frozen=True)
 class StreamRequest(SpeechRequest):
-    """A SynthesizeSpeech request's fields, and how the stream finds the end of a sentence and idles."""
+    """A SynthesizeSpeech request's fields, and how long a spare stream waits for its sentence."""
 
-    gap: float = 0.35
     idle_close: float = 8.0
+
+
+@dataclass
+class _Stream:
+    """One open stream: its input, and what its reader has seen so far."""
+
+    stream: Any
+    events: asyncio.Queue[object]
+    reader: asyncio.Task[None]
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)  # keep-alives and the sentence, never at once
+    taken: bool = False  # used for a sentence, or being closed: no longer a spare
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # tells its keeper it was taken
+
+    def take(self) -> None:
+        self.taken = True
+        self.wake.set()
+
+    def stale(self) -> bool:
+        """It ended, or said something (an error), before it was used."""
+        return self.reader.done() or not self.events.empty()
 
 
 class PollyStream:
@@ -43,11 +69,9 @@ class PollyStream:
         self.request_characters = 0
         self.streams_opened = 0
         self._client: Any = None
-        self._stream: Any = None
-        self._events: asyncio.Queue[object] | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-        self._idle_timer: asyncio.TimerHandle | None = None
+        self._lock = asyncio.Lock()  # one sentence at a time
+        self._spare: asyncio.Task[_Stream] | None = None
+        self._holding: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         from aws_sdk_polly.client import AsyncPollyClient
@@ -57,7 +81,7 @@ class PollyStream:
             config = await self.context.smithy_config(AsyncPollyConfig, self.request.endpoint_url)
             self._client = AsyncPollyClient(config=config)
 
-    async def _open(self) -> None:
+    async def _open(self) -> _Stream:
         from aws_sdk_polly.models import StartSpeechSynthesisStreamInput
 
         await self.start()
@@ -72,10 +96,9 @@ class PollyStream:
             raise TransientEngineError(f"{SERVICE}: no answer in {CONNECT_TIMEOUT:g}s") from exc
         except Exception as exc:
             raise from_polly_stream(exc) from exc
-        self._stream = stream
-        self._events = asyncio.Queue()
-        self._reader = asyncio.create_task(self._read(output, self._events))
+        events: asyncio.Queue[object] = asyncio.Queue()
         self.streams_opened += 1
+        return _Stream(stream, events, asyncio.create_task(self._read(output, events)))
 
     async def _read(self, output: Any, events: asyncio.Queue[object]) -> None:
         """Everything the stream says, in order, onto ``events``; ends with _CLOSED or an exception."""
@@ -99,97 +122,140 @@ class PollyStream:
             events.put_nowait(from_polly_stream(exc))
 
     async def synthesize(self, text: str, text_type: str | None = None) -> AsyncGenerator[bytes, None]:
-        from aws_sdk_polly.models import FlushStreamConfiguration, StartSpeechSynthesisStreamActionStreamTextEvent
+        from aws_sdk_polly.models import (
+            CloseStreamEvent,
+            FlushStreamConfiguration,
+            StartSpeechSynthesisStreamActionStreamCloseStreamEvent,
+            StartSpeechSynthesisStreamActionStreamTextEvent,
+        )
         from aws_sdk_polly.models import TextEvent as PollyTextEvent
 
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-        async with self._lock:  # one utterance at a time: its audio is what arrives before the next is sent
-            if self._stream is not None and self._stale():
-                await self._reset()  # ended while idle (Polly's inbound-event timeout): just open a new one
-                self.notice("stream-reopened", "the Polly stream had ended while idle; opened a new one")
-            if self._stream is None:
-                await self._open()
-            assert self._events is not None
-            event = StartSpeechSynthesisStreamActionStreamTextEvent(value=PollyTextEvent(
-                text=text, text_type=text_type or self.request.text_type,
-                flush_stream_configuration=FlushStreamConfiguration(force=True)))
-            try:
-                await self._stream.input_stream.send(event)
-            except Exception as exc:
-                await self._reset()
-                raise from_smithy(exc, SERVICE) from exc
-            wait = self.request.timeout  # for the first chunk; then the quiet gap that ends the utterance
-            got_audio = False
-            while True:
-                try:
-                    item = await asyncio.wait_for(self._events.get(), wait)
-                except TimeoutError:
-                    if got_audio:
-                        self._schedule_idle_close()
-                        return
-                    await self._reset()
-                    raise TransientEngineError(f"{SERVICE}: no audio within {self.request.timeout:g}s") from None
-                if isinstance(item, bytes):
-                    got_audio = True
-                    wait = self.request.gap
-                    yield item
-                    continue
-                await self._reset()
-                if isinstance(item, Exception):
-                    raise item
-                if not got_audio:
-                    raise TransientEngineError(f"{SERVICE}: the stream closed before any audio")
-                return
-
-    def _stale(self) -> bool:
-        """The stream ended (or reported an error) while no utterance was in flight."""
-        return self._reader is None or self._reader.done() or (self._events is not None and not self._events.empty())
-
-    def _schedule_idle_close(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._idle_timer = loop.call_later(self.request.idle_close,
-                                           lambda: loop.create_task(self._close_if_idle()))
-
-    async def _close_if_idle(self) -> None:
-        if self._lock.locked() or self._stream is None:
-            return
         async with self._lock:
-            await self._send_close()
-            await self._reset()
-        self.notice("stream-idle-closed", f"closed the Polly stream after {self.request.idle_close:g}s unused "
-                    "(it reopens with the next sentence)")
+            stream = await self._take()
+            self._open_spare()  # the next sentence's, while this one speaks
+            try:
+                async with stream.sending:
+                    await stream.stream.input_stream.send(StartSpeechSynthesisStreamActionStreamTextEvent(
+                        value=PollyTextEvent(text=text, text_type=text_type or self.request.text_type,
+                                             flush_stream_configuration=FlushStreamConfiguration(force=True))))
+                    await stream.stream.input_stream.send(
+                        StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
+            except Exception as exc:
+                await self._end(stream)
+                raise from_smithy(exc, SERVICE) from exc
+            got_audio = False
+            try:
+                while True:
+                    try:  # a stall, not the end: only StreamClosedEvent ends a sentence
+                        item = await asyncio.wait_for(stream.events.get(), self.request.timeout)
+                    except TimeoutError:
+                        raise TransientEngineError(f"{SERVICE}: nothing from the stream for "
+                                                   f"{self.request.timeout:g}s") from None
+                    if item is _CLOSED:
+                        break
+                    if isinstance(item, Exception):
+                        raise item
+                    assert isinstance(item, bytes)
+                    got_audio = True
+                    yield item
+            finally:
+                await self._end(stream)
+            if not got_audio:
+                raise TransientEngineError(f"{SERVICE}: the stream closed without any audio")
 
-    async def _send_close(self) -> None:
+    async def _take(self) -> _Stream:
+        """The spare stream if it is still good, else a new one."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            try:
+                stream = await spare
+            except Exception:  # opening it failed: opening again says why, or succeeds
+                stream = None
+            if stream is not None and not stream.taken and not stream.stale():
+                stream.take()
+                return stream
+            if stream is not None and not stream.taken:
+                stream.take()
+                await self._end(stream)
+                self.notice("stream-reopened", "the spare Polly stream had ended while it waited; opened a new one")
+        stream = await self._open()
+        stream.take()
+        return stream
+
+    def _open_spare(self) -> None:
+        self._spare = asyncio.create_task(self._open())
+        self._holding = asyncio.create_task(self._hold(self._spare))
+
+    async def _hold(self, spare: asyncio.Task[_Stream]) -> None:
+        """Keep a spare stream open (keep-alive events) until a sentence takes it or ``idle_close`` passes."""
+        from aws_sdk_polly.models import StartSpeechSynthesisStreamActionStreamTextEvent
+        from aws_sdk_polly.models import TextEvent as PollyTextEvent
+
+        try:
+            stream = await spare
+        except Exception:
+            return  # the next sentence opens its own, and meets the error if it lasts
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.request.idle_close
+        while (left := deadline - loop.time()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stream.wake.wait(), min(KEEPALIVE, left))
+            if stream.taken or stream.stale():
+                return
+            if deadline - loop.time() > 0:
+                async with stream.sending:
+                    if stream.taken:
+                        return
+                    with contextlib.suppress(Exception):  # a failed keep-alive shows as a stale stream
+                        await stream.stream.input_stream.send(StartSpeechSynthesisStreamActionStreamTextEvent(
+                            value=PollyTextEvent(text=" ")))
+        if stream.taken:
+            return
+        stream.take()
+        if self._spare is spare:
+            self._spare = None
+        await self._close_politely(stream)
+        self.notice("stream-idle-closed", f"closed the spare Polly stream after {self.request.idle_close:g}s "
+                    "unused (the next sentence opens one)")
+
+    async def _close_politely(self, stream: _Stream) -> None:
+        """CloseStreamEvent, so that Polly reports the characters it billed, then the end of the stream."""
         from aws_sdk_polly.models import CloseStreamEvent, StartSpeechSynthesisStreamActionStreamCloseStreamEvent
 
-        if self._stream is not None:
+        async with stream.sending:
             with contextlib.suppress(Exception):
-                await self._stream.input_stream.send(
+                await stream.stream.input_stream.send(
                     StartSpeechSynthesisStreamActionStreamCloseStreamEvent(value=CloseStreamEvent()))
+        await self._end(stream)
 
-    async def _reset(self) -> None:
-        """Forget the current stream (broken or done); the next utterance opens a new one.
-
-        The input is closed and the reader left to finish by itself: cancelling it while awscrt still owes it a
-        chunk makes awscrt fail on the cancelled future later, loudly."""
-        stream, reader = self._stream, self._reader
-        self._stream = self._reader = self._events = None
-        if stream is not None:
-            await close_input(stream)
-        if reader is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(reader), 5)
-            except TimeoutError:
-                reader.cancel()
+    async def _end(self, stream: _Stream) -> None:
+        """Done with a stream (finished or broken): its input is closed and its reader left to finish by itself:
+        cancelling it while awscrt still owes it a chunk makes awscrt fail on the cancelled future later, loudly."""
+        await close_input(stream.stream)
+        try:
+            await asyncio.wait_for(asyncio.shield(stream.reader), 5)
+        except TimeoutError:
+            stream.reader.cancel()
 
     async def close(self) -> None:
-        """Close the stream politely (CloseStreamEvent) so Polly reports the characters it billed."""
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
+        """Close the spare stream politely, and the client."""
         async with self._lock:
-            await self._send_close()
-            await self._reset()
+            spare, self._spare = self._spare, None
+            stream = None
+            if spare is not None:
+                try:
+                    stream = await spare
+                except Exception:
+                    stream = None
+            mine = stream is not None and not stream.taken
+            if stream is not None:
+                stream.take()  # its keeper returns at once
+            if self._holding is not None:
+                await self._holding
+                self._holding = None
+            if mine:
+                assert stream is not None
+                await self._close_politely(stream)
             if self._client is not None:
                 with contextlib.suppress(Exception):
                     await self._client.close()

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language
-from runner.errors import EngineUnavailable, TransientEngineError
+from runner.errors import EngineUnavailable, RejectedRequest, TransientEngineError
 from runner.options import option
 from runner.registry import register
+from runner.text import fit, joiner
 
 if TYPE_CHECKING:
     from runner.engines.aws.context import AwsContext
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 # Translate's codes are ISO 639-1 with a few regional variants; everything else maps to its primary subtag.
 REGIONAL = {"zh-TW", "es-MX", "fr-CA", "pt-PT", "fa-AF"}
 SERVICE = "Amazon Translate"
+MAX_BYTES = 10_000  # TranslateText's Text, in UTF-8: longer transcripts are sent in pieces
 
 
 def translate_code(tag: str) -> str:
@@ -105,9 +107,15 @@ class AmazonTranslate(Translator):
             return ""
         if self._client is None:
             await self.start()
+        source_code = translate_code(source) if source else self.source
+        pieces = fit(text, lambda piece: len(piece.encode()) <= MAX_BYTES, source_code)
+        if len(pieces) > 1:  # a long transcript: in pieces cut at sentences, clauses or words, in order
+            return joiner(self.target).join([await self._translate(piece, source_code) for piece in pieces])
+        return await self._translate(text, source_code)
+
+    async def _translate(self, text: str, source_code: str) -> str:
         from runner.engines.aws.errors import from_botocore
 
-        source_code = translate_code(source) if source else self.source
         try:
             reply = await asyncio.wait_for(asyncio.to_thread(
                 self._client.translate_text, Text=text, SourceLanguageCode=source_code,
@@ -115,5 +123,9 @@ class AmazonTranslate(Translator):
         except TimeoutError as exc:
             raise TransientEngineError(f"{SERVICE}: no answer in {self.timeout:g}s") from exc
         except Exception as exc:
-            raise from_botocore(exc, SERVICE) from exc
+            error = from_botocore(exc, SERVICE)
+            if source_code != self.source and "UnsupportedLanguagePair" in str(error):
+                # a language speech-to-text identified in this utterance: the next one may be in another
+                raise RejectedRequest(str(error)) from exc
+            raise error from exc
         return str(reply["TranslatedText"])

@@ -20,7 +20,7 @@ from typing import Self
 
 from runner.engines.base import EngineRequest, Problem, Translator
 from runner.engines.languages import base_language, same_language, spellings
-from runner.errors import EngineUnavailable, PermanentEngineError, TransientEngineError
+from runner.errors import EngineUnavailable, RejectedRequest, TransientEngineError
 from runner.glossary.terms import Fixed, split
 from runner.options import option
 from runner.registry import register
@@ -165,7 +165,7 @@ class ApertiumPipeline:
                 raise TransientEngineError(f"Apertium ({self.mode}) did not answer in {self.timeout:g}s") from exc
             except asyncio.LimitOverrunError as exc:
                 await self._kill()
-                raise PermanentEngineError(f"Apertium ({self.mode}) answer too long") from exc
+                raise RejectedRequest(f"Apertium ({self.mode}) answer too long") from exc
         return unescape(_restore(raw[:-1].decode("utf-8", errors="replace"), fixed))
 
     async def aclose(self) -> None:
@@ -271,7 +271,8 @@ class ApertiumTranslator(Translator):
         if source is not None and not same_language(source, self.speaker):
             found = find_mode(source, self.target)
             if found is None:
-                raise PermanentEngineError(f"Apertium has no pair from {source} into {self.target}")
+                # a language identified in this utterance: the next one may be in a language it has
+                raise RejectedRequest(f"Apertium has no pair from {source} into {self.target}")
             mode = found
         return await self._pipeline(mode).translate(text, self.protected)
 
