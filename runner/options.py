@@ -25,8 +25,9 @@ from typing import Any, Literal, NewType, Union
 Path_ = NewType("Path_", str)  # a file path (no NUL): #/$defs/path
 LanguageTag = NewType("LanguageTag", str)  # a BCP 47 tag: #/$defs/languageTag
 CString = NewType("CString", str)  # text that reaches a C library or the file system (no NUL): #/$defs/cString
+OneLine = NewType("OneLine", str)  # one line for people and headers (no control character): #/$defs/oneLine
 DeviceRef = str | int  # an audio device by name, by index, or 'default': #/$defs/deviceRef
-REFS: dict[object, str] = {Path_: "path", LanguageTag: "languageTag", CString: "cString"}
+REFS: dict[object, str] = {Path_: "path", LanguageTag: "languageTag", CString: "cString", OneLine: "oneLine"}
 
 
 

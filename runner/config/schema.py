@@ -18,7 +18,8 @@ from jsonschema.exceptions import ValidationError
 
 from runner import registry
 from runner.config import skeleton
-from runner.config.skeleton import NUL_FREE
+from runner.config.ecma import Validator, compile_pattern
+from runner.config.skeleton import NUL_FREE, ONE_LINE
 from runner.config.yaml12 import SourceMap, json_pointer
 from runner.diagnostics import Diagnostic
 from runner.glossary import schema as glossary_schema
@@ -135,7 +136,7 @@ def _validator_of(definition: str | None, generation: int) -> Draft202012Validat
         # Validate against one definition while keeping $refs resolvable against the whole document.
         schema = {**schema, "$ref": f"#/$defs/{definition}"}
         schema = {k: v for k, v in schema.items() if k in ("$schema", "$id", "$defs", "$ref")}
-    return Draft202012Validator(schema)
+    return Validator(schema)
 
 
 def validate(data: Any, source_map: SourceMap, *, definition: str | None = None,
@@ -176,6 +177,10 @@ def _message(error: ValidationError) -> str:
         return f"{error.instance!r} must be one of these types: {', '.join(kinds)}"
     if error.validator == "pattern" and error.validator_value == NUL_FREE:
         return "contains a NUL character (\\0), which no file name, device, voice or model name can hold"
+    if error.validator == "pattern" and error.validator_value == ONE_LINE:
+        bad = next(c for c in str(error.instance) if compile_pattern(ONE_LINE).search(c) is None)
+        return (f"{error.instance!r} contains a control character (U+{ord(bad):04X}): write it on one line, "
+                "without line breaks or tabs (a YAML '>' or '|' block adds a newline at the end)")
     if error.validator == "pattern" and isinstance(error.validator_value, str):
         return f"{error.instance!r} does not match the expected form {error.validator_value}"
     return error.message
