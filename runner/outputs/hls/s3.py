@@ -71,6 +71,18 @@ class S3Publisher(Publisher):
     async def finish(self) -> None:
         await self._idle.wait()
 
+    async def end(self, playlists: list[File]) -> None:
+        """The drain deadline cut the broadcast: the queue stops, and these playlists (EXT-X-ENDLIST) go up."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        # The queued segments stay counted (never uploaded, reported by aclose); their playlists are replaced.
+        self._pending += len(playlists) - sum(len(b.playlists) for b in self.queue)
+        self.queue.clear()
+        await asyncio.gather(*(self._put(p, PLAYLIST_CACHE) for p in playlists))
+        self.ended = True
+
     async def aclose(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -90,6 +102,7 @@ class S3Publisher(Publisher):
                 await self._wake.wait()
             batch = self.queue.popleft()
             await asyncio.gather(*(self._put(f, SEGMENT_CACHE) for f in batch.segments))
+            self.published_through = max(self.published_through, batch.sequence)
             if self.queue:  # a newer batch is waiting: its playlists replace these, its deletions wait for them
                 newer = self.queue[0]
                 replaced = {p.name for p in newer.playlists}
@@ -99,6 +112,7 @@ class S3Publisher(Publisher):
                 self._pending -= len(superseded)
                 continue
             await asyncio.gather(*(self._put(p, PLAYLIST_CACHE) for p in batch.playlists))
+            self.ended = self.ended or batch.last
             await asyncio.gather(*(self._delete(name) for name in batch.removed))
 
     async def _put(self, file: File, cache_control: str) -> None:
