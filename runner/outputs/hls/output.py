@@ -109,7 +109,8 @@ class HlsOutput(Output):
         if self.options.s3 is not None:
             from runner.outputs.hls.s3 import S3Publisher
 
-            self.publishers.append(S3Publisher(self.options.s3, self.context.pipeline, self.context.router))
+            self.publishers.append(S3Publisher(self.options.s3, self.context.pipeline, self.context.router,
+                                               replay=self.options.replay))
         for publisher in self.publishers:
             await publisher.start()
         for r in self.audio:
