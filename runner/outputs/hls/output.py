@@ -25,7 +25,7 @@ from runner.config.model import ComponentChoice, PipelineConfig
 from runner.engines.base import Problem
 from runner.engines.languages import autonym
 from runner.events import SESSION_SCOPE
-from runner.outputs.base import Output
+from runner.outputs.base import Claim, Output
 from runner.outputs.hls import playlists
 from runner.outputs.hls.captions import vtt_segment
 from runner.outputs.hls.encoder import SegmentEncoder
@@ -85,6 +85,16 @@ class HlsOutput(Output):
             missing = missing_extra()
             if missing:
                 yield Problem(f"{config.pointer}/s3", missing, code="engine-unavailable")
+
+    @classmethod
+    def claims(cls, config: ComponentChoice, pipeline: PipelineConfig) -> Iterable[Claim]:
+        options: HlsOptions = config.options
+        folder = output_path(folder_of(options), pipeline.output_dir)
+        if folder is not None:
+            yield Claim(f"folder {os.path.abspath(folder)}", f"{config.pointer}/path" if options.path else config.pointer)
+        if options.s3 is not None:
+            endpoint = f" at {options.s3.endpoint_url}" if options.s3.endpoint_url else ""
+            yield Claim(f"s3://{options.s3.bucket}/{options.s3.prefix}{endpoint}", f"{config.pointer}/s3")
 
     @classmethod
     def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:

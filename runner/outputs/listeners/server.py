@@ -61,6 +61,7 @@ class ListenersOptions:
 @register("output", "listeners", options=ListenersOptions,
           summary="a live page: each listener picks a language, hears it and reads its captions")
 class ListenerPage(Output):
+    listens = True  # its host:port is claimed: two pages on one port are a config error (runner.plan.checks)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options: ListenersOptions = self.context.options
