@@ -311,7 +311,7 @@ def init(
     target: Annotated[list[str] | None, typer.Option("--target", "-t", metavar="TAG",
                                                      help="A target language; repeat for more.")] = None,
     output: Annotated[list[str] | None, typer.Option(
-        "--output", metavar="listeners|hls", help="An output for the audience: a listener page, HLS; repeat "
+        "--output", metavar="[listeners|hls]", help="An output for the audience: a listener page, HLS; repeat "
         "for both.")] = None,
 ) -> None:
     """Write a commented starter pipeline (asking what the options do not say, on a terminal); it is written only
