@@ -202,7 +202,7 @@ def test_a_damaged_assembled_model_is_assembled_again(tmp_path, damage):
     assert whisper_models.resolve("base", cache=tmp_path) == folder
     assert whisper_models._sha256(folder / "model.bin") == package.sha256
     assert whisper_models.intact(folder)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["whisper-base"]  # nothing left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".whisper-base.lock", "whisper-base"]  # nothing else
 
 
 def test_the_installed_base_model_is_assembled_in_the_cache(tmp_path):

