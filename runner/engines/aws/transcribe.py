@@ -89,7 +89,27 @@ class AmazonTranscribe(SpeechToText):
                           code="transcribe")
         if o.vocabulary_filter_method and not o.vocabulary_filter_name:
             yield Problem(f"{where}/vocabulary_filter_method", "needs vocabulary_filter_name", code="transcribe")
+        yield from cls._check_languages(request)
         yield from cls._check_channels(request)
+
+    @classmethod
+    def _check_languages(cls, request: EngineRequest) -> Iterable[Problem]:
+        """Every language code sent is one Transcribe streaming's model has; identification, one per language."""
+        from runner.engines.aws.rules import one_dialect_each, transcribe_language_problem
+
+        o: TranscribeOptions = request.options
+        where = request.choice.pointer
+        if o.identify_language and o.language_options:
+            sent: list[tuple[str, str]] = [(f"{where}/language_options/{i}", tag)
+                                           for i, tag in enumerate(o.language_options)]
+            for i, message in one_dialect_each(o.language_options):
+                yield Problem(f"{where}/language_options/{i}", message, code="transcribe")
+        else:
+            sent = [(f"{where}/language_code" if o.language_code else "/language",
+                     o.language_code or request.source_language)]
+        for pointer, tag in sent:
+            if (problem := transcribe_language_problem(tag)) is not None:
+                yield Problem(pointer, problem, code="transcribe-language")
 
     @classmethod
     def _check_channels(cls, request: EngineRequest) -> Iterable[Problem]:

@@ -80,8 +80,11 @@ class HlsOutput(Output):
                           f"{options.sample_rate} Hz mono (at most {most}); lower it or raise sample_rate",
                           code="hls")
         if options.s3 is not None:
+            from runner.engines.aws.rules import s3_bucket_problem
             from runner.outputs.hls.s3 import missing_extra
 
+            if (problem := s3_bucket_problem(options.s3.bucket)) is not None:
+                yield Problem(f"{config.pointer}/s3/bucket", problem, code="hls")
             missing = missing_extra()
             if missing:
                 yield Problem(f"{config.pointer}/s3", missing, code="engine-unavailable")
