@@ -80,7 +80,8 @@ def test_what_the_services_take_passes(write_config, recording):
     tts = polly_task(arn="arn:aws:sns:eu-west-1:123456789012:polyglot-tasks", marks="[word, ssml]",
                      text_type="ssml")
     stt = "{provider: transcribe, identify_language: true, language_options: [en-US, es-ES, fr-FR]}"
-    targets = "  - {language: es-ES, voice: Lucia}\n  - {language: zh-TW, voice: Zhiyu}\n  - {language: pt-PT, voice: Ines}"
+    targets = ("  - {language: es-ES, voice: Lucia}\n  - {language: zh-TW, voice: Zhiyu}\n"
+               "  - {language: pt-PT, voice: Ines}")
     assert errors(write_config, recording, stt=stt, tts=tts, targets=targets) == []
 
 

@@ -94,7 +94,8 @@ class HlsOutput(Output):
         options: HlsOptions = config.options
         folder = output_path(folder_of(options), pipeline.output_dir)
         if folder is not None:
-            yield Claim(f"folder {os.path.abspath(folder)}", f"{config.pointer}/path" if options.path else config.pointer)
+            pointer = f"{config.pointer}/path" if options.path else config.pointer
+            yield Claim(f"folder {os.path.abspath(folder)}", pointer)
         if options.s3 is not None:
             endpoint = f" at {options.s3.endpoint_url}" if options.s3.endpoint_url else ""
             yield Claim(f"s3://{options.s3.bucket}/{options.s3.prefix}{endpoint}", f"{config.pointer}/s3")
