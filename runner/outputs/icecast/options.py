@@ -38,7 +38,7 @@ class IcecastOptions:
     user: str = option("source", doc="The source user (Icecast's is 'source').", minLength=1,
                        pattern="^[^:\\u0000-\\u001f]+$")
     password: CString = option(doc="The source password: write ${ICECAST_PASSWORD} to keep it out of the config "
-                               "(it is never printed).", minLength=1)
+                               "(it is never printed).", minLength=1, secret=True)
     format: Format = option("ogg_opus", doc="ogg_opus (Opus in Ogg: best for speech, every current player) or "
                             "mp3 (the oldest players and receivers; the caption is its title).")
     bitrate: int | None = option(None, doc="Kilobits per second (default 32: clear speech). Opus: 6 to 510; "

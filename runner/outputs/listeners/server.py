@@ -52,7 +52,8 @@ class ListenersOptions:
                        "the network (phones in the room).", minLength=1, pattern="^[^\\u0000]*$")
     title: str | None = option(None, doc="The page's title (default: the pipeline's name).", minLength=1)
     key: CString | None = option(None, doc="An access key for a private broadcast: the link the run prints "
-                                 "carries it (write ${LISTEN_KEY} to keep it out of the config).", minLength=8)
+                                 "carries it (write ${LISTEN_KEY} to keep it out of the config).", minLength=8,
+                                 secret=True)
     max_listeners: int = option(1000, doc="Listeners at once; the next one is told the broadcast is full.",
                                 minimum=1)
     transcript: bool = option(True, doc="Offer the speaker's own words on the page too.")
