@@ -2,9 +2,11 @@
 
 Audio events in, transcript events out: partial results, then the final, sharing a ResultId; with channel
 identification, one result per channel (``ChannelId`` ch_0, ch_1); with language identification, each result's
-``LanguageCode`` and ``LanguageIdentification`` among the language options (recognition.py). Recognition is
-pocketsphinx, or a script of lines (knobs). As the real service: the stream ends with a BadRequestException when no
-audio arrives for 15 seconds, and with a LimitExceededException when it runs longer than its time limit.
+``LanguageCode`` and ``LanguageIdentification`` among the language options (recognition.py): identify-language
+finds the stream's one language in its first speech and keeps it, identify-multiple-languages each result's own.
+Recognition is pocketsphinx, or a script of lines (knobs). As the real service: the stream ends with a
+BadRequestException when no audio arrives for 15 seconds, and with a LimitExceededException when it runs longer
+than its time limit.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def _problem(h: dict[str, str]) -> str | None:
     rate = h.get("x-amzn-transcribe-sample-rate", "")
     language = h.get("x-amzn-transcribe-language-code")
     identify_language = h.get("x-amzn-transcribe-identify-language") == "true"
+    identify_multiple = h.get("x-amzn-transcribe-identify-multiple-languages") == "true"
     options = [o for o in h.get("x-amzn-transcribe-language-options", "").split(",") if o]
     preferred = h.get("x-amzn-transcribe-preferred-language")
     channel_identification = h.get("x-amzn-transcribe-enable-channel-identification") == "true"
@@ -91,13 +94,18 @@ def _problem(h: dict[str, str]) -> str | None:
         return f"sample rate {rate} is not between 8000 and 48000 Hz"
     if h.get("x-amzn-transcribe-media-encoding") != "pcm":
         return "the emulator accepts pcm media only"
-    if bool(language) == identify_language:
-        return "set either a language code or identify-language, not both" if language else \
-            "set a language code or identify-language"
-    if identify_language and len(options) < 2:
-        return "identify-language needs at least two language options"
-    if options and not identify_language:
-        return "language options need identify-language"
+    chosen = [bool(language), identify_language, identify_multiple].count(True)
+    if chosen != 1:
+        return "set one of a language code, identify-language or identify-multiple-languages" if chosen else \
+            "set a language code, identify-language or identify-multiple-languages"
+    identifying = identify_language or identify_multiple
+    if identifying and len(options) < 2:
+        return "language identification needs at least two language options"
+    if options and not identifying:
+        return "language options need identify-language or identify-multiple-languages"
+    bases = [o.split("-")[0] for o in options]
+    if len(set(bases)) != len(bases):
+        return "language options may hold one dialect of each language"
     for code in [c for c in (language, preferred, *options) if c]:
         if code not in LANGUAGE_CODES:
             return f"{code} is not a language Amazon Transcribe streaming supports"
@@ -114,9 +122,12 @@ async def handle(state: State, request: Request, response: Response) -> None:
     h = request.headers
     language = h.get("x-amzn-transcribe-language-code") or ""
     identify_language = h.get("x-amzn-transcribe-identify-language") == "true"
+    identify_multiple = h.get("x-amzn-transcribe-identify-multiple-languages") == "true"
+    identifying = identify_language or identify_multiple
     options = [o for o in h.get("x-amzn-transcribe-language-options", "").split(",") if o]
     preferred = h.get("x-amzn-transcribe-preferred-language")
-    state.record(OPERATION, language=language, identify=identify_language, options=options, preferred=preferred,
+    state.record(OPERATION, language=language, identify=identify_language, identify_multiple=identify_multiple,
+                 options=options, preferred=preferred,
                  channels=h.get("x-amzn-transcribe-number-of-channels"),
                  sample_rate=h.get("x-amzn-transcribe-sample-rate"),
                  encoding=h.get("x-amzn-transcribe-media-encoding"),
@@ -142,8 +153,9 @@ async def handle(state: State, request: Request, response: Response) -> None:
     headers = [("content-type", "application/vnd.amazon.eventstream"), ("x-amzn-request-id", request_id()),
                ("x-amzn-transcribe-session-id", h.get("x-amzn-transcribe-session-id") or str(uuid.uuid4())),
                ("x-amzn-transcribe-sample-rate", str(rate)), ("x-amzn-transcribe-media-encoding", "pcm")]
-    if identify_language:
-        headers += [("x-amzn-transcribe-identify-language", "true"),
+    if identifying:
+        flag = "identify-language" if identify_language else "identify-multiple-languages"
+        headers += [(f"x-amzn-transcribe-{flag}", "true"),
                     ("x-amzn-transcribe-language-options", ",".join(options))]
         headers += [("x-amzn-transcribe-preferred-language", preferred)] if preferred else []
     else:
@@ -157,6 +169,7 @@ async def handle(state: State, request: Request, response: Response) -> None:
     audio = _audio(state, request, rate, channels, call)
     sent = 0
     ids: dict[tuple[int, int], str] = {}
+    stream_language: list[tuple[str, float]] | None = None  # identify-language: what the first speech was in
     latency = state.knobs.latency_of(OPERATION)
     try:
         async with contextlib.aclosing(recognize_channels(state.backend, audio, channels, script,
@@ -168,11 +181,13 @@ async def handle(state: State, request: Request, response: Response) -> None:
                 result_id = ids.setdefault((channel, transcript.seq), str(uuid.uuid4()))
                 if vocabulary:  # what was heard as a sounds-like is written as its phrase
                     transcript = dataclasses.replace(transcript, text=replace_terms(transcript.text, vocabulary))
-                spoken = spoken_language(transcript, script) if identify_language else None
+                spoken = spoken_language(transcript, script) if identifying else None
                 languages = identify(spoken, options, preferred) if spoken is not None else None
+                if identify_language and languages:  # one language per stream: the first speech's
+                    languages = stream_language = stream_language or languages
                 await pause(latency.first_byte)
                 payload = {"Transcript": {"Results": [result(transcript, result_id, channel, languages,
-                                                             None if identify_language else language, stabilize)]}}
+                                                             None if identifying else language, stabilize)]}}
                 await response.send(eventstream.json_event("TranscriptEvent", payload))
                 sent += 1
     except StreamEnded as ended:

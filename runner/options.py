@@ -25,15 +25,18 @@ from typing import Any, Literal, NewType, Union
 Path_ = NewType("Path_", str)  # a file path (no NUL): #/$defs/path
 LanguageTag = NewType("LanguageTag", str)  # a BCP 47 tag: #/$defs/languageTag
 CString = NewType("CString", str)  # text that reaches a C library or the file system (no NUL): #/$defs/cString
+OneLine = NewType("OneLine", str)  # one line for people and headers (no control character): #/$defs/oneLine
 DeviceRef = str | int  # an audio device by name, by index, or 'default': #/$defs/deviceRef
-REFS: dict[object, str] = {Path_: "path", LanguageTag: "languageTag", CString: "cString"}
+REFS: dict[object, str] = {Path_: "path", LanguageTag: "languageTag", CString: "cString", OneLine: "oneLine"}
 
 
 
-def option(default: Any = dataclasses.MISSING, *, doc: str = "", **schema: Any) -> Any:
+def option(default: Any = dataclasses.MISSING, *, doc: str = "", secret: bool = False, **schema: Any) -> Any:
     """A dataclass field with its documentation and JSON Schema keywords (minimum, exclusiveMinimum, maximum,
-    pattern, minLength, minItems, maxItems, uniqueItems, enum...). Without a default it is required."""
-    metadata = {"doc": doc, "schema": schema}
+    pattern, minLength, minItems, maxItems, uniqueItems, enum...). Without a default it is required. A
+    ``secret`` (a password, an access key) is masked wherever polyglot writes text, however it was written
+    (literally or from any variable); its schema says ``writeOnly``."""
+    metadata = {"doc": doc, "schema": {**schema, "writeOnly": True} if secret else schema, "secret": secret}
     if isinstance(default, list | dict | set):
         raise TypeError("mutable defaults: use a tuple")
     return dataclasses.field(default=default, metadata=metadata)
@@ -73,6 +76,20 @@ def parse[O](cls: type[O], data: Mapping[str, Any]) -> O:
 
 def defaults[O](cls: type[O]) -> O:
     return parse(cls, {})
+
+
+def secret_values(options: Any) -> list[str]:
+    """The values of every ``secret`` field of an options dataclass, its nested options included."""
+    out: list[str] = []
+    if not dataclasses.is_dataclass(options) or isinstance(options, type):
+        return out
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        if f.metadata.get("secret") and isinstance(value, str):
+            out.append(value)
+        else:
+            out += secret_values(value)
+    return out
 
 
 def _type_schema(hint: Any) -> dict[str, Any]:

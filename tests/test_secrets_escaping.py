@@ -52,7 +52,8 @@ def target(kind: str, index: int, body: str) -> str:
 @pytest.fixture
 def pipeline(tmp_path):
     """Every secret is spoken (a scripted utterance), fails its target's translation (a notice with the text's
-    repr), prefixes its target's translations, names a jsonl file and is part of the pipeline's name."""
+    repr), prefixes its target's translations and names a jsonl file; a one-line one is part of the pipeline's
+    name (a name is one line)."""
     recording = tone_bursts(tmp_path / "in.wav", [0.3] * (len(SECRETS) + 1))
     script = ", ".join(f'"${{{VARIABLES[kind]}}}"' for kind in SECRETS) + ', "hello"'
     targets = "".join(target(kind, i, 'translation: {prefix: "${VAR} ", fail_on: ["${VAR}"]}, sinks: '
@@ -62,7 +63,7 @@ def pipeline(tmp_path):
     path.write_text(f"""\
 version: 1
 language: en-US
-name: "show ${{{VARIABLES['everything']}}}"
+name: "show ${{{VARIABLES['markup']}}}"
 source: {{type: file, path: {recording}, realtime: false}}
 speech_to_text: {{provider: fake, script: [{script}]}}
 translation: {{provider: fake}}

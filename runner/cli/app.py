@@ -310,9 +310,13 @@ def init(
                                                       help="offline (default) or aws.")] = None,
     target: Annotated[list[str] | None, typer.Option("--target", "-t", metavar="TAG",
                                                      help="A target language; repeat for more.")] = None,
+    output: Annotated[list[str] | None, typer.Option(
+        "--output", metavar="[listeners|hls]", help="An output for the audience: a listener page, HLS; repeat "
+        "for both.")] = None,
 ) -> None:
-    """Write a commented starter pipeline (asking what the options do not say, on a terminal)."""
-    from runner.cli.init import Answers, write
+    """Write a commented starter pipeline (asking what the options do not say, on a terminal); it is written only
+    once it validates."""
+    from runner.cli.init import OUTPUTS, Answers, write
 
     ask = sys.stdin.isatty()
 
@@ -329,9 +333,15 @@ def init(
         language=answer(language, "Speaker's language", "en-US"),
         engines=answer(engines.value if engines else None, "Engines (offline or aws)", "offline"),
         targets=tuple(target or answer(None, "Target languages (comma-separated)", "es").replace(",", " ").split()),
+        outputs=tuple(output if output is not None else answer(
+            None, "Outputs for an audience (listeners, hls; none)", "none").replace(",", " ").replace(
+            "none", "").split()),
     )
     if chosen.engines not in ("offline", "aws"):
         raise typer.BadParameter(f"engines are offline or aws, not {chosen.engines!r}")
+    if unknown := [o for o in chosen.outputs if o not in OUTPUTS]:
+        raise typer.BadParameter(f"outputs are {' and '.join(OUTPUTS)}, not {', '.join(map(repr, unknown))}",
+                                 param_hint="'--output'")
     text = write(chosen)
     typer.echo(text, nl=False)
     stderr.print(f"wrote {file}: polyglot validate {file}", markup=False)

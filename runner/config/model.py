@@ -12,7 +12,8 @@ from typing import Any
 from runner import registry
 from runner.config.schema import STAGES
 from runner.glossary.model import Glossary
-from runner.options import parse, resolve_paths
+from runner.options import parse, resolve_paths, secret_values
+from runner.redact import redact
 from runner.retry import RetryPolicy
 
 
@@ -210,6 +211,8 @@ def _component(kind: registry.Kind, name: str, data: Mapping[str, Any], pointer:
     """The typed options of a component; input paths resolved against ``base_dir`` (None: left as written)."""
     raw = {k: v for k, v in data.items() if k not in ("provider", "type")}
     options = parse(registry.lookup(kind, name).options, raw)
+    for value in secret_values(options):  # a secret by its field, however it was written
+        redact.add(value)
     if base_dir is not None:
         options = resolve_paths(options, lambda path: str(_resolve(base_dir, path)))
     cls = SinkConfig if kind == "sink" else ComponentChoice

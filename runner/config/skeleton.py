@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 NUL_FREE = "^[^\\u0000]*$"  # the schema's pattern for text that reaches file names and C libraries
+# One line of text for people and headers (ice-name, a title): no C0/C1 control characters, no line separators.
+ONE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
 SCHEMA_ID = "urn:polyglot:schema:pipeline:1"
 
 
@@ -24,8 +26,8 @@ def top_level() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "version": {"const": 1, "description": "Config format version. Always 1."},
-            "name": {"type": "string", "minLength": 1,
-                     "description": "A name for this pipeline, shown in the status and the event log."},
+            "name": {"$ref": "#/$defs/oneLine",
+                     "description": "A name for this pipeline, shown in the status and the event log: one line."},
             "description": {"type": "string"},
             "language": {"$ref": "#/$defs/languageTag", "description": "Language of the speaker, e.g. en-US."},
             "source": {"$ref": "#/$defs/source"},
@@ -79,6 +81,9 @@ def shared_definitions() -> dict[str, Any]:
         "cString": {"type": "string", "pattern": NUL_FREE,
                     "description": "Text that reaches the file system or a C library (file names, devices, voices, "
                                    "model files): anything but NUL."},
+        "oneLine": {"type": "string", "minLength": 1, "pattern": ONE_LINE,
+                    "description": "Text shown to people or sent in a header (a name, a title): one line, no "
+                                   "control characters (a newline, a tab)."},
         "path": {"$ref": "#/$defs/cString", "minLength": 1,
                  "description": "A file path; relative paths are resolved against --output-dir (sinks) or the "
                                 "config file's folder (inputs)."},

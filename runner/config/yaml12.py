@@ -9,6 +9,7 @@ the line and column of any JSON path.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,6 +144,15 @@ _Dumper.add_representer(str, _represent_str)
 def dump(data: Any) -> str:
     """``data`` as YAML that :func:`parse` reads back as the same data (``polyglot config``)."""
     return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True))
+
+
+def scalar(value: str | int | float | bool) -> str:
+    """One value as YAML that reads back as itself in a block or a flow collection, quoted where it must be
+    ('2024', 'true', 'talk #1.wav', 'take: 2.wav'): for lines written by hand around it (``polyglot init``)."""
+    if isinstance(value, str) and not value.isprintable():  # a line break would span lines: JSON's escapes
+        return json.dumps(value, ensure_ascii=False)  # (a JSON string is a YAML double-quoted scalar)
+    flow = yaml.dump([value], Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=1 << 30)
+    return str(flow).strip().removeprefix("[").removesuffix("]")
 
 
 @dataclass

@@ -10,6 +10,7 @@ characters).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import langcodes
@@ -53,7 +54,21 @@ def structural(glossary: Glossary) -> list[Diagnostic]:
                 if not langcodes.tag_is_valid(lang) or not langcodes.Language.get(lang).is_valid():
                     out.append(located(term.at(f"{part}/{lang}"), "glossary-language",
                                        f"unknown language {lang!r} (a BCP 47 tag: es, es-MX, zh, cmn-CN)"))
+        out += _control_characters(term)
     return out
+
+
+def _control_characters(term: Term) -> Iterable[Diagnostic]:
+    """A control character (a word processor's vertical tab or page break) in any text of a term: it would make
+    a malformed Polly lexicon, a broken vocabulary table, or be read out."""
+    texts = [("term", term.text), *((f"sounds_like/{i}", s) for i, s in enumerate(term.sounds_like)),
+             ("ipa", term.ipa or ""), *((f"translations/{k}", v) for k, v in term.translations.items()),
+             *((f"pronounce/{k}", v) for k, p in term.pronunciations.items() for v in p.as_dict().values())]
+    for part, text in texts:
+        bad = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            yield located(term.at(part), "glossary-text", f"{text!r} holds the control character U+{ord(bad):04X}; "
+                          "a glossary's texts are plain text on one line")
 
 
 def transcribe_limits(glossary: Glossary) -> Iterable[Diagnostic]:

@@ -3,7 +3,8 @@ it (the pipeline, or the glossary file beside it).
 
 CSV: one term a row. Columns: ``term`` (required), ``sounds_like`` (several separated by ``;``), ``ipa``,
 ``keep`` (yes/no), then per language ``es`` (its translation), ``es.alias``, ``es.ipa``, ``es.espeak`` (how the
-voice says it). Empty cells say nothing.
+voice says it). Empty cells say nothing. Read strictly: a quote left open (it would swallow the rows after it), a
+column named twice, a row longer than the header are located errors.
 """
 
 from __future__ import annotations
@@ -111,23 +112,27 @@ def _yaml_term(data: Mapping[str, Any], smap: SourceMap, pointer: str) -> Term:
 
 def _from_csv(text: str, path: Path, language: str) -> Located:
     file = str(path)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        return Located(None, [Diagnostic(file, 0, 0, "", "csv", f"not valid CSV: {exc}")])
-    if not rows or not any(rows[0]):
+    rows, problems = _rows_with_lines(text, file)
+    if problems:
+        return Located(None, problems)
+    if not rows or not any(rows[0][1]):
         return Located(None, [Diagnostic(file, 1, 1, "", "empty", "the glossary file holds no header row")])
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
     problems = [Diagnostic(file, 1, col, f"/columns/{col}", "csv-header", message)
-                for col, h in enumerate(header, 1) if (message := _header_problem(h))]
+                for col, h in enumerate(header, 1) if (message := _header_problem(h, header[:col - 1]))]
     if "term" not in header:
         problems.append(Diagnostic(file, 1, 1, "", "csv-header", "the header has no 'term' column"))
     if problems:
         return Located(None, problems)
     terms = []
     col = {h: i for i, h in enumerate(header, 1)}
-    for line, row in _rows_with_lines(text):
-        if line == 1 or not any(cell.strip() for cell in row):
+    for line, row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            problems.append(Diagnostic(file, line, len(header) + 1, f"/rows/{line}", "csv",
+                                       f"the row has {len(row)} cells, the header {len(header)} columns (an "
+                                       "unquoted comma in a cell? quote the cell)"))
             continue
         cells = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
 
@@ -159,17 +164,36 @@ def _from_csv(text: str, path: Path, language: str) -> Located:
     return _checked(Glossary(tuple(terms), language, path))
 
 
-def _rows_with_lines(text: str) -> list[tuple[int, list[str]]]:
-    """Each CSV row with the line it starts on (a quoted cell may span lines)."""
-    reader = csv.reader(io.StringIO(text))
-    out, start = [], 1
-    for row in reader:
-        out.append((start, row))
-        start = reader.line_num + 1
-    return out
+def _rows_with_lines(text: str, file: str) -> tuple[list[tuple[int, list[str]]], list[Diagnostic]]:
+    """Each CSV row with the line it starts on, or where the file stops being CSV. A cell is one line: a quote
+    left open would otherwise swallow the rows after it into one cell."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            for column, cell in enumerate(row, 1):
+                if "\n" in cell or "\r" in cell:
+                    return [], [Diagnostic(file, start, column, f"/rows/{start}", "csv",
+                                           f"a quoted cell runs from line {start} to line {reader.line_num}: a "
+                                           "quote left open? (a glossary cell is one line)")]
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            message = f"the quote opened in the row of line {start} is never closed"
+        elif reader.line_num > start:
+            message = (f"the quote opened in the row of line {start} does not end its cell before line "
+                       f"{reader.line_num}: a quote left open?")
+        else:
+            message = f"not valid CSV: {exc} (a quote inside a cell is written twice, in a quoted cell)"
+        return [], [Diagnostic(file, start, 1, f"/rows/{start}", "csv", message)]
+    return out, []
 
 
-def _header_problem(column: str) -> str | None:
+def _header_problem(column: str, before: list[str]) -> str | None:
+    if column in before:
+        return f"column {column!r} is also column {before.index(column) + 1}: each column once"
     if column in TERM_KEYS:
         return None
     language, _, kind = column.partition(".")

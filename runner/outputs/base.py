@@ -34,8 +34,28 @@ class OutputContext:
         return self.config.options
 
 
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # every address of the machine
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What only one output of a run may hold (runner.plan.checks refuses two claims of one resource): a TCP
+    port it listens on, a folder or a bucket prefix it owns."""
+
+    resource: str  # "TCP port 8080", "folder /srv/out/hls", "s3://bucket/live/"
+    pointer: str  # the config value that claims it
+    host: str | None = None  # a port's address: one on 127.0.0.1 and one on 192.0.2.7 do not collide
+
+    def collides(self, other: Claim) -> bool:
+        if self.resource != other.resource:
+            return False
+        return self.host is None or other.host is None or self.host == other.host \
+            or self.host in WILDCARD_HOSTS or other.host in WILDCARD_HOSTS
+
+
 class Output(ABC):
     type_name: ClassVar[str]
+    listens: ClassVar[bool] = False  # it serves its options' host:port (claimed, unless port 0: any free one)
 
     def __init__(self, context: OutputContext) -> None:
         self.context = context
@@ -49,6 +69,13 @@ class Output(ABC):
     def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:
         """How ``polyglot graph`` shows it (options already masked): one line, and a line per language."""
         return config.type, []
+
+    @classmethod
+    def claims(cls, config: ComponentChoice, pipeline: PipelineConfig) -> Iterable[Claim]:
+        """The ports, folders and prefixes it holds while it runs (pure: from the config)."""
+        options = config.options
+        if cls.listens and options.port:
+            yield Claim(f"TCP port {options.port}", f"{config.pointer}/port", host=options.host)
 
     def describe(self) -> str:
         return self.type_name

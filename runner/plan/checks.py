@@ -2,7 +2,8 @@
 network or processes (those are runner.plan.environment and runner.plan.verify).
 
 Checks: sample rate allowed for the format; unique target languages; unique output paths; sinks that fit the
-audio format; every component registered and its family installed; target keys the text-to-speech engine reads.
+audio format; every component registered and its family installed; target keys the text-to-speech engine reads;
+outputs' own checks, and no port, folder or bucket prefix claimed by two outputs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from runner import registry
 from runner.config.model import PipelineConfig, SimultaneousConfig
 from runner.engines.base import Problem
 from runner.formats import SAMPLE_RATES
+from runner.outputs.base import Claim
 
 if TYPE_CHECKING:
     from runner.plan.plan import Plan
@@ -119,6 +121,22 @@ def _outputs(plan: Plan) -> Iterable[Problem]:
     for spec in plan.outputs:
         if spec.component is not None:
             yield from spec.component.cls.check(spec.config, plan.config)
+    yield from _claims(plan)
+
+
+def _claims(plan: Plan) -> Iterable[Problem]:
+    """Two outputs holding one port, folder or bucket prefix: the second would fail at start (or overwrite the
+    first's files), blaming another run."""
+    held: list[Claim] = []
+    for spec in plan.outputs:
+        if spec.component is None:
+            continue
+        for claim in spec.component.cls.claims(spec.config, plan.config):
+            other = next((c for c in held if c.collides(claim)), None)
+            if other is not None:
+                yield Problem(claim.pointer, f"{claim.resource} is also claimed by {other.pointer}; each output "
+                              "needs its own", code="claimed")
+            held.append(claim)
 
 
 def _simultaneous(config: PipelineConfig) -> Iterable[Problem]:

@@ -38,7 +38,16 @@ def run(tmp_path: Path, write_config, replay: bool = True):
 
 
 def listed(body: bytes) -> list[str]:
-    return [line for line in body.decode().splitlines() if line and not line.startswith("#")]
+    """The segments a playlist names, but those marked EXT-X-GAP (a player never asks for them)."""
+    uris, gap = [], False
+    for line in body.decode().splitlines():
+        if line == "#EXT-X-GAP":
+            gap = True
+        elif line and not line.startswith("#"):
+            if not gap:
+                uris.append(line)
+            gap = False
+    return uris
 
 
 def bucket_keys() -> set[str]:
@@ -71,7 +80,9 @@ def test_segments_go_up_before_the_playlists_that_list_them_with_their_types_and
     result = run(tmp_path, write_config)
     assert result.status.ok
     puts = check_order(emulator)
-    types = {p["key"].rsplit(".", 1)[-1]: (p["content_type"], p["cache_control"]) for p in puts}
+    probe = "live/.polyglot-write-check"  # put and deleted before audio flows: the bucket takes uploads
+    assert puts[0]["key"] == probe and probe not in bucket_keys()
+    types = {p["key"].rsplit(".", 1)[-1]: (p["content_type"], p["cache_control"]) for p in puts[1:]}
     assert types == {"m3u8": ("application/vnd.apple.mpegurl", "no-cache"),
                      "ts": ("video/mp2t", "public, max-age=31536000, immutable"),
                      "vtt": ("text/vtt", "public, max-age=31536000, immutable")}
@@ -115,3 +126,38 @@ def test_a_live_window_only_keeps_recent_segments(emulator: Emulator, tmp_path: 
     assert len(listed(es)) == 3  # the window
     segments = {k for k in bucket_keys() if k.startswith("live/es-ES/") and k.endswith(".ts")}
     assert len(segments) <= 6  # the window, and a window of grace for players still fetching
+
+
+CUT = """\
+version: 1
+name: hls to s3, cut
+language: en-US
+source: {{type: file, path: {rec}, realtime: true}}
+speech_to_text: {{provider: fake}}
+translation: {{provider: fake}}
+text_to_speech: {{provider: fake, latency: 2}}
+runtime: {{drain_timeout: 0.5}}
+outputs: [{{type: hls, segment_seconds: 1, s3: {{bucket: broadcast, prefix: live/}}}}]
+targets:
+  - {{language: es-ES}}
+"""
+
+
+def test_a_run_cut_by_the_drain_deadline_ends_the_playlists_in_the_bucket(
+        emulator: Emulator, tmp_path: Path, write_config) -> None:
+    from runner.events import TranscriptEvent
+
+    def stop_after_six(event, stop, hard_stop) -> None:
+        if isinstance(event, TranscriptEvent) and event.final and event.utterance_id == "u0006":
+            stop.set()
+
+    rec = tone_bursts(tmp_path / "in.wav", [0.3] * 12, gap=0.4)
+    result = run_session(write_config(CUT.format(rec=rec)), tmp_path / "out", when=stop_after_six)
+    assert result.status.interrupted and not result.status.ok
+    check_order(emulator)
+    assert emulator.state is not None
+    keys = bucket_keys()
+    for playlist in ("es-ES.m3u8", "es-ES.vtt.m3u8", "transcript.vtt.m3u8"):
+        body = emulator.state.objects[("broadcast", f"live/{playlist}")][0]
+        assert body.decode().rstrip().endswith("#EXT-X-ENDLIST"), playlist
+        assert listed(body) and {f"live/{uri}" for uri in listed(body)} <= keys, playlist

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import soundfile
 
 from runner.config.load import load
@@ -140,11 +141,11 @@ def identified(found: list[Any]) -> list[tuple[str, str, list[tuple[str, float]]
             for r in found if not r.is_partial]
 
 
-def test_emulator_identifies_each_line_among_the_options(emulator, tmp_path):
+def test_emulator_identifies_each_line_among_the_options_with_multiple_languages(emulator, tmp_path):
     emulator.knobs.transcribe_script = ["[fr-FR] bonjour à tous", "[es-US] hola a todos", "good morning"]
     pcm, _ = pcm_of(tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=0.8))
     options = ["en-US", "fr-FR", "es-ES"]
-    found = identified(results(pcm, 1, identify_language=True, language_options=",".join(options),
+    found = identified(results(pcm, 1, identify_multiple_languages=True, language_options=",".join(options),
                                preferred_language="en-US"))
     assert [(text, code) for text, code, _ in found] == \
         [("bonjour à tous", "fr-FR"), ("hola a todos", "es-ES"), ("good morning", "en-US")]
@@ -178,10 +179,55 @@ async def _transcripts(config: Path, rec: Path) -> list[Transcript]:
 def test_each_transcript_carries_the_language_heard(emulator, tmp_path, write_config):
     emulator.knobs.transcribe_script = ["[fr-FR] bonjour à tous", "[es-ES] hola a todos"]
     rec = tone_bursts(tmp_path / "in.wav", [0.5] * 2, gap=0.8)
-    stt = "{provider: transcribe, identify_language: true, language_options: [en-US, fr-FR, es-ES]}"
+    stt = "{provider: transcribe, identify_multiple_languages: true, language_options: [en-US, fr-FR, es-ES]}"
     transcripts = asyncio.run(_transcripts(write_config(transcribe_config(rec, stt)), rec))
     assert [(t.text, t.language) for t in transcripts if t.final] == \
         [("bonjour à tous", "fr-FR"), ("hola a todos", "es-ES")]
+
+
+def test_identify_language_picks_one_language_for_the_stream(emulator, tmp_path, write_config):
+    """IdentifyLanguage, as documented: the stream's dominant language, found in its first speech, for every
+    result; the request says which identification it asked for."""
+    emulator.knobs.transcribe_script = ["[fr-FR] bonjour à tous", "[es-ES] hola a todos", "good morning"]
+    rec = tone_bursts(tmp_path / "in.wav", [0.5] * 3, gap=0.8)
+    stt = "{provider: transcribe, identify_language: true, language_options: [en-US, fr-FR, es-ES]}"
+    transcripts = asyncio.run(_transcripts(write_config(transcribe_config(rec, stt)), rec))
+    assert [t.language for t in transcripts if t.final] == ["fr-FR"] * 3
+    [call] = emulator.state.calls("transcribe.stream")
+    assert (call["identify"], call["identify_multiple"]) == (True, False)
+
+
+def test_identify_multiple_languages_is_what_the_engine_asks_for(emulator, tmp_path, write_config):
+    emulator.knobs.transcribe_script = ["good morning"]
+    rec = tone_bursts(tmp_path / "in.wav", [0.5], gap=0.8)
+    stt = "{provider: transcribe, identify_multiple_languages: true, language_options: [en-US, fr-FR]}"
+    asyncio.run(_transcripts(write_config(transcribe_config(rec, stt)), rec))
+    [call] = emulator.state.calls("transcribe.stream")
+    assert (call["identify"], call["identify_multiple"], call["options"]) == (False, True, ["en-US", "fr-FR"])
+
+
+def test_the_emulator_refuses_what_the_service_refuses(emulator, tmp_path):
+    pcm, _ = pcm_of(tone_bursts(tmp_path / "in.wav", [0.5]))
+    cases = {"set one of a language code, identify-language or identify-multiple-languages":
+             {"identify_language": True, "identify_multiple_languages": True, "language_options": "en-US,fr-FR"},
+             "one dialect of each language": {"identify_multiple_languages": True, "language_options": "en-US,en-GB"},
+             "at least two language options": {"identify_multiple_languages": True, "language_options": "en-US"}}
+    for message, kwargs in cases.items():
+        with pytest.raises(Exception, match=message) as refused:
+            results(pcm, 1, **kwargs)
+        assert type(refused.value).__name__ == "BadRequestException"
+
+
+def test_identification_settings_are_checked(write_config, tmp_path):
+    rec = tone_bursts(tmp_path / "in.wav", [0.5])
+    both = ("{provider: transcribe, identify_language: true, identify_multiple_languages: true, "
+            "language_options: [en-US, fr-FR]}")
+    cases = {both: "/speech_to_text/identify_multiple_languages",
+             "{provider: transcribe, identify_multiple_languages: true}": "/speech_to_text/identify_multiple_languages"}
+    for stt, pointer in cases.items():
+        loaded = load(write_config(transcribe_config(rec, stt)))
+        assert loaded.ok, loaded.diagnostics
+        assert [d.path for d in diagnostics_of(loaded) if d.severity == "error"] == [pointer], stt
 
 
 def test_channel_settings_are_checked(write_config, tmp_path):
@@ -226,7 +272,7 @@ IDENTIFYING = """\
 version: 1
 language: en-US
 source: {{type: file, path: {rec}, realtime: false}}
-speech_to_text: {{provider: transcribe, identify_language: true, language_options: [en-US, es-US, fr-FR]}}
+speech_to_text: {{provider: transcribe, identify_multiple_languages: true, language_options: [en-US, es-US, fr-FR]}}
 translation: {{provider: translate}}
 text_to_speech: {{provider: fake}}
 targets:

@@ -1,6 +1,11 @@
 """`polyglot init`: a starter pipeline that validates and runs as written, with each target's voices listed, and
 never over an existing file."""
 
+import shutil
+from pathlib import Path
+
+import pytest
+
 from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
 
@@ -27,3 +32,45 @@ def test_it_refuses_to_overwrite_a_file(tmp_path):
     assert_no_traceback(result)
     assert result.returncode == 74 and "already exists" in result.stderr
     assert path.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("file, recording", [("2024.yaml", "talk.wav"), ("true.yaml", "talk #1.wav"),
+                                             ("null.yaml", "take: 2.wav"), ("1e3.yaml", "0o17.wav")])
+def test_names_yaml_would_read_as_something_else_are_written_as_strings(tmp_path, file, recording):
+    shutil.copy(THREE_UTTERANCES, tmp_path / recording)
+    made = polyglot("init", tmp_path / file, "--source", tmp_path / recording, "-t", "es", "--output", "hls",
+                    cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    checked = polyglot("validate", tmp_path / file)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = polyglot("config", tmp_path / file)
+    assert f"name: '{Path(file).stem}'" in config.stdout and recording in config.stdout, config.stdout
+
+
+@pytest.mark.parametrize("targets, expected", [
+    (["es: x"], "error[pattern] /targets/0/language: 'es: x' does not match"),
+    (["es", "fr"], "error[language-pair] /targets/1/language: Apertium cannot translate en-US into fr"),
+])
+def test_a_pipeline_that_would_not_validate_is_not_written(tmp_path, targets, expected):
+    path = tmp_path / "talk.yaml"
+    made = polyglot("init", path, "--source", THREE_UTTERANCES, *(a for t in targets for a in ("-t", t)),
+                    cwd=tmp_path)
+    assert_no_traceback(made)
+    assert made.returncode == 78, made.stderr
+    assert expected in made.stderr and f"{path}: error[init] not written" in made.stderr, made.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # neither the file nor its draft
+
+
+def test_it_offers_the_outputs_an_event_needs(tmp_path):
+    offered = tmp_path / "offered.yaml"
+    assert polyglot("init", offered, "--source", THREE_UTTERANCES, "-t", "es").returncode == 0
+    assert "#   - {type: listeners" in offered.read_text() and "#   - {type: hls}" in offered.read_text()
+    chosen = tmp_path / "event.yaml"
+    made = polyglot("init", chosen, "--source", THREE_UTTERANCES, "-t", "es", "--output", "listeners",
+                    "--output", "hls")
+    assert made.returncode == 0, made.stderr
+    assert polyglot("validate", chosen).returncode == 0
+    shown = polyglot("config", chosen).stdout
+    assert "type: listeners" in shown and "type: hls" in shown, shown
+    refused = polyglot("init", tmp_path / "other.yaml", "-t", "es", "--output", "icecast")
+    assert refused.returncode == 2 and "outputs are listeners and hls, not 'icecast'" in refused.stderr

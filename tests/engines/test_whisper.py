@@ -160,8 +160,49 @@ def test_split_model_parts_are_joined_once_into_the_cache(tmp_path):
     target = tmp_path / "cache" / "whisper-x"
     joined = whisper_models._join_parts(parts, ("model.bin.part1", "model.bin.part2"), target)
     assert joined == target and (target / "model.bin").read_bytes() == b"\x01" * 1000 + b"\x02" * 1000
-    assert sorted(p.name for p in target.iterdir()) == ["config.json", "model.bin", "tokenizer.json"]
+    assert sorted(p.name for p in target.iterdir()) == [".polyglot-model.json", "config.json", "model.bin",
+                                                        "tokenizer.json"]
     assert [p.name for p in target.parent.iterdir()] == ["whisper-x"]  # no temporary folder left beside it
+    assert whisper_models.intact(target)
+
+
+def test_parts_that_do_not_join_into_the_known_model_are_refused(tmp_path):
+    parts = [tmp_path / "p1", tmp_path / "p2"]
+    for i, folder in enumerate(parts):
+        folder.mkdir()
+        (folder / f"model.bin.part{i + 1}").write_bytes(bytes([i + 1]) * 1000)
+    (parts[0] / "config.json").write_text("{}")
+    target = tmp_path / "cache" / "whisper-x"
+    with pytest.raises(whisper_models.DamagedParts, match="SHA-256"):
+        whisper_models._join_parts(parts, ("model.bin.part1", "model.bin.part2"), target, "0" * 64)
+    assert list(target.parent.iterdir()) == []  # neither a model nor a temporary folder
+
+
+def damage_truncated(model: Path) -> None:
+    with open(model, "r+b") as f:
+        f.truncate(model.stat().st_size // 2)  # a copy cut short: a full disk, a killed process
+
+
+def damage_in_place(model: Path) -> None:
+    with open(model, "r+b") as f:  # the same size, other bytes (its time changes)
+        f.seek(1 << 20)
+        f.write(b"\0" * 4096)
+
+
+def damage_unmanifested(model: Path) -> None:
+    (model.parent / whisper_models.MANIFEST).unlink()  # assembled by an older polyglot, then cut short
+    damage_truncated(model)
+
+
+@pytest.mark.parametrize("damage", [damage_truncated, damage_in_place, damage_unmanifested])
+def test_a_damaged_assembled_model_is_assembled_again(tmp_path, damage):
+    package = whisper_models.PACKAGES["base"]
+    folder = whisper_models.resolve("base", cache=tmp_path)
+    damage(folder / "model.bin")
+    assert whisper_models.resolve("base", cache=tmp_path) == folder
+    assert whisper_models._sha256(folder / "model.bin") == package.sha256
+    assert whisper_models.intact(folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".whisper-base.lock", "whisper-base"]  # nothing else
 
 
 def test_the_installed_base_model_is_assembled_in_the_cache(tmp_path):
@@ -170,7 +211,10 @@ def test_the_installed_base_model_is_assembled_in_the_cache(tmp_path):
     package = whisper_models.PACKAGES["base"]
     sizes = sum((f / p).stat().st_size for f, p in zip(package.folders(), package.parts, strict=True))
     assert (folder / "model.bin").stat().st_size == sizes
+    assert whisper_models._sha256(folder / "model.bin") == package.sha256  # the known checksum
+    joined = (folder / "model.bin").stat().st_mtime_ns
     assert whisper_models.resolve("base", cache=tmp_path) == folder  # reused, not joined again
+    assert (folder / "model.bin").stat().st_mtime_ns == joined
 
 
 def test_the_tiny_english_model_is_used_in_place():

@@ -123,6 +123,25 @@ class PollyTargetFields:
                                        items={"type": "string", "pattern": "^[0-9A-Za-z]{1,20}$"})
 
 
+def _check_task(o: PollyOptions, where: str) -> Iterable[Problem]:
+    """What StartSpeechSynthesisTask refuses, before the first task: its bucket, prefix and topic, and speech
+    marks it cannot make."""
+    from runner.engines.aws.rules import polly_pattern_problem, s3_bucket_problem
+
+    task = o.task
+    assert task is not None
+    if (problem := s3_bucket_problem(task.bucket)) is not None:
+        yield Problem(f"{where}/bucket", problem, code="polly-task")
+    if (problem := polly_pattern_problem("OutputS3KeyPrefix", task.prefix, "an S3 key prefix Polly takes")):
+        yield Problem(f"{where}/prefix", problem, code="polly-task")
+    if task.sns_topic_arn and (problem := polly_pattern_problem("SnsTopicArn", task.sns_topic_arn,
+                                                                 "an SNS topic ARN")):
+        yield Problem(f"{where}/sns_topic_arn", problem, code="polly-task")
+    if "ssml" in task.speech_mark_types and o.text_type != "ssml":
+        yield Problem(f"{where}/speech_mark_types", "ssml speech marks need SSML input: set text_type: ssml, or "
+                      "leave ssml out", code="polly-task")
+
+
 @register("text_to_speech", "polly", family="aws", options=PollyOptions, target_fields=PollyTargetFields,
           summary="Amazon Polly: generative streams (aws-sdk-polly), SynthesizeSpeech and synthesis tasks (boto3)")
 class AmazonPolly(Synthesizer):
@@ -161,6 +180,8 @@ class AmazonPolly(Synthesizer):
         if unknown and request.pipeline.lexicons:
             yield Problem(f"{t.pointer}/lexicons", f"lexicon(s) {', '.join(unknown)} are not defined under "
                           "lexicons; they must already exist in the account", code="lexicons", severity="warning")
+        if o.task is not None:
+            yield from _check_task(o, f"{request.choice.pointer}/task")
 
     @classmethod
     async def verify(cls, request: EngineRequest) -> list[Problem]:

@@ -35,8 +35,11 @@ CLOSE_TIMEOUT = 2.0
 @dataclass(frozen=True)
 class TranscribeOptions:
     language_code: LanguageTag | None = option(None, doc="Defaults to the pipeline's language.")
-    identify_language: bool = option(False, doc="Identify the language among language_options (each utterance is "
-                                     "translated from the language heard in it).")
+    identify_language: bool = option(False, doc="Identify the stream's one language among language_options "
+                                     "(Transcribe picks it from the first speech and keeps it for the stream).")
+    identify_multiple_languages: bool = option(False, doc="Identify each utterance's language among "
+                                               "language_options, for a speaker who changes language (each "
+                                               "utterance is translated from the language heard in it).")
     language_options: tuple[LanguageTag, ...] = option((), doc="The languages to identify among.", minItems=2,
                                                        uniqueItems=True)
     preferred_language: LanguageTag | None = option(None, doc="One of language_options, tried first.")
@@ -62,6 +65,10 @@ class TranscribeOptions:
                                  maximum=14400)
 
 
+def _identifies(o: TranscribeOptions) -> bool:
+    return o.identify_language or o.identify_multiple_languages
+
+
 @register("speech_to_text", "transcribe", family="aws", options=TranscribeOptions,
           summary="Amazon Transcribe streaming (aws-sdk-transcribe-streaming, HTTP/2 on awscrt)")
 class AmazonTranscribe(SpeechToText):
@@ -81,15 +88,42 @@ class AmazonTranscribe(SpeechToText):
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
         o: TranscribeOptions = request.options
         where = request.choice.pointer
-        if o.identify_language and not o.language_options:
-            yield Problem(f"{where}/identify_language", "identify_language needs language_options (at least "
-                          "two languages)", code="transcribe")
+        if o.identify_language and o.identify_multiple_languages:
+            yield Problem(f"{where}/identify_multiple_languages", "identify_language (one language per stream) or "
+                          "identify_multiple_languages (one per utterance), not both", code="transcribe")
+        for key in ("identify_language", "identify_multiple_languages"):
+            if getattr(o, key) and not o.language_options:
+                yield Problem(f"{where}/{key}", f"{key} needs language_options (at least two languages)",
+                              code="transcribe")
+        if o.language_options and not _identifies(o):
+            yield Problem(f"{where}/language_options", "are read with identify_language or "
+                          "identify_multiple_languages", code="transcribe", severity="warning")
         if o.preferred_language and o.preferred_language not in o.language_options:
             yield Problem(f"{where}/preferred_language", "preferred_language must be one of language_options",
                           code="transcribe")
         if o.vocabulary_filter_method and not o.vocabulary_filter_name:
             yield Problem(f"{where}/vocabulary_filter_method", "needs vocabulary_filter_name", code="transcribe")
+        yield from cls._check_languages(request)
         yield from cls._check_channels(request)
+
+    @classmethod
+    def _check_languages(cls, request: EngineRequest) -> Iterable[Problem]:
+        """Every language code sent is one Transcribe streaming's model has; identification, one per language."""
+        from runner.engines.aws.rules import one_dialect_each, transcribe_language_problem
+
+        o: TranscribeOptions = request.options
+        where = request.choice.pointer
+        if _identifies(o) and o.language_options:
+            sent: list[tuple[str, str]] = [(f"{where}/language_options/{i}", tag)
+                                           for i, tag in enumerate(o.language_options)]
+            for i, message in one_dialect_each(o.language_options):
+                yield Problem(f"{where}/language_options/{i}", message, code="transcribe")
+        else:
+            sent = [(f"{where}/language_code" if o.language_code else "/language",
+                     o.language_code or request.source_language)]
+        for pointer, tag in sent:
+            if (problem := transcribe_language_problem(tag)) is not None:
+                yield Problem(pointer, problem, code="transcribe-language")
 
     @classmethod
     def _check_channels(cls, request: EngineRequest) -> Iterable[Problem]:
@@ -117,7 +151,7 @@ class AmazonTranscribe(SpeechToText):
     @classmethod
     def languages(cls, request: EngineRequest) -> tuple[str, ...]:
         o: TranscribeOptions = request.options
-        if o.identify_language and o.language_options:
+        if _identifies(o) and o.language_options:
             return tuple(o.language_options)
         return (o.language_code or request.source_language,)
 
@@ -128,7 +162,7 @@ class AmazonTranscribe(SpeechToText):
 
         o: TranscribeOptions = request.options
         vocabulary = transcribe_vocabulary(request.pipeline)
-        if vocabulary is not None and vocabulary not in o.vocabulary_names and not o.identify_language:
+        if vocabulary is not None and vocabulary not in o.vocabulary_names and not _identifies(o):
             o = dataclasses.replace(o, vocabulary_names=(*o.vocabulary_names, CString(vocabulary)))
         return cls(context_for(request.pipeline.aws), o.language_code or request.source_language, o)
 
@@ -146,8 +180,8 @@ class AmazonTranscribe(SpeechToText):
         }
         if o.partial_results_stabilization:
             kwargs["partial_results_stability"] = o.partial_results_stability
-        if o.identify_language:
-            kwargs["identify_language"] = True
+        if _identifies(o):
+            kwargs["identify_multiple_languages" if o.identify_multiple_languages else "identify_language"] = True
             kwargs["language_options"] = ",".join(o.language_options)
             if o.preferred_language:
                 kwargs["preferred_language"] = o.preferred_language

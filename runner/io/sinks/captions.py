@@ -18,6 +18,7 @@ from runner.events import Event, TranscriptEvent, TranslationEvent
 from runner.io.outputs import OutputFile
 from runner.io.sinks.base import PathOptions, Sink
 from runner.registry import register
+from runner.vtt import cue_lines
 
 LINE_LENGTH = 42  # the usual broadcast subtitle limit
 MIN_CUE_SECONDS = 0.5
@@ -80,7 +81,8 @@ class VttSink(CaptionSink):
         return "WEBVTT\n"
 
     def cue(self, index: int, start: float, end: float, lines: list[str]) -> str:
-        caption = webvtt.Caption(start=_vtt_time(start), end=_vtt_time(end), text=lines, identifier=str(index))
+        caption = webvtt.Caption(start=_vtt_time(start), end=_vtt_time(end), text=cue_lines(lines),
+                                 identifier=str(index))
         return "\n".join(WebVTTCueBlock.format_lines(caption)) + "\n"
 
 

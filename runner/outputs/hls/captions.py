@@ -14,6 +14,7 @@ from webvtt.vtt import WebVTTCueBlock
 
 from runner.outputs.hls.encoder import PTS_OFFSET
 from runner.runtime.broadcast import Caption
+from runner.vtt import cue_lines
 
 HEADER = f"WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:{PTS_OFFSET},LOCAL:00:00:00.000\n"
 MIN_CUE_SECONDS = 0.001
@@ -27,7 +28,7 @@ def vtt_segment(captions: Iterable[Caption], start: float, end: float, open_end:
         cue_end = min(caption.end if caption.end is not None else open_end, end)
         if cue_end - cue_start < MIN_CUE_SECONDS:
             continue
-        cue = webvtt.Caption(start=_time(cue_start), end=_time(cue_end), text=_lines(caption.text))
+        cue = webvtt.Caption(start=_time(cue_start), end=_time(cue_end), text=cue_lines([caption.text]))
         blocks.append("\n".join(WebVTTCueBlock.format_lines(cue)).strip())
     return ("\n\n".join(blocks) + "\n").encode()
 
@@ -35,7 +36,3 @@ def vtt_segment(captions: Iterable[Caption], start: float, end: float, open_end:
 def _time(seconds: float) -> str:
     return str(webvtt.models.Timestamp.from_seconds(round(seconds, 3)))
 
-
-def _lines(text: str) -> list[str]:
-    """The cue's text lines: no blank line (it would end the cue) and no arrow (it would start one)."""
-    return [line.replace("-->", "->") for line in text.splitlines() if line.strip()] or [" "]

@@ -5,7 +5,8 @@ language's audio is cut into an MPEG-TS segment (runner.outputs.hls.encoder, in 
 loop never waits on the encoder) and its captions into a WebVTT segment (captions), the speaker's transcript
 too; then the media playlists list them, and the publishers (a folder, S3) get the batch. Live playlists are a
 sliding window of ``window`` segments; when the broadcast ends, the last segment is cut and every playlist gets
-EXT-X-ENDLIST (with ``replay``, each then lists the whole broadcast: a VOD).
+EXT-X-ENDLIST (with ``replay``, each then lists the whole broadcast: a VOD). A broadcast cut by the drain
+deadline ends too: each destination's playlists get EXT-X-ENDLIST, listing the segments it has.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from runner.config.model import ComponentChoice, PipelineConfig
 from runner.engines.base import Problem
 from runner.engines.languages import autonym
 from runner.events import SESSION_SCOPE
-from runner.outputs.base import Output
+from runner.outputs.base import Claim, Output
 from runner.outputs.hls import playlists
 from runner.outputs.hls.captions import vtt_segment
 from runner.outputs.hls.encoder import SegmentEncoder
@@ -38,6 +39,7 @@ from runner.runtime.broadcast import Caption, LanguageTimeline
 POLL_SECONDS = 0.05  # how often the settled time is looked at: a segment is cut at most this late
 TRANSCRIPT = "transcript"  # the speaker's own words: its subtitle rendition's label
 MIN_LAST_SEGMENT = 0.5  # the last segment is at least this long (it holds the encoder's final packets)
+END_SECONDS = 3.0  # at most this long, once the drain deadline cut the broadcast, to publish the ended playlists
 AAC_MAX_BITS_PER_SAMPLE = 6  # FFmpeg's AAC encoder: at most 6144 bits per 1024-sample frame and channel
 
 
@@ -78,11 +80,25 @@ class HlsOutput(Output):
                           f"{options.sample_rate} Hz mono (at most {most}); lower it or raise sample_rate",
                           code="hls")
         if options.s3 is not None:
+            from runner.engines.aws.rules import s3_bucket_problem
             from runner.outputs.hls.s3 import missing_extra
 
+            if (problem := s3_bucket_problem(options.s3.bucket)) is not None:
+                yield Problem(f"{config.pointer}/s3/bucket", problem, code="hls")
             missing = missing_extra()
             if missing:
                 yield Problem(f"{config.pointer}/s3", missing, code="engine-unavailable")
+
+    @classmethod
+    def claims(cls, config: ComponentChoice, pipeline: PipelineConfig) -> Iterable[Claim]:
+        options: HlsOptions = config.options
+        folder = output_path(folder_of(options), pipeline.output_dir)
+        if folder is not None:
+            pointer = f"{config.pointer}/path" if options.path else config.pointer
+            yield Claim(f"folder {os.path.abspath(folder)}", pointer)
+        if options.s3 is not None:
+            endpoint = f" at {options.s3.endpoint_url}" if options.s3.endpoint_url else ""
+            yield Claim(f"s3://{options.s3.bucket}/{options.s3.prefix}{endpoint}", f"{config.pointer}/s3")
 
     @classmethod
     def outline(cls, config: ComponentChoice, pipeline: PipelineConfig) -> tuple[str, list[str]]:
@@ -107,7 +123,8 @@ class HlsOutput(Output):
         if self.options.s3 is not None:
             from runner.outputs.hls.s3 import S3Publisher
 
-            self.publishers.append(S3Publisher(self.options.s3, self.context.pipeline, self.context.router))
+            self.publishers.append(S3Publisher(self.options.s3, self.context.pipeline, self.context.router,
+                                               replay=self.options.replay))
         for publisher in self.publishers:
             await publisher.start()
         for r in self.audio:
@@ -129,11 +146,27 @@ class HlsOutput(Output):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self._end_cut_broadcast()
         for publisher in self.publishers:
             await publisher.aclose()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    async def _end_cut_broadcast(self) -> None:
+        """Players poll a playlist until it says EXT-X-ENDLIST: when the drain deadline (or a failure) stopped the
+        segmenter before the last segment, every playlist still ends, listing what that destination has."""
+        await asyncio.gather(*(self._end(p) for p in self.publishers if not p.ended and p.published_through >= 0))
+
+    async def _end(self, publisher: Publisher) -> None:
+        listed = {name: [e for e in entries if e.sequence <= publisher.published_through]
+                  for name, entries in self.entries.items()}
+        try:
+            await asyncio.wait_for(publisher.end(self._playlists(listed, ended=True)), END_SECONDS)
+        except (TimeoutError, OSError) as exc:
+            await self.context.router.notice(SESSION_SCOPE, "error", "sink-failed",
+                                             f"hls: the playlists of {publisher.describe()} could not be ended: "
+                                             f"{str(exc) or 'timed out'}")
 
     # -- segmenting ----------------------------------------------------------------------------------------
     async def _segmenter(self) -> None:
@@ -175,7 +208,7 @@ class HlsOutput(Output):
         encoded = await asyncio.gather(*(
             loop.run_in_executor(self._executor, self.encoders[r.label].encode, timelines[r.label].read(start, end),
                                  last) for r in self.audio))
-        batch = Batch()
+        batch = Batch(sequence=n, last=last)
         for r, segment in zip(self.audio, encoded, strict=True):
             name = f"{r.label}/{n:05d}.ts"
             batch.segments.append(File(name, segment.data))
@@ -204,10 +237,15 @@ class HlsOutput(Output):
                 batch.removed.append(entries.pop(0).uri)
 
     def _finish_playlists(self, batch: Batch, ended: bool) -> None:
-        for playlist, entries in self.entries.items():
+        batch.playlists += self._playlists(self.entries, ended)
+
+    def _playlists(self, entries_of: dict[str, list[Entry]], ended: bool) -> list[File]:
+        files = []
+        for playlist, entries in entries_of.items():
             listed = entries if ended and self.options.replay else entries[-self.options.window:]
             text = playlists.media(listed, self.options.segment_seconds, ended, whole=listed is entries)
-            batch.playlists.append(File(playlist, text.encode()))
+            files.append(File(playlist, text.encode()))
+        return files
 
     def _master(self) -> str:
         bandwidth = int(self.options.bitrate * 1.3)  # MPEG-TS and ADTS framing on top of the AAC bit rate

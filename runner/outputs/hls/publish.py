@@ -32,9 +32,14 @@ class Batch:
     segments: list[File] = field(default_factory=list)  # new, never rewritten
     playlists: list[File] = field(default_factory=list)  # rewritten at every batch
     removed: list[str] = field(default_factory=list)  # segments that left every playlist
+    sequence: int = -1  # the segment number it publishes (-1: playlists only)
+    last: bool = False  # its playlists end the broadcast (EXT-X-ENDLIST)
 
 
 class Publisher(ABC):
+    published_through = -1  # the last segment number whose files are all published
+    ended = False  # the playlists that end the broadcast are published
+
     @abstractmethod
     def describe(self) -> str: ...
 
@@ -47,6 +52,10 @@ class Publisher(ABC):
 
     async def finish(self) -> None:
         """Everything queued is published (the output's finish is bounded by the drain deadline)."""
+
+    async def end(self, playlists: list[File]) -> None:
+        """The broadcast was cut (the drain deadline): publish these final playlists now, whatever is queued."""
+        await self.publish(Batch(playlists=playlists, last=True))
 
     async def aclose(self) -> None: ...
 
@@ -73,6 +82,8 @@ class FolderPublisher(Publisher):
 
     async def publish(self, batch: Batch) -> None:
         await asyncio.to_thread(self._write, batch)
+        self.published_through = max(self.published_through, batch.sequence)
+        self.ended = self.ended or batch.last
 
     async def aclose(self) -> None:
         if self._lock is not None:

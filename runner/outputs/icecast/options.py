@@ -11,7 +11,7 @@ from typing import Any
 
 from runner.config.model import ComponentChoice, PipelineConfig, TargetConfig
 from runner.engines.base import Problem
-from runner.options import CString, option
+from runner.options import CString, OneLine, option
 from runner.outputs.icecast.encoder import DEFAULT_BITRATE_KBPS, EXTENSIONS, Format, bitrate_problem
 
 MOUNT_FIELDS = ("label", "language", "ext")
@@ -38,7 +38,7 @@ class IcecastOptions:
     user: str = option("source", doc="The source user (Icecast's is 'source').", minLength=1,
                        pattern="^[^:\\u0000-\\u001f]+$")
     password: CString = option(doc="The source password: write ${ICECAST_PASSWORD} to keep it out of the config "
-                               "(it is never printed).", minLength=1)
+                               "(it is never printed).", minLength=1, secret=True)
     format: Format = option("ogg_opus", doc="ogg_opus (Opus in Ogg: best for speech, every current player) or "
                             "mp3 (the oldest players and receivers; the caption is its title).")
     bitrate: int | None = option(None, doc="Kilobits per second (default 32: clear speech). Opus: 6 to 510; "
@@ -46,11 +46,11 @@ class IcecastOptions:
     sample_rate: int | None = option(None, doc="Hz encoded (default 16000, the speech's own rate). Opus: 8000, "
                                      "12000, 16000, 24000, 48000; MP3: 8000 to 48000.", minimum=8000)
     public: bool = option(False, doc="List the streams in the server's public directory (ice-public).")
-    name: str | None = option(None, doc="Each stream's name (ice-name): {title}, {name} (the language in itself), "
-                              "{english}, {language}, {label} are filled in. Default: '{title} - {name}'.",
-                              minLength=1)
-    description: str | None = option(None, doc="Each stream's description (ice-description), with the same "
-                                     "fields. Default: '{english} ({language}), live translation'.", minLength=1)
+    name: OneLine | None = option(None, doc="Each stream's name (ice-name): {title}, {name} (the language in "
+                                  "itself), {english}, {language}, {label} are filled in. Default: "
+                                  "'{title} - {name}'.")
+    description: OneLine | None = option(None, doc="Each stream's description (ice-description), with the same "
+                                         "fields. Default: '{english} ({language}), live translation'.")
 
     @property
     def kbps(self) -> int:

@@ -72,7 +72,8 @@ class ListenersOptions:
                        "the network (phones in the room).", minLength=1, pattern="^[^\\u0000]*$")
     title: str | None = option(None, doc="The page's title (default: the pipeline's name).", minLength=1)
     key: CString | None = option(None, doc="An access key for a private broadcast: the link the run prints "
-                                 "carries it (write ${LISTEN_KEY} to keep it out of the config).", minLength=8)
+                                 "carries it (write ${LISTEN_KEY} to keep it out of the config).", minLength=8,
+                                 secret=True)
     max_listeners: int = option(1000, doc="Listeners at once; the next one is told the broadcast is full.",
                                 minimum=1)
     transcript: bool = option(True, doc="Offer the speaker's own words on the page too.")
@@ -89,6 +90,7 @@ class ListenersOptions:
 @register("output", "listeners", options=ListenersOptions,
           summary="a live page: each listener picks a language, hears it and reads its captions")
 class ListenerPage(Output):
+    listens = True  # its host:port is claimed: two pages on one port are a config error (runner.plan.checks)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options: ListenersOptions = self.context.options
