@@ -52,7 +52,9 @@ class WhisperOptions:
                                           "default 0.5 for tiny models, 1 for larger ones.", minimum=0)
     window: float = option(10.0, doc="Seconds of audio the encoder input is padded to (shorter is faster, below "
                            "~8 Whisper repeats itself); longer utterances use Whisper's 30.", minimum=8, maximum=30)
-    max_utterance: float = option(15.0, doc="Seconds after which an utterance still spoken is cut (a final).",
+    max_utterance: float = option(15.0, doc="Seconds after which an utterance still spoken is cut (a final): at "
+                                  "the speaker's last pause in its second half, else between two words; the next "
+                                  "utterance hears the audio around the cut again, so no word is lost.",
                                   minimum=2, maximum=30)
     # Voice activity detection (Silero VAD): where utterances start and end.
     vad_threshold: float = option(0.5, doc="Speech probability from which a 32 ms chunk is speech.",
