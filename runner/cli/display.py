@@ -28,6 +28,7 @@ def live_table(status: SessionStatus, now: float) -> Group:
     head = Text.assemble(
         (redact(status.name), "bold"), f"  {status.state}  ", f"{status.elapsed:6.1f}s  ",
         f"audio {status.stream_seconds:6.1f}s  ", f"utterances {status.utterances}",
+        *(() if status.stt_behind is None else (f"  speech-to-text {status.stt_behind:.1f}s behind",)),
     )
     heard = Text.assemble(("heard: ", "dim"), redact(status.partial or status.last_final or "…"))
     table = Table(box=None, padding=(0, 1), show_edge=False)
@@ -105,6 +106,9 @@ def summary(status: SessionStatus) -> Group:
     parts: list[Table | Text] = [target_table(status)]
     if status.reconnects or status.rotations:
         parts.append(Text(f"speech-to-text: {status.reconnects} reconnect(s), {status.rotations} rotation(s)"))
+    if status.transcript_lags:
+        parts.append(Text(f"speech-to-text lag p50/max: {_ms(status.transcript_latency(0.5))} / "
+                          f"{_ms(status.transcript_latency(1.0))} (the speaker's last word to its final transcript)"))
     for error in status.source_errors:
         parts.append(Text(redact(f"speech-to-text failed: {error}"), "red"))
     for error in status.sink_errors:

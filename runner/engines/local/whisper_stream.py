@@ -45,6 +45,7 @@ class WhisperStream:
         self.seq = 0
         self._reset()
         self.decode_seconds = 0.0  # wall time of the last decode
+        self.partials = True  # False while shedding load: no partials, no early decode of a final in a pause
 
     def _reset(self) -> None:
         self.chunks: list[np.ndarray] = []
@@ -109,10 +110,10 @@ class WhisperStream:
             self._final(out)
         elif self.position - self.utterance_start >= self.s.max_utterance * SAMPLE_RATE:
             self._cut(out)
-        elif self.silence_from is not None and self.position - self.speech_end >= self.pad \
+        elif self.partials and self.silence_from is not None and self.position - self.speech_end >= self.pad \
                 and (self.speculated is None or self.speculated[0] != self.speech_end):
             self._speculate(out)
-        elif self.s.partials_every and self.position >= self.next_partial:
+        elif self.s.partials_every and self.partials and self.position >= self.next_partial:
             self._partial(out)
 
     def _partial(self, out: list[Transcript]) -> None:
