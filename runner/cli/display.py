@@ -123,6 +123,9 @@ def target_table(status: SessionStatus) -> Table:
     for column in ("target", "language", "spoken", "dropped", "retries", "errors", "1st audio p50/max", "audio",
                    "status"):
         table.add_column(column)
+    show_heard = any(t.heard_latencies for t in status.targets.values())  # a live source
+    if show_heard:
+        table.add_column("heard p50/max")
     show_metrics = any(t.metrics for t in status.targets.values())
     if show_metrics:
         table.add_column("engine")
@@ -130,6 +133,8 @@ def target_table(status: SessionStatus) -> Table:
         row: list[str | Text] = [t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.retries),
                                  str(t.errors + t.sink_errors),
                f"{_ms(t.latency(0.5))} / {_ms(t.latency(1.0))}", f"{t.audio_seconds:.1f}s", _verdict(t)]
+        if show_heard:
+            row.append(f"{_ms(t.heard_latency(0.5))} / {_ms(t.heard_latency(1.0))}")
         if show_metrics:
             row.append(" ".join(f"{k}={v:g}" for k, v in t.metrics.items()))
         table.add_row(*row)

@@ -30,6 +30,10 @@ class TargetStatus:
     oldest_pending: float | None = None  # final_at of the oldest utterance not yet spoken
     speech_lag: float | None = None  # mode simultaneous: from words said to their translation heard (the last)
     last_spoken: str = ""  # the utterance whose speech came last (simultaneous mode speaks one in several parts)
+    # A live source: from the speaker's last word to the listener hearing the translation begin, audio being
+    # played in real time one utterance after the other (a speaker, a broadcast) from when it is written.
+    heard_latencies: list[float] = field(default_factory=list)
+    playout_end: float = 0.0
 
     def count_spoken(self, utterance_id: str) -> None:
         """Each utterance counts once, though simultaneous mode speaks it in segments (``u0003.1``, ``u0003.2``)
@@ -40,6 +44,13 @@ class TargetStatus:
                 self.spoken += 1
                 self.last_spoken = utterance
 
+    def heard(self, event: SpokenEvent) -> None:
+        if event.first_audio_at is None or event.utterance.said_at is None:
+            return
+        start = max(event.first_audio_at, self.playout_end)
+        self.playout_end = start + (event.seconds or 0.0)
+        self.heard_latencies.append(start - event.utterance.said_at)
+
     def lag(self, now: float) -> float:
         waiting = 0.0 if self.oldest_pending is None else max(0.0, now - self.oldest_pending)
         return waiting if self.speech_lag is None else max(waiting, self.speech_lag)
@@ -47,6 +58,9 @@ class TargetStatus:
     def latency(self, quantile: float) -> float | None:
         """First-audio latency at ``quantile`` (0.5 = median, 1 = max), nearest rank."""
         return _quantile(self.first_audio_latencies, quantile)
+
+    def heard_latency(self, quantile: float) -> float | None:
+        return _quantile(self.heard_latencies, quantile)
 
     @property
     def ok(self) -> bool:
@@ -96,6 +110,7 @@ class SessionStatus:
             target.audio_seconds += event.seconds or 0.0
             if event.first_audio_at is not None:
                 target.first_audio_latencies.append(event.first_audio_at - _said_at(event.utterance))
+                target.heard(event)
         elif isinstance(event, NoticeEvent):
             self._notice(event, target)
         elif isinstance(event, SessionEvent):

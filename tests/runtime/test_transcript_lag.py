@@ -75,6 +75,11 @@ def test_first_audio_latency_counts_from_the_speaker_not_from_the_final(tmp_path
         from_final = event.first_audio_at - finals[event.utterance.id]
         assert abs(latency - (lag + from_final)) < 0.05, (latency, lag, from_final)
         assert abs(event.record()["speech_latency"] - latency) < 1e-3  # and so in the event log
+    # To the listener: the translation begins to be heard once it is written and what was before it has played.
+    target = run.status.targets["es"]
+    assert len(target.heard_latencies) == 3
+    assert all(h >= f - 1e-9 for h, f in zip(target.heard_latencies, target.first_audio_latencies, strict=True))
+    assert "heard p50/max" in rendered(summary(run.status))
     assert run.status.transcript_lags[-1] > run.status.transcript_lags[0] + 0.5  # falling further behind
     health = [e.speech_to_text for e in run.events if isinstance(e, HealthEvent)]
     assert health[-1]["lag"] > 1.0 and health[-1]["max_final_lag"] == round(max(run.status.transcript_lags), 3)
