@@ -114,9 +114,13 @@ class SpokenEvent(Event):
 
     def record(self) -> dict[str, Any]:
         first = None if self.first_audio_at is None else round(self.first_audio_at - self.utterance.final_at, 4)
-        return {**Event.record(self), "utterance": self.utterance.id, "bytes": self.bytes,
-                "audio_seconds": None if self.seconds is None else round(self.seconds, 3),
-                "first_audio_latency": first, "latency": round(self.at - self.utterance.final_at, 4)}
+        rec = {**Event.record(self), "utterance": self.utterance.id, "bytes": self.bytes,
+               "audio_seconds": None if self.seconds is None else round(self.seconds, 3),
+               "first_audio_latency": first, "latency": round(self.at - self.utterance.final_at, 4)}
+        said = self.utterance.said_at
+        if said is not None and self.first_audio_at is not None:  # a live source: from the speaker's last word
+            rec["speech_latency"] = round(self.first_audio_at - said, 4)
+        return rec
 
 
 Level = Literal["info", "warning", "error"]

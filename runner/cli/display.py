@@ -28,6 +28,7 @@ def live_table(status: SessionStatus, now: float) -> Group:
     head = Text.assemble(
         (redact(status.name), "bold"), f"  {status.state}  ", f"{status.elapsed:6.1f}s  ",
         f"audio {status.stream_seconds:6.1f}s  ", f"utterances {status.utterances}",
+        *(() if status.stt_behind is None else (f"  speech-to-text {status.stt_behind:.1f}s behind",)),
     )
     heard = Text.assemble(("heard: ", "dim"), redact(status.partial or status.last_final or "…"))
     table = Table(box=None, padding=(0, 1), show_edge=False)
@@ -105,6 +106,9 @@ def summary(status: SessionStatus) -> Group:
     parts: list[Table | Text] = [target_table(status)]
     if status.reconnects or status.rotations:
         parts.append(Text(f"speech-to-text: {status.reconnects} reconnect(s), {status.rotations} rotation(s)"))
+    if status.transcript_lags:
+        parts.append(Text(f"speech-to-text lag p50/max: {_ms(status.transcript_latency(0.5))} / "
+                          f"{_ms(status.transcript_latency(1.0))} (the speaker's last word to its final transcript)"))
     for error in status.source_errors:
         parts.append(Text(redact(f"speech-to-text failed: {error}"), "red"))
     for error in status.sink_errors:
@@ -119,6 +123,9 @@ def target_table(status: SessionStatus) -> Table:
     for column in ("target", "language", "spoken", "dropped", "retries", "errors", "1st audio p50/max", "audio",
                    "status"):
         table.add_column(column)
+    show_heard = any(t.heard_latencies for t in status.targets.values())  # a live source
+    if show_heard:
+        table.add_column("heard p50/max")
     show_metrics = any(t.metrics for t in status.targets.values())
     if show_metrics:
         table.add_column("engine")
@@ -126,6 +133,8 @@ def target_table(status: SessionStatus) -> Table:
         row: list[str | Text] = [t.label, t.language_name, str(t.spoken), str(t.dropped), str(t.retries),
                                  str(t.errors + t.sink_errors),
                f"{_ms(t.latency(0.5))} / {_ms(t.latency(1.0))}", f"{t.audio_seconds:.1f}s", _verdict(t)]
+        if show_heard:
+            row.append(f"{_ms(t.heard_latency(0.5))} / {_ms(t.heard_latency(1.0))}")
         if show_metrics:
             row.append(" ".join(f"{k}={v:g}" for k, v in t.metrics.items()))
         table.add_row(*row)

@@ -122,6 +122,7 @@ class PipelineConfig:
     drain_timeout: float = 30.0
     retry: RetryPolicy = RetryPolicy()
     health_interval: float = 10.0
+    max_transcript_lag: float = 5.0  # live source: seconds speech-to-text may run behind the speaker
     aws: AwsConfig = AwsConfig()
     lexicons: Mapping[str, str] = field(default_factory=dict)
     secrets: frozenset[str] = frozenset()  # JSON pointers of values taken from the environment
@@ -172,6 +173,7 @@ def build(data: Mapping[str, Any], file: Path, interpolated: set[str],
         drain_timeout=float(runtime.get("drain_timeout", 30.0)),
         retry=RetryPolicy(**runtime.get("retry", {})),
         health_interval=float(runtime.get("health_interval", 10.0)),
+        max_transcript_lag=float(runtime.get("max_transcript_lag", 5.0)),
         aws=AwsConfig(region=aws.get("region"), profile=aws.get("profile")),
         lexicons=MappingProxyType({k: str(_resolve(base_dir, v)) for k, v in data.get("lexicons", {}).items()}),
         secrets=frozenset(interpolated),

@@ -126,6 +126,12 @@ def shared_definitions() -> dict[str, Any]:
                 "health_interval": {"type": "number", "exclusiveMinimum": 0, "default": 10,
                                     "description": "Seconds between health events (queues, lag, retries, "
                                                    "reconnects) in the event log."},
+                "max_transcript_lag": {
+                    "type": "number", "exclusiveMinimum": 0, "default": 5,
+                    "description": "With a live source: seconds speech-to-text may run behind the speaker (from "
+                                   "words said to their final transcript, or audio waiting for the engine). Past "
+                                   "it a warning is given and the engine sheds load (Whisper: no partials, then "
+                                   "its fallback_model); under half of it again, a notice says it caught up."},
             },
         },
         "sinks": {"type": "array", "items": {"$ref": "#/$defs/sink"}},

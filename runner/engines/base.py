@@ -121,6 +121,12 @@ class SpeechToText(Engine):
     def transcribe(self, frames: AsyncIterator[AudioFrame]) -> AsyncGenerator[Transcript, None]:
         """Consume ``frames`` until they end; yield transcripts; finish after the last final."""
 
+    def keep_up(self, behind: float, limit: float) -> str | None:
+        """Called as a live speaker's audio arrives: speech-to-text is ``behind`` seconds behind the speaker
+        (``limit``: the run's max_transcript_lag). An engine that can do less work to keep up does, and goes back
+        to full work once it has caught up; it says what it changed (reported), None when nothing changed."""
+        return None
+
     @classmethod
     def languages(cls, request: EngineRequest) -> tuple[str, ...]:
         """The languages its transcripts may be in: the speaker's, unless it identifies the language (then a

@@ -224,9 +224,9 @@ class Session:
         p = self.pipeline
         ids: dict[int, str] = {}
         count = 0
-        feed = SegmentFeed(p.config, self.clock, lambda: self.status.stream_seconds, p.source.paced)
+        speech = SpeechToTextStage(p.stt, p.config.retry, router, p.config.max_transcript_lag)
+        feed = SegmentFeed(p.config, self.clock, speech.said_at)
         try:
-            speech = SpeechToTextStage(p.stt, p.config.retry, router)
             transcripts_of_source = speech.transcripts(p.source.frames(), paced=p.source.paced)
             async with contextlib.aclosing(transcripts_of_source) as transcripts:
                 async for t in transcripts:

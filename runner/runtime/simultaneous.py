@@ -26,26 +26,26 @@ class SegmentFeed:
     """Turns the speaker's transcripts into what the lanes receive: in simultaneous mode the segments ready to
     speak (from partials and finals), in final mode each final whole."""
 
-    def __init__(self, config: PipelineConfig, clock: Callable[[], float], heard_until: Callable[[], float],
-                 paced: bool) -> None:
+    def __init__(self, config: PipelineConfig, clock: Callable[[], float],
+                 said_at: Callable[[float], float | None]) -> None:
         s = config.simultaneous
         self.segmenter = Segmenter(SegmenterSettings(s.min_words, s.pause, s.agreement, s.max_words)) \
             if config.mode == "simultaneous" else None
         self.clock = clock
-        self.heard_until = heard_until  # stream seconds the source has delivered up to
-        self.paced = paced
+        self.said_at = said_at  # when the speaker said the audio at a stream time (None: a recording read fast)
 
     def utterances(self, t: Transcript, uid: str, language: str) -> list[Utterance]:
         if self.segmenter is None:
             if not t.final or not t.text.strip():
                 return []
-            return [Utterance(uid, t.seq, t.text, t.start, t.end, self.clock(), language)]
+            return [Utterance(uid, t.seq, t.text, t.start, t.end, self.clock(), language, self.said_at(t.end))]
         now = self.clock()
         out = []
         for segment in self.segmenter.feed(t):
-            # A live source delivers audio as it is said: the words at ``end`` were said as long ago as the source
-            # has gone on since. (A recording read fast has no such clock: its segments count from now.)
-            said = now - max(0.0, self.heard_until() - segment.end) if self.paced else now
+            # A live source delivers audio as it is said (a recording read fast has no such clock: its segments
+            # count from now).
+            said = self.said_at(segment.end)
+            said = now if said is None else min(now, said)
             out.append(Utterance(f"{uid}.{segment.part}", t.seq, segment.text, segment.start, segment.end, now,
                                  language, said))
         return out

@@ -14,6 +14,9 @@ Two bounds keep this honest:
   bound is lifted while the engine says nothing at all (it is hearing silence, there is nothing to answer).
 - At most ``MAX_REPLAY_SECONDS`` are kept for replay (a live source cannot be held back). Audio that had to
   be let go before a final covered it, and that a reconnect then needed, is reported as lost with its span.
+
+With a live source, how far the engine runs behind the speaker is measured, warned of and acted on
+(runner.runtime.transcript_lag).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from runner.events import SOURCE_SCOPE
 from runner.frames import AudioFrame, Transcript
 from runner.retry import Attempts, RetryPolicy
 from runner.runtime.router import Router
+from runner.runtime.transcript_lag import TranscriptLag
 
 LIVE_QUEUE_FRAMES = 2000  # source audio waiting for the engine: a minute of microphone buffers, more of a file
 MAX_REPLAY_SECONDS = 120.0  # audio since the last final kept for a reconnect (longer without a final is rare)
@@ -41,8 +45,10 @@ REPLAY_LEAD_SECONDS = 0.5  # quiet audio kept before the first sound of a replay
 
 
 class SpeechToTextStage:
-    def __init__(self, engine: SpeechToText, retry: RetryPolicy, router: Router) -> None:
+    def __init__(self, engine: SpeechToText, retry: RetryPolicy, router: Router, max_lag: float = 5.0) -> None:
         self.engine = engine
+        self.max_lag = max_lag
+        self.lag: TranscriptLag | None = None  # with a live source
         self.retry = retry
         self.router = router
         self.sessions = 0
@@ -63,6 +69,7 @@ class SpeechToTextStage:
         """Transcripts of ``source`` across as many engine sessions as it takes. ``paced``: the source
         delivers audio no faster than real time (a microphone), so it is never held back."""
         self._paced = paced
+        self.lag = TranscriptLag(self.engine, self.router, self.max_lag, self.router.clock) if paced else None
         pump = asyncio.create_task(self._pump(source), name="source")
         seq_base = 0
         attempts = Attempts(self.retry)
@@ -77,6 +84,8 @@ class SpeechToTextStage:
                     async for t in results:
                         attempts.succeeded()  # progress: the next failure starts a fresh series of retries
                         self._answered(t.end)
+                        if t.final and self.lag is not None:
+                            await self.lag.final(t.end)
                         yield Transcript(seq_base + t.seq, t.text, t.final, t.start, t.end, t.language, t.stable)
                         if t.final:
                             self._commit(t.end)
@@ -105,6 +114,10 @@ class SpeechToTextStage:
         finally:
             pump.cancel()
             await asyncio.wait({pump})  # (not `await pump`: its CancelledError is not ours to swallow)
+
+    def said_at(self, position: float) -> float | None:
+        """Session seconds at which the speaker said the audio at ``position``; None for a recording read fast."""
+        return self.lag.said_at(position) if self.lag is not None else None
 
     def _should_rotate(self) -> bool:
         limit = self.engine.max_stream_seconds
@@ -158,6 +171,8 @@ class SpeechToTextStage:
         try:
             async for frame in source:
                 self.router.status.source_progress(frame.end)
+                if self.lag is not None:
+                    await self.lag.arrived(frame.end)
                 await self._live.put(frame)
             await self._live.put(None)
         except asyncio.CancelledError:
@@ -192,6 +207,8 @@ class SpeechToTextStage:
                 raise item
             self._keep(item)
             self._sent_end = item.end
+            if self.lag is not None:
+                self.lag.taken(item.end)
             self._session_audio += item.duration
             yield item
 

@@ -41,6 +41,11 @@ class ScriptedOptions:
                                             "from the burst's onset, as a recognizer hearing speech would (and again "
                                             "every quarter second); unset: one '…' partial per burst.",
                                             exclusiveMinimum=0)
+    realtime_factor: float | None = option(None, doc="Seconds it takes to hear each second of audio (a busy "
+                                           "machine): above 1 it falls ever further behind a live speaker.",
+                                           minimum=0)
+    lighter_factor: float | None = option(None, doc="The realtime_factor it switches to, for the rest of the run, "
+                                          "when told to shed load (a lighter model).", minimum=0)
 
 
 @register("speech_to_text", "fake", family="fake", options=ScriptedOptions,
@@ -50,8 +55,11 @@ class ScriptedRecognizer(SpeechToText):
 
     def __init__(self, script: list[str], threshold: float, silence: float, memory: dict[str, int] | None = None,
                  *, fail_after: float | None = None, hang_after: float | None = None,
-                 words_per_second: float | None = None) -> None:
+                 words_per_second: float | None = None, realtime_factor: float | None = None,
+                 lighter_factor: float | None = None) -> None:
         self.script = script
+        self.realtime_factor = realtime_factor
+        self.factors = (realtime_factor, lighter_factor)  # (normal, shedding load: the rest of the run)
         self.words_per_second = words_per_second
         self.threshold = threshold
         self.silence = silence
@@ -67,7 +75,15 @@ class ScriptedRecognizer(SpeechToText):
     def create(cls, request: EngineRequest) -> Self:
         o: ScriptedOptions = request.options
         return cls(list(o.script), o.threshold, o.silence, fail_after=o.fail_after, hang_after=o.hang_after,
-                   words_per_second=o.words_per_second)
+                   words_per_second=o.words_per_second, realtime_factor=o.realtime_factor,
+                   lighter_factor=o.lighter_factor)
+
+    def keep_up(self, behind: float, limit: float) -> str | None:
+        normal, lighter = self.factors
+        if lighter is not None and self.realtime_factor == normal and behind > limit:
+            self.realtime_factor = lighter
+            return f"lighter (realtime_factor {lighter:g})"
+        return None
 
     def _line(self, burst: bytearray, *, whole: bool = True) -> str:
         """The line of a burst of sound: the one it was given before, else the next. A burst cut short by the end
@@ -110,6 +126,8 @@ class ScriptedRecognizer(SpeechToText):
                 raise TransientEngineError("fake speech-to-text: connection lost (fail_after)")
             if self.hang_after is not None and heard >= self.hang_after:
                 await hang()
+            if self.realtime_factor:
+                await asyncio.sleep(frame.duration * self.realtime_factor)
             pending += frame.pcm
             if start is None and position == 0.0:
                 position = frame.start

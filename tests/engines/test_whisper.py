@@ -220,3 +220,62 @@ def test_the_installed_base_model_is_assembled_in_the_cache(tmp_path):
 def test_the_tiny_english_model_is_used_in_place():
     folder = whisper_models.resolve("tiny.en")
     assert whisper_models.is_model_folder(folder) and "site-packages" in Path(folder).parts
+
+
+@pytest.fixture(scope="session")
+def continuous_speech() -> np.ndarray:
+    """The demo recording's three sentences run together (their pauses cut out): 10.6 s of speech that no
+    pause ends, so only max_utterance cuts it."""
+    audio = demo_audio()
+    spans = [(0.45, 3.5), (4.7, 9.9), (11.2, 14.1)]
+    return np.concatenate([audio[int(a * 16000):int(b * 16000)] for a, b in spans] + [np.zeros(16000, np.int16)])
+
+
+@pytest.mark.parametrize("max_utterance", [2.5, 3.5, 5.0])
+def test_speech_cut_at_max_utterance_loses_no_word_and_doubles_none(continuous_speech, max_utterance):
+    # A cut at the fixed length splits the word said there: "rather self." + "fish is to be" (one word heard as
+    # two), or a word dropped. Cut at a pause or between words, every word comes out once.
+    transcripts = hear(continuous_speech, "base", max_utterance=max_utterance, min_silence=2.0, partials_every=0)
+    finals = [t for t in transcripts if t.final]
+    assert len(finals) >= 10.6 // max_utterance, finals  # it was cut (so this tests the cuts)
+    assert all(a.start <= b.start and a.end <= b.start + 0.1 for a, b in zip(finals, finals[1:], strict=False))
+    said = " ".join(three_utterances_transcript())
+    heard = jiwer.process_words(said, " ".join(t.text for t in finals), reference_transform=NORMALIZE,
+                                hypothesis_transform=NORMALIZE)
+    assert (heard.deletions, heard.insertions) == (0, 0), [t.text for t in finals]
+    assert heard.wer <= 0.1, [t.text for t in finals]  # ("ill-disposed" is misheard now and then, cut or not)
+
+
+def test_behind_the_speaker_whisper_stops_its_partials_then_decodes_with_its_fallback_model(demo_tiny):
+    engine = WhisperRecognizer("base", dataclasses.replace(defaults(WhisperOptions), fallback_model="tiny.en"),
+                               "en-US", fallback="tiny.en")
+    audio = demo_audio()
+
+    async def frames():
+        for i in range(0, len(audio), 1600):
+            if i == 16000:  # 1 s in: half of max_transcript_lag behind the speaker, then all of it
+                said.append(engine.keep_up(2.5, 5.0))
+                said.append(engine.keep_up(6.0, 5.0))
+            yield AudioFrame(audio[i:i + 1600].tobytes(), 16000, 1, 10.0 + i / 16000)
+
+    async def main() -> list[Transcript]:
+        async with engine:
+            return [t async for t in engine.transcribe(frames())]
+
+    said: list[str | None] = []
+    transcripts = asyncio.run(main())
+    assert said == ["partials off", "partials off, finals decoded with tiny.en (fallback_model)"]
+    finals = [t for t in transcripts if t.final]
+    assert [t.text for t in finals] == [t.text for t in demo_tiny if t.final]  # tiny.en heard them
+    assert not [t for t in transcripts if not t.final and t.start > 11.0], transcripts  # no partials since
+
+
+def test_a_fallback_model_is_checked_like_the_model(tmp_path):
+    config = tmp_path / "p.yaml"
+    soundfile.write(str(tmp_path / "talk.wav"), np.zeros(1600, np.int16), 16000)
+    config.write_text("version: 1\nlanguage: es-ES\nsource: {type: file, path: talk.wav}\n"
+                      "speech_to_text: {provider: whisper, fallback_model: tiny.en}\ntargets: [{language: en}]\n")
+    result = polyglot("validate", config, cwd=tmp_path)
+    assert result.returncode == 78, result.stderr
+    assert "error[language] /speech_to_text/fallback_model: tiny.en hears English only, not es-ES; use a " \
+           "multilingual model (fallback_model: base)" in result.stdout + result.stderr

@@ -6,6 +6,7 @@ Whisper decodes whole windows, not streams: each utterance the VAD finds is deco
 every ``partials_every`` seconds, the full utterance's hypothesis so far) and once more when it ends (the final,
 its start and end placed by Whisper's word timings). Multilingual models may identify the language of each
 utterance (``identify_language``); the transcript then says which, and the translators translate from it.
+Behind a live speaker it sheds load (runner.engines.local.whisper_load): no partials, then the fallback model.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Literal, Self
 from runner.engines.base import EngineRequest, Problem, SpeechToText
 from runner.engines.local import whisper_models
 from runner.engines.local.whisper_decode import DecodeSettings, WhisperDecoder, whisper_language
+from runner.engines.local.whisper_load import Shedding
 from runner.engines.local.whisper_stream import Segmenting, WhisperStream
 from runner.errors import EngineUnavailable
 from runner.frames import AudioFrame, Transcript
@@ -52,7 +54,9 @@ class WhisperOptions:
                                           "default 0.5 for tiny models, 1 for larger ones.", minimum=0)
     window: float = option(10.0, doc="Seconds of audio the encoder input is padded to (shorter is faster, below "
                            "~8 Whisper repeats itself); longer utterances use Whisper's 30.", minimum=8, maximum=30)
-    max_utterance: float = option(15.0, doc="Seconds after which an utterance still spoken is cut (a final).",
+    max_utterance: float = option(15.0, doc="Seconds after which an utterance still spoken is cut (a final): at "
+                                  "the speaker's last pause in its second half, else between two words; the next "
+                                  "utterance hears the audio around the cut again, so no word is lost.",
                                   minimum=2, maximum=30)
     # Voice activity detection (Silero VAD): where utterances start and end.
     vad_threshold: float = option(0.5, doc="Speech probability from which a 32 ms chunk is speech.",
@@ -63,17 +67,23 @@ class WhisperOptions:
                                minimum=0, maximum=5)
     speech_pad: float = option(0.2, doc="Seconds of audio kept before and after the speech.", minimum=0,
                                maximum=1)
+    fallback_model: CString | None = option(None, doc="A lighter model (tiny.en, a folder) that decodes the "
+                                            "finals while speech-to-text is runtime.max_transcript_lag behind a "
+                                            "live speaker (its partials stop from half of it); model again once "
+                                            "it has caught up.", minLength=1)
     allow_download: bool = option(False, doc="Download the model from the Hugging Face Hub when it is not "
                                   "installed (otherwise that is an error naming the package that provides it).")
 
 
-def model_name(request: EngineRequest) -> str:
-    """The model a config asks for: a name as written, a relative folder against the config's."""
+def model_name(request: EngineRequest, name: str | None = None) -> str:
+    """The model a config asks for (``name``: another than ``model``): a name as written, a relative folder
+    against the config's."""
     o: WhisperOptions = request.options
-    path = Path(o.model).expanduser()
-    if whisper_models.is_path(o.model) and not path.is_absolute():
+    name = o.model if name is None else name
+    path = Path(name).expanduser()
+    if whisper_models.is_path(name) and not path.is_absolute():
         return str(request.pipeline.file.parent / path)
-    return str(path) if whisper_models.is_path(o.model) else o.model
+    return str(path) if whisper_models.is_path(name) else name
 
 
 def whisper_languages() -> tuple[str, ...]:
@@ -89,35 +99,44 @@ class WhisperRecognizer(SpeechToText):
     input_rate = 16000
     input_channels = 1
 
-    def __init__(self, model: str, options: WhisperOptions, language: str) -> None:
+    def __init__(self, model: str, options: WhisperOptions, language: str, fallback: str | None = None) -> None:
         self.model_ref = model
+        self.fallback_ref = fallback
         self.options = options
         self.language = language
         self._decoder: WhisperDecoder | None = None
+        self._fallback: WhisperDecoder | None = None
+        self._stream: WhisperStream | None = None
+        self.shedding = Shedding(fallback is not None)
 
     @classmethod
     def check(cls, request: EngineRequest) -> Iterable[Problem]:
         o: WhisperOptions = request.options
         where = request.choice.pointer
         model = model_name(request)
-        reason = whisper_models.unavailable_reason(model)
-        if reason and not (o.allow_download and not whisper_models.is_path(model)):
-            code = "input" if whisper_models.is_path(model) else "engine-unavailable"
-            yield Problem(f"{where}/model" if "model" in request.choice.raw else f"{where}/provider", reason,
-                          code=code)
+        yield from _model_problems(request, model, f"{where}/model" if "model" in request.choice.raw
+                                   else f"{where}/provider")
+        if o.fallback_model is not None:
+            yield from _model_problems(request, model_name(request, o.fallback_model), f"{where}/fallback_model")
         known = whisper_languages()
         spoken = [("/language" if o.language is None else f"{where}/language", o.language or request.source_language)]
         spoken += [(f"{where}/language_options/{i}", tag) for i, tag in enumerate(o.language_options)]
         for pointer, tag in spoken:
             if whisper_language(tag) not in known:
                 yield Problem(pointer, f"Whisper does not know the language {tag}", code="language")
-        if whisper_models.english_only(model):
+        models = [(model, spoken[0][0], "model")]
+        if o.fallback_model is not None:
+            models.append((model_name(request, o.fallback_model), f"{where}/fallback_model", "fallback_model"))
+        for name, pointer, key in models:
+            if not whisper_models.english_only(name):
+                continue
             if o.identify_language:
-                yield Problem(f"{where}/identify_language", f"{Path(model).name} hears English only: language "
-                              "identification needs a multilingual model (model: base)", code="language")
+                yield Problem(f"{where}/identify_language" if key == "model" else pointer, f"{Path(name).name} "
+                              "hears English only: language identification needs a multilingual model "
+                              f"({key}: base)", code="language")
             elif whisper_language(o.language or request.source_language) != "en":
-                yield Problem(spoken[0][0], f"{Path(model).name} hears English only, not "
-                              f"{o.language or request.source_language}; use a multilingual model (model: base)",
+                yield Problem(pointer, f"{Path(name).name} hears English only, not "
+                              f"{o.language or request.source_language}; use a multilingual model ({key}: base)",
                               code="language")
 
     @classmethod
@@ -129,8 +148,9 @@ class WhisperRecognizer(SpeechToText):
 
     @classmethod
     def input_files(cls, request: EngineRequest) -> list[Path]:
-        model = model_name(request)
-        return [Path(model)] if whisper_models.is_path(model) else []
+        o: WhisperOptions = request.options
+        names = [model_name(request)] + ([model_name(request, o.fallback_model)] if o.fallback_model else [])
+        return [Path(name) for name in names if whisper_models.is_path(name)]
 
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
@@ -138,15 +158,35 @@ class WhisperRecognizer(SpeechToText):
         terms = tuple(t for t in speech_to_text_terms(request.pipeline) if t not in o.hotwords)
         if terms:  # the glossary's names and terms, after the engine's own
             o = dataclasses.replace(o, hotwords=(*o.hotwords, *terms))
-        return cls(model_name(request), o, o.language or request.source_language)
+        fallback = model_name(request, o.fallback_model) if o.fallback_model else None
+        return cls(model_name(request), o, o.language or request.source_language, fallback)
 
     async def start(self) -> None:
         if self._decoder is None:
-            self._decoder = await asyncio.to_thread(self._load)
+            self._decoder = await asyncio.to_thread(self._load, self.model_ref)
+        if self._fallback is None and self.fallback_ref is not None:  # loaded now: it is needed when time is short
+            self._fallback = await asyncio.to_thread(self._load, self.fallback_ref)
 
-    def _load(self) -> WhisperDecoder:
+    def keep_up(self, behind: float, limit: float) -> str | None:
+        before = self.shedding.level
+        if not self.shedding.update(behind, limit):
+            return None
+        self._apply()
+        level, model, fallback = self.shedding.level, Path(self.model_ref).name, Path(self.fallback_ref or "").name
+        if level > before:
+            return "partials off" if level == 1 else f"partials off, finals decoded with {fallback} (fallback_model)"
+        return f"finals decoded with {model} again, partials still off" if level == 1 else "partials on again"
+
+    def _apply(self) -> None:
+        """The shedding level, on the stream being heard (its worker thread reads these between decodes)."""
+        stream, level = self._stream, self.shedding.level
+        if stream is not None and self._decoder is not None:
+            stream.partials = level == 0
+            stream.decoder = self._fallback if level == 2 and self._fallback is not None else self._decoder
+
+    def _load(self, ref: str) -> WhisperDecoder:
         o = self.options
-        folder = whisper_models.resolve(self.model_ref, allow_download=o.allow_download)
+        folder = whisper_models.resolve(ref, allow_download=o.allow_download)
         threads = o.threads or min(4, os.cpu_count() or 1)
         model = load_model(str(folder), o.compute_type, threads)
         identify = tuple(whisper_language(t) for t in o.language_options) if o.identify_language else None
@@ -168,12 +208,20 @@ class WhisperRecognizer(SpeechToText):
         stream: WhisperStream | None = None
         async for frame in frames:
             if stream is None:
-                stream = WhisperStream(self._decoder, self._segmenting(), origin=frame.start)
+                stream = self._stream = WhisperStream(self._decoder, self._segmenting(), origin=frame.start)
+                self._apply()
             for transcript in await asyncio.to_thread(stream.feed, frame.pcm):
                 yield transcript
         if stream is not None:
             for transcript in await asyncio.to_thread(stream.finish):
                 yield transcript
+
+
+def _model_problems(request: EngineRequest, model: str, pointer: str) -> Iterable[Problem]:
+    o: WhisperOptions = request.options
+    reason = whisper_models.unavailable_reason(model)
+    if reason and not (o.allow_download and not whisper_models.is_path(model)):
+        yield Problem(pointer, reason, code="input" if whisper_models.is_path(model) else "engine-unavailable")
 
 
 _models: dict[tuple[str, str, int], Any] = {}

@@ -8,6 +8,7 @@ Runs on a worker thread; not asyncio-aware.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 FULL_WINDOW = 30.0  # seconds: Whisper's own
+OPENING = set("\"'“¿([{-")  # (Whisper's own split of its punctuation, transcribe.py)
 PUNCTUATION = set("\"'“¿([{-\"'.。,，!！?？:：”)]}、")
 NO_SPEECH = 0.6  # a decode this sure there is no speech, and unsure of its words, is dropped (Whisper's rule)
 LOW_LOGPROB = -1.0
@@ -25,6 +27,7 @@ class Word:
     text: str
     start: float  # seconds from the start of the decoded audio
     end: float
+    raw: str = ""  # as Whisper wrote it: its leading space and the punctuation around it (joined, they make text)
 
 
 @dataclass(frozen=True)
@@ -104,9 +107,18 @@ class WhisperDecoder:
 
     def _words(self, tokenizer: Any, tokens: list[int], encoded: Any, frames: int) -> tuple[Word, ...]:
         aligned = self.model.find_alignment(tokenizer, [tokens], encoded, frames)
-        found = aligned[0] if aligned else []
-        return tuple(Word(w["word"].strip(), float(w["start"]), float(w["end"])) for w in found
-                     if w["word"].strip() and w["word"].strip() not in PUNCTUATION)
+        out: list[Word] = []
+        before = ""  # punctuation that opens the next word (a quote, a bracket)
+        for w in aligned[0] if aligned else []:
+            text = w["word"].strip()
+            if text and text not in PUNCTUATION:
+                out.append(Word(text, float(w["start"]), float(w["end"]), before + w["word"]))
+                before = ""
+            elif out and not before and text not in OPENING:  # closes the word before it: untimed, kept as text
+                out[-1] = dataclasses.replace(out[-1], raw=out[-1].raw + w["word"])
+            else:
+                before += w["word"]
+        return tuple(out)
 
 
 def whisper_language(tag: str) -> str:

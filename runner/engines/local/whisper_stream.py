@@ -1,6 +1,7 @@
 """One stream heard by Whisper: voice activity cuts it into utterances; the growing utterance is decoded again
 every ``partials_every`` seconds of audio (a partial, the full utterance's hypothesis so far), and once more when
-``min_silence`` seconds of silence end it (the final). Runs on a worker thread; not asyncio-aware.
+``min_silence`` seconds of silence end it (the final). Speech that goes on for ``max_utterance`` is cut at a pause
+or between words (runner.engines.local.whisper_cuts). Runs on a worker thread; not asyncio-aware.
 
 Everything is counted in samples of the stream, so that the result does not depend on how fast the audio comes;
 only the partial cadence adapts to the machine: a partial is never decoded sooner than twice the time the last
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from runner.engines.local import whisper_cuts as cuts
 from runner.engines.local.whisper_decode import SAMPLE_RATE, Decoded, WhisperDecoder
 from runner.engines.local.whisper_vad import CHUNK, StreamingVad
 from runner.frames import Transcript
@@ -43,9 +45,11 @@ class WhisperStream:
         self.seq = 0
         self._reset()
         self.decode_seconds = 0.0  # wall time of the last decode
+        self.partials = True  # False while shedding load: no partials, no early decode of a final in a pause
 
     def _reset(self) -> None:
         self.chunks: list[np.ndarray] = []
+        self.probabilities: list[tuple[int, float]] = []  # (first sample, speech probability) of each chunk heard
         self.utterance_start: int | None = None  # sample where the utterance's audio begins (pad included)
         self.speech_start = 0
         self.speech_end = 0  # sample where the last speech chunk ended
@@ -53,6 +57,10 @@ class WhisperStream:
         self.next_partial = 0
         self.last_partial = ""
         self.speculated: tuple[int, Decoded] | None = None  # (speech_end, its decode) decoded during the silence
+        # After a cut between words: the sample cut at and the last words before it. This utterance's audio begins
+        # OVERLAP before the cut (a word Whisper placed wrongly is heard whole here); its words before the cut
+        # were the last utterance's.
+        self.resumed: tuple[int, tuple[str, ...]] | None = None
 
     def feed(self, pcm: bytes) -> list[Transcript]:
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
@@ -86,11 +94,13 @@ class WhisperStream:
             self.utterance_start = start - len(self.preroll)
             self.speech_start = start
             self.chunks = [self.preroll, chunk]
+            self.probabilities = [(start, probability)]
             self.preroll = np.zeros(0, dtype=np.float32)
             self.next_partial = self.utterance_start + int(self.s.partials_every * SAMPLE_RATE)
             self.speech_end = self.position
             return
         self.chunks.append(chunk)
+        self.probabilities.append((start, probability))
         if probability >= self.s.threshold:
             self.silence_from = None
             self.speech_end = self.position
@@ -99,16 +109,17 @@ class WhisperStream:
         if self.silence_from is not None and self.position - self.silence_from >= self.s.min_silence * SAMPLE_RATE:
             self._final(out)
         elif self.position - self.utterance_start >= self.s.max_utterance * SAMPLE_RATE:
-            self._final(out, cut=True)
-        elif self.silence_from is not None and self.position - self.speech_end >= self.pad \
+            self._cut(out)
+        elif self.partials and self.silence_from is not None and self.position - self.speech_end >= self.pad \
                 and (self.speculated is None or self.speculated[0] != self.speech_end):
             self._speculate(out)
-        elif self.s.partials_every and self.position >= self.next_partial:
+        elif self.s.partials_every and self.partials and self.position >= self.next_partial:
             self._partial(out)
 
     def _partial(self, out: list[Transcript]) -> None:
         assert self.utterance_start is not None
-        decoded = self._decode(np.concatenate(self.chunks), words=False)
+        skip = self.resumed[0] - self.utterance_start if self.resumed else 0  # (partials carry no word timings)
+        decoded = self._decode(np.concatenate(self.chunks)[skip:], words=False)
         wait = max(self.s.partials_every, 2 * self.decode_seconds)
         self.next_partial = self.position + int(wait * SAMPLE_RATE)
         if decoded.text and decoded.text != self.last_partial:
@@ -121,7 +132,7 @@ class WhisperStream:
         soon as it is decided rather than one decode later. Shown as a partial meanwhile."""
         assert self.utterance_start is not None
         audio = np.concatenate(self.chunks)[:self.speech_end + self.pad - self.utterance_start]
-        decoded = self._decode(audio, words=True)
+        decoded = self._decode_words(audio)
         self.speculated = (self.speech_end, decoded)
         self.next_partial = self.position + int(max(self.s.partials_every, 2 * self.decode_seconds) * SAMPLE_RATE)
         if self.s.partials_every and decoded.text and decoded.text != self.last_partial:
@@ -129,31 +140,69 @@ class WhisperStream:
             out.append(Transcript(self.seq, decoded.text, False, self._t(self.speech_start),
                                   self._t(self.speech_end), decoded.language))
 
-    def _final(self, out: list[Transcript], cut: bool = False) -> None:
+    def _final(self, out: list[Transcript]) -> None:
         assert self.utterance_start is not None
         begin = self.utterance_start
-        end = self.position if cut else min(self.speech_end + self.pad, begin + sum(len(c) for c in self.chunks))
+        end = min(self.speech_end + self.pad, begin + sum(len(c) for c in self.chunks))
         audio = np.concatenate(self.chunks)[:end - begin]
         speech = self.speech_end - self.speech_start
         spoke = bool(self.last_partial)
         if speech >= self.s.min_speech * SAMPLE_RATE or spoke:
-            ready = self.speculated is not None and self.speculated[0] == self.speech_end and not cut
-            decoded = self.speculated[1] if ready and self.speculated else self._decode(audio, words=True)
+            ready = self.speculated is not None and self.speculated[0] == self.speech_end
+            decoded = self.speculated[1] if ready and self.speculated else self._decode_words(audio)
             if decoded.text or spoke:
                 out.append(self._transcript(decoded, begin, end))
                 self.seq += 1
         self._reset()
         self.preroll = np.zeros(0, dtype=np.float32)
-        if cut:  # still speaking: the next utterance begins right where this one was cut (end == position)
-            self.utterance_start = self.speech_start = self.speech_end = end
-            self.next_partial = end + int(self.s.partials_every * SAMPLE_RATE)
+
+    def _cut(self, out: list[Transcript]) -> None:
+        """The utterance has gone on for max_utterance: end it at the speaker's last pause, else between two
+        words, never inside a word. The audio after the cut begins the next utterance (decoded again, whole)."""
+        assert self.utterance_start is not None
+        begin = self.utterance_start
+        audio = np.concatenate(self.chunks)
+        pause = cuts.pause(self.probabilities, begin + len(audio) // 2, self.s.threshold)
+        resumed: tuple[int, tuple[str, ...]] | None = None
+        if pause is not None:
+            decoded, at = self._decode_words(audio[:pause - begin]), pause
+        else:
+            decoded, at = cuts.between_words(self._decode_words(audio), begin, len(audio), self.probabilities)
+            if decoded.words and at < begin + len(audio):  # (else no two words to cut between: cut at the end)
+                resumed = (at, tuple(w.text for w in decoded.words[-cuts.REPEATS:]))
+        resume = max(begin, at - int(cuts.OVERLAP * SAMPLE_RATE)) if resumed else at
+        if decoded.text:
+            out.append(self._transcript(decoded, begin, at))
+            self.seq += 1
+        rest = audio[resume - begin:]
+        silence_from = self.silence_from if self.silence_from is not None and self.silence_from > at else None
+        probabilities = [(sample, p) for sample, p in self.probabilities if sample >= resume]
+        self._reset()
+        self.preroll = np.zeros(0, dtype=np.float32)
+        self.chunks = [rest]
+        self.probabilities = probabilities
+        self.resumed = resumed
+        self.utterance_start, self.speech_start = resume, at
+        self.speech_end = self.position if silence_from is None else silence_from
+        self.silence_from = silence_from
+        self.next_partial = self.position + int(self.s.partials_every * SAMPLE_RATE)
 
     def _transcript(self, decoded: Decoded, begin: int, end: int) -> Transcript:
         start, stop = self.speech_start, end
         if decoded.words:  # Whisper's word timings place the speech more closely than the VAD's chunks
-            start = max(begin, min(end, begin + int(decoded.words[0].start * SAMPLE_RATE)))
+            floor = self.resumed[0] if self.resumed else begin  # (not before the cut it continues from)
+            start = max(floor, min(end, begin + int(decoded.words[0].start * SAMPLE_RATE)))
             stop = max(start, min(end, begin + int(decoded.words[-1].end * SAMPLE_RATE)))
         return Transcript(self.seq, decoded.text, True, self._t(start), self._t(stop), decoded.language)
+
+    def _decode_words(self, audio: np.ndarray) -> Decoded:
+        """A decode with word timings, for a final: after a cut between words, without the words that were the
+        last utterance's."""
+        decoded = self._decode(audio, words=True)
+        if self.resumed is None or self.utterance_start is None:
+            return decoded
+        at, said = self.resumed
+        return cuts.after(decoded, (at - self.utterance_start) / SAMPLE_RATE, said)
 
     def _decode(self, audio: np.ndarray, *, words: bool) -> Decoded:
         began = time.perf_counter()
