@@ -58,6 +58,7 @@ async def listener(http: aiohttp.ClientSession, url: str, language: str, tally: 
     try:
         async with http.ws_connect(f"{url}ws?lang={language}", max_msg_size=0, heartbeat=None) as ws:
             tally["connected"] += 1
+            connected = time.time()
             first = last = None
             async for message in ws:
                 if message.type == aiohttp.WSMsgType.BINARY:
@@ -77,7 +78,9 @@ async def listener(http: aiohttp.ClientSession, url: str, language: str, tally: 
                         tally["seconds"] += (last - first) if first and last else 0.0
                         return
             tally["dropped"] += 1  # closed without the end of the broadcast
-            tally["why"].append(f"closed {ws.close_code} {ws.exception()!r}")
+            silent = time.time() - (last or connected)
+            tally["why"].append(f"closed {ws.close_code} {ws.exception()!r} after {time.time() - connected:.0f} s, "
+                                f"{silent:.1f} s after its last frame")
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         tally["dropped"] += 1
         tally["why"].append(repr(exc))

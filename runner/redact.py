@@ -6,16 +6,18 @@ Mask before encoding. JSON, YAML, DOT and ``repr()`` escape backslashes, quotes 
 rich expands tabs: once encoded, a secret holding one of them no longer appears as is, and masking the encoded
 text misses it. Structured output masks its values first (:func:`masked`), then encodes; free text is masked
 before it goes to rich. Messages that other code built with ``repr()`` of a secret are covered too: the
-redactor also knows each secret's repr spelling.
+redactor also knows each secret's repr spelling, and its URL-encoded one (the listener link's ``?key=``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_KEY|PRIVATE_KEY", re.I)
@@ -33,7 +35,9 @@ class Redactor:
     def add(self, value: str) -> None:
         if len(value) >= MIN_LENGTH and value not in self._secrets:
             with self._lock:
-                self._secrets.update((value, repr(value)[1:-1]))  # as is, and as repr() spells it in messages
+                # as is, as repr() spells it in messages, and as a link's query carries it (a listener key: +/=)
+                self._secrets.update((value, repr(value)[1:-1], urllib.parse.quote(value, safe=""),
+                                      urllib.parse.quote_plus(value, safe="")))
                 ordered = sorted(self._secrets, key=len, reverse=True)  # longest first: no partial leftovers
                 self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
@@ -68,9 +72,20 @@ class RedactingStream:
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self._unmasked = False
 
     def write(self, text: str) -> int:
-        return self._stream.write(redact(text))
+        return self._stream.write(text if self._unmasked else redact(text))
+
+    @contextlib.contextmanager
+    def unmasked(self) -> Iterator[None]:
+        """Write as is, for the one line that must carry a secret: the listener link the organiser hands out
+        (its key), on the console and nowhere else."""
+        self._unmasked = True
+        try:
+            yield
+        finally:
+            self._unmasked = False
 
     def flush(self) -> None:
         self._stream.flush()

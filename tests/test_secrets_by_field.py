@@ -4,6 +4,8 @@ taken from any variable (not only ``*_TOKEN`` or ``*_PASSWORD``)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from runner.testing.cli import assert_no_traceback, polyglot
 from runner.testing.recordings import tone_bursts
 
@@ -55,6 +57,8 @@ def test_a_listener_key_is_kept_out_of_the_event_log_and_config(tmp_path, write_
     assert ran.returncode == 0, ran.stderr
     log = (tmp_path / "events.jsonl").read_text()
     assert '"started"' in log and KEY not in log and "key=***" in log
+    assert quote(KEY, safe="") not in log  # nor as the link carries it
+    assert f"?key={quote(KEY, safe='')}" in ran.stderr  # the console's link is the real one: it lets people in
 
 
 def test_a_secret_that_breaks_its_fields_rule_is_not_shown_in_the_error(tmp_path, write_config):

@@ -6,6 +6,7 @@ which a secret no longer appears as is on the way out.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable
 
@@ -71,8 +72,11 @@ class Announcements:
         if not (isinstance(event, SessionEvent) and event.state == "started"):
             return
         lines = [str(line) for line in event.detail.get("listen", [])]
-        for line in lines:
-            self.console.print(line, markup=False, highlight=False, style="bold")
+        # The links as they are, key and all: the organiser hands them out (the event log has them masked).
+        unmasked = getattr(self.console.file, "unmasked", contextlib.nullcontext)
+        with unmasked():
+            for line in lines:
+                self.console.print(line, markup=False, highlight=False, style="bold")
         if self.qr and lines:
             url = lines[0].split(": ", 1)[-1]
             buffer = io.StringIO()
