@@ -123,7 +123,7 @@ class MountStream:
                     reason = None
                     break
                 if closed in done:
-                    if self.broadcast.ended and self.position >= self.broadcast.last_end:
+                    if self.broadcast.ended and self.position >= self.timeline.last_end:
                         reason = None  # every bit of speech was sent; only the tail of silence was cut short
                     break
                 if body.waiting_since is not None and loop.time() - body.waiting_since > STALL_SECONDS:
@@ -164,12 +164,16 @@ class MountStream:
                            f"({end:.1f}s): the server did not come back" + (f" ({why})" if why else ""))
         return False
 
+    def left_to_play(self) -> float:
+        """Seconds of this language's speech the stream has yet to send, in real time, with its tail."""
+        return max(0.0, self.timeline.last_end - self.position) + self._tail_seconds + AHEAD_SECONDS
+
     async def _body(self, body: _Body) -> AsyncIterator[bytes]:
         """The request body of one connection: a new stream (headers and all), paced in real time."""
         spec = self.spec
         loop = asyncio.get_running_loop()
         encoder = StreamEncoder(spec.format, spec.sample_rate, spec.kbps, spec.tags)
-        async for start, upto in paced_spans(self.broadcast, self.position, ahead=AHEAD_SECONDS,
+        async for start, upto in paced_spans(self.broadcast, self.timeline, self.position, ahead=AHEAD_SECONDS,
                                              tail=self._tail_seconds, block=BLOCK_SECONDS,
                                              max_block=MAX_BLOCK_SECONDS, on_skip=self._skipped):
             if body.abandoned:

@@ -96,6 +96,10 @@ class IcecastOutput(Output):
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def finish_seconds(self) -> float:
+        """Listeners hear the rest in real time: as long as the mount furthest behind has left, and a breath."""
+        return max((m.left_to_play() for m in self.mounts), default=0.0) + 2.0
+
     async def aclose(self) -> None:
         for task in self._tasks:
             task.cancel()

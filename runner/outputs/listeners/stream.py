@@ -96,7 +96,7 @@ class LanguageStream:
         loop = asyncio.get_running_loop()
         name = f"{self.timeline.label}/{next(self._runs)}"  # a new encoder each time the stream starts
         try:
-            async for start, end in paced_spans(self.broadcast, self.broadcast.settled_until(),
+            async for start, end in paced_spans(self.broadcast, self.timeline, self.broadcast.settled_until(),
                                                 ahead=AHEAD_SECONDS, tail=TAIL_SECONDS, block=BLOCK_SECONDS,
                                                 max_block=MAX_BLOCK_SECONDS):
                 pcm = self.timeline.read(start, end)
@@ -121,7 +121,7 @@ class LanguageStream:
         """Seconds of the broadcast this stream has yet to send, in real time (0 when it is not running)."""
         if self._task is None:
             return 0.0
-        return max(0.0, self.broadcast.last_end - self.position) + TAIL_SECONDS + AHEAD_SECONDS
+        return max(0.0, self.timeline.last_end - self.position) + TAIL_SECONDS + AHEAD_SECONDS
 
     def _forget(self, name: str) -> None:
         with contextlib.suppress(RuntimeError):  # the executor is shutting down: its process goes with it
