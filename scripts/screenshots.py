@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import sync_playwright
 
@@ -55,7 +56,9 @@ def main() -> None:
                 phone.wait_for_selector("#languages button")
                 phone.tap("button[data-code='es']")
                 overlay = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-                overlay.goto(url.replace("/?", "/overlay?").rstrip("/") + ("&" if "?" in url else "?") + "lang=es")
+                link = urlsplit(url)  # the page's link, its key kept: the overlay of Spanish
+                query = "&".join(q for q in (link.query, "lang=es") if q)
+                overlay.goto(urlunsplit((link.scheme, link.netloc, "/overlay", query, "")))
                 wait(phone, "window.polyglotListener.captions.length >= 3", 120)
                 wait(overlay, "window.polyglotOverlay.captions.length >= 2", 60)
                 phone.screenshot(path=str(ROOT / "docs" / "listener-page.png"))
