@@ -28,7 +28,7 @@ import boto3
 
 from polyglot_emulator.translate import LANGUAGES
 from polyglot_emulator.voices import VOICES
-from runner.engines.aws.translate import translate_code
+from runner.engines.aws.language_codes import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
 from runner.runtime.session import Session
 from runner.testing.emulator_process import EmulatorProcess, isolate

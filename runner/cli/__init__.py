@@ -8,14 +8,9 @@ import sys
 import traceback
 from types import FrameType
 
-from rich.console import Console
-
+from runner.cli.console import stderr
 from runner.errors import EX_SOFTWARE, ConfigError, PolyglotError
-from runner.redact import RedactingStream, redact
-
-# Off a terminal (pipes, CI logs) rich would assume 80 columns and fold the tables; logs can be wider.
-stderr = Console(file=RedactingStream(sys.stderr), highlight=False, soft_wrap=True,  # type: ignore[arg-type]
-                 width=None if sys.stderr.isatty() else 160)
+from runner.redact import redact
 
 
 class Terminated(BaseException):

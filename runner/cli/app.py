@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from runner.cli import stderr
 from runner.cli.checking import check_config, exit_code, require_plan, require_valid
+from runner.cli.console import stderr
 from runner.cli.help import PlainHelp
 from runner.config.model import AwsConfig
 from runner.config.overrides import Overrides

@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.cli import stderr
+from runner.cli.console import stderr
 from runner.config.load import Loaded, load
 from runner.config.overrides import Overrides
 from runner.diagnostics import Diagnostic, errors_in

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner.bounded_read import TooLarge, read_at_most
-from runner.cli import stderr
+from runner.cli.console import stderr
 from runner.config.yaml12 import parse
 from runner.errors import EngineUnavailable, InputError
 from runner.registry import Family

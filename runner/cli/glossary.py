@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from runner.cli import stderr
+from runner.cli.console import stderr
 from runner.config.load import Loaded
 from runner.config.model import PipelineConfig
-from runner.glossary.compile_aws import compile_aws
+from runner.engines.aws.glossary import compile_aws
 from runner.glossary.use import protected_terms
 from runner.plan.plan import Plan, plan
 
@@ -47,7 +47,7 @@ def show(config: PipelineConfig) -> str:
 
 
 def sync(config: PipelineConfig, dry_run: bool) -> list[str]:
-    from runner.glossary.sync_aws import sync as sync_aws
+    from runner.engines.aws.glossary_sync import sync as sync_aws
 
     if not uses_aws(config):
         return ["nothing to upload: the pipeline uses no AWS engine (offline engines read the glossary directly)"]
@@ -56,7 +56,7 @@ def sync(config: PipelineConfig, dry_run: bool) -> list[str]:
 
 def with_uploaded(planned: Plan) -> Plan:
     """The plan, without the glossary's AWS resources that are not uploaded (or out of date), with a warning."""
-    from runner.glossary.sync_aws import outdated
+    from runner.engines.aws.glossary_sync import outdated
 
     config = planned.config
     if config.glossary is None or not config.glossary.terms or not uses_aws(config):

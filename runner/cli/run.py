@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 
-from runner.cli import stderr
+from runner.cli.console import stderr
 from runner.cli.display import Announcements, EventLines, LiveStatus, summary
 from runner.plan.plan import Plan
 from runner.runtime.build import build

@@ -11,6 +11,7 @@ from typing import Any
 
 from runner import registry
 from runner.config.schema import STAGES
+from runner.config.simultaneous import SimultaneousConfig
 from runner.glossary.model import Glossary
 from runner.options import parse, resolve_paths, secret_values
 from runner.redact import redact
@@ -53,19 +54,6 @@ class SinkConfig(ComponentChoice):
 class QueueConfig:
     size: int = 64
     overflow: str = "drop-oldest"
-
-
-@dataclass(frozen=True)
-class SimultaneousConfig:
-    """mode: simultaneous's knobs (see the schema's descriptions); max_lag and hard_lag are the targets' default."""
-
-    min_words: int = 3
-    pause: float = 0.4
-    agreement: int = 2
-    max_words: int = 4
-    max_lag: float = 4.0
-    hard_lag: float = 10.0
-    max_rate: float = 1.5
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.config.simultaneous import SimultaneousConfig
+
 NUL_FREE = "^[^\\u0000]*$"  # the schema's pattern for text that reaches file names and C libraries
 # One line of text for people and headers (ice-name, a title): no C0/C1 control characters, no line separators.
 ONE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
@@ -69,7 +71,7 @@ def top_level() -> dict[str, Any]:
 
 
 def shared_definitions() -> dict[str, Any]:
-    defaults = _simultaneous_defaults()
+    defaults = SimultaneousConfig()
     return {
         "languageTag": {"type": "string", "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
                         "description": "A BCP 47 language tag: en-US, es, es-MX, cmn-CN, ca, eo."},
@@ -158,15 +160,9 @@ def shared_definitions() -> dict[str, Any]:
     }
 
 
-def _simultaneous_defaults() -> Any:
-    from runner.config.model import SimultaneousConfig  # here: the model imports the schema, which uses this
-
-    return SimultaneousConfig()
-
-
 def lag_bounds() -> dict[str, Any]:
     """The lag bounds, pipeline-wide (simultaneous) or per target."""
-    defaults = _simultaneous_defaults()
+    defaults = SimultaneousConfig()
     return {
         "max_lag": {"type": "number", "exclusiveMinimum": 0, "maximum": 600, "default": defaults.max_lag,
                     "description": "Seconds from words being said to their translation having been heard that a "

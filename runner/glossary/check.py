@@ -72,7 +72,7 @@ def _control_characters(term: Term) -> Iterable[Diagnostic]:
 
 
 def transcribe_limits(glossary: Glossary) -> Iterable[Diagnostic]:
-    from runner.glossary.compile_aws import vocabulary_table
+    from runner.engines.aws.glossary import vocabulary_table
 
     for term in glossary.terms:
         if (bad := _PHRASE_BAD.search(term.text)) is not None:
@@ -100,7 +100,7 @@ def translate_limits(glossary: Glossary) -> Iterable[Diagnostic]:
 
 
 def polly_limits(glossary: Glossary, languages: Iterable[str]) -> Iterable[Diagnostic]:
-    from runner.glossary.compile_aws import lexicon_pls
+    from runner.engines.aws.glossary import lexicon_pls
 
     for language in languages:
         for term in glossary.terms:

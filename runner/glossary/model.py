@@ -2,7 +2,8 @@
 
 A :class:`Term` is the speaker's word as written, how speech-to-text may hear it (sounds-like spellings, IPA),
 what it becomes in each target language (kept as is, or a fixed translation) and how each language's voice
-says it. runner.glossary.load reads one from a pipeline (inline, YAML or CSV); compile_aws and compile_local turn
+says it. runner.glossary.load reads one from a pipeline (inline, YAML or CSV); runner.glossary.use (for every
+engine) and runner.engines.aws.glossary (the AWS resources: vocabulary, terminology, lexicons) turn
 it into what each engine takes.
 """
 

@@ -1,19 +1,17 @@
 """What each engine asks of the pipeline's glossary: one call per engine, so engines need not know its format.
 
 - speech-to-text: ``speech_to_text_terms`` (Whisper hotwords / initial prompt, keyword boosting), ``fix_transcript``
-  (misheard forms written as the term, for recognizers that take no vocabulary), ``transcribe_vocabulary``;
-- translation: ``protected_terms`` (kept or replaced, never translated), ``translate_terminology``;
-- text-to-speech: ``pronunciations`` (for engines without lexicons), ``polly_lexicon``.
+  (misheard forms written as the term, for recognizers that take no vocabulary);
+- translation: ``protected_terms`` (kept or replaced, never translated);
+- text-to-speech: ``pronunciations`` (for engines without lexicons).
 
-The AWS names are those ``polyglot glossary sync`` uploads; ``polyglot run`` leaves out the ones that are not
-uploaded yet (``Glossary.unavailable``), with a warning, rather than fail on them.
+The AWS engines' own resources (vocabulary, terminology, lexicons) are runner.engines.aws.glossary's.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from runner.glossary.compile_aws import AwsResources, compile_aws
 from runner.glossary.terms import replace
 
 if TYPE_CHECKING:
@@ -47,29 +45,3 @@ def pronunciations(config: PipelineConfig, language: str, *, espeak: bool = Fals
         elif p.alias:
             pairs.append((written, p.alias))
     return pairs
-
-
-def _resources(config: PipelineConfig) -> AwsResources | None:
-    return compile_aws(config.glossary, config) if config.glossary is not None and config.glossary.terms else None
-
-
-def _usable(config: PipelineConfig, name: str | None) -> str | None:
-    assert config.glossary is not None or name is None
-    return name if name is not None and config.glossary is not None and \
-        name not in config.glossary.unavailable else None
-
-
-def transcribe_vocabulary(config: PipelineConfig) -> str | None:
-    resources = _resources(config)
-    return _usable(config, resources.vocabulary.name if resources and resources.vocabulary else None)
-
-
-def translate_terminology(config: PipelineConfig) -> str | None:
-    resources = _resources(config)
-    return _usable(config, resources.terminology.name if resources and resources.terminology else None)
-
-
-def polly_lexicon(config: PipelineConfig, language: str) -> str | None:
-    resources = _resources(config)
-    lexicon = resources.lexicons.get(language) if resources else None
-    return _usable(config, lexicon.name if lexicon else None)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner import registry
-from runner.config.model import PipelineConfig, SimultaneousConfig
+from runner.config.model import PipelineConfig
+from runner.config.simultaneous import SimultaneousConfig
 from runner.engines.base import Problem
 from runner.formats import SAMPLE_RATES
 from runner.outputs.base import Claim

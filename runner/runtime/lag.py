@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from runner.config.model import SimultaneousConfig
+from runner.config.simultaneous import SimultaneousConfig
 from runner.events import Utterance
 
 DEFAULTS = SimultaneousConfig()  # the defaults are the config's, written once

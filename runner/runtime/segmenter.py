@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runner.config.model import SimultaneousConfig
+from runner.config.simultaneous import SimultaneousConfig
 from runner.frames import Transcript
 
 DEFAULTS = SimultaneousConfig()  # the defaults are the config's, written once

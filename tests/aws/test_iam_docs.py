@@ -20,7 +20,7 @@ SECTIONS = {
     "Voices": ["runner/engines/aws/polly.py", "runner/engines/aws/polly_stream.py",
                "runner/engines/aws/polly_batch.py", "runner/engines/aws/polly_lexicons.py"],
     "Outputs": ["runner/outputs/hls/s3.py"],
-    "Commands": ["runner/cli/lexicons.py", "runner/glossary/sync_aws.py"],
+    "Commands": ["runner/cli/lexicons.py", "runner/engines/aws/glossary_sync.py"],
 }
 SERVICES = {"polly": "polly", "translate": "translate", "transcribe": "transcribe", "s3": "s3"}
 # Operations of the smithy SDKs that botocore's models do not have.

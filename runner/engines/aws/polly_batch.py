@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from runner.engines.aws.context import AwsContext
 from runner.engines.aws.errors import from_botocore
-from runner.engines.aws.polly import PollyTaskOptions
+from runner.engines.aws.polly_options import PollyTaskOptions
 from runner.errors import PermanentEngineError, RejectedRequest, TransientEngineError
 
 CHUNK = 4096

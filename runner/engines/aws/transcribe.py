@@ -158,7 +158,7 @@ class AmazonTranscribe(SpeechToText):
     @classmethod
     def create(cls, request: EngineRequest) -> Self:
         from runner.engines.aws.context import context_for
-        from runner.glossary.use import transcribe_vocabulary
+        from runner.engines.aws.glossary import transcribe_vocabulary
 
         o: TranscribeOptions = request.options
         vocabulary = transcribe_vocabulary(request.pipeline)

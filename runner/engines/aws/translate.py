@@ -9,8 +9,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 
+from runner.engines.aws.language_codes import translate_code
 from runner.engines.base import EngineRequest, Problem, Translator
-from runner.engines.languages import base_language
 from runner.errors import EngineUnavailable, RejectedRequest, TransientEngineError
 from runner.options import option
 from runner.registry import register
@@ -19,22 +19,8 @@ from runner.text import fit, joiner
 if TYPE_CHECKING:
     from runner.engines.aws.context import AwsContext
 
-# Translate's codes are ISO 639-1 with a few regional variants; everything else maps to its primary subtag.
-REGIONAL = {"zh-TW", "es-MX", "fr-CA", "pt-PT", "fa-AF"}
 SERVICE = "Amazon Translate"
 MAX_BYTES = 10_000  # TranslateText's Text, in UTF-8: longer transcripts are sent in pieces
-
-
-def translate_code(tag: str) -> str:
-    """A BCP 47 tag as Amazon Translate spells it: en-US -> en, cmn-CN -> zh, zh-TW -> zh-TW, pt-BR -> pt,
-    arb -> ar."""
-    parts = tag.split("-")
-    primary = base_language(tag)
-    region = parts[1].upper() if len(parts) > 1 else ""
-    primary = {"nb": "no", "nn": "no"}.get(primary, primary)  # Translate has one Norwegian
-    if f"{primary}-{region}" in REGIONAL:
-        return f"{primary}-{region}"
-    return primary
 
 
 @dataclass(frozen=True)
@@ -86,7 +72,7 @@ class AmazonTranslate(Translator):
         from runner.engines.aws.context import context_for
 
         assert request.target is not None
-        from runner.glossary.use import translate_terminology
+        from runner.engines.aws.glossary import translate_terminology
 
         options: TranslateOptions = request.options
         terminology = translate_terminology(request.pipeline)

@@ -1,7 +1,7 @@
 """``polyglot glossary sync``: put a pipeline's glossary into the AWS account, as each service takes it, and only
-what changed. Resource names carry a hash of their content (compile_aws), so a resource that exists is up to date:
-sync creates the missing ones, waits for the vocabulary to be READY, and deletes the ones they replace (same
-pipeline, other hash). ``outdated`` is the check ``polyglot run`` makes before it starts."""
+what changed. Resource names carry a hash of their content (runner.engines.aws.glossary), so a resource that
+exists is up to date: sync creates the missing ones, waits for the vocabulary to be READY, and deletes the ones
+they replace (same pipeline, other hash). ``outdated`` is the check ``polyglot run`` makes before it starts."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.config.model import PipelineConfig
+from runner.engines.aws.glossary import AwsResources, compile_aws, lexicon_prefix
 from runner.errors import EngineUnavailable, PermanentEngineError
-from runner.glossary.compile_aws import AwsResources, compile_aws, lexicon_prefix
 from runner.registry import not_installed
 
 VOCABULARY_WAIT = 600.0  # seconds: Transcribe takes minutes to build a vocabulary

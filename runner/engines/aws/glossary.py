@@ -1,6 +1,7 @@
 """The glossary as the AWS services take it: a Transcribe custom vocabulary (its table format), a Translate custom
 terminology (CSV, one for the speaker's language, applied to every target) and a Polly lexicon (PLS) per voice
-language.
+language; and what each AWS engine asks of it (``transcribe_vocabulary``, ``translate_terminology``,
+``polly_lexicon``: the names ``polyglot glossary sync`` uploads, less those not uploaded yet).
 
 Each resource's name is derived from the pipeline's name and a hash of the resource's own content, so an
 unchanged glossary names resources that exist already (nothing to upload), and a changed one names new ones
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from runner.engines.aws.translate import translate_code
+from runner.engines.aws.language_codes import translate_code
 from runner.glossary.model import Glossary
 
 if TYPE_CHECKING:
@@ -155,3 +156,29 @@ def compile_aws(glossary: Glossary, config: PipelineConfig) -> AwsResources:
         if pls is not None:
             lexicons[t.language] = Lexicon(lexicon_prefix(config.display_name) + _hash(pls, 8), xml_lang, pls)
     return AwsResources(prefix, vocabulary, terminology, lexicons)
+
+
+def _resources(config: PipelineConfig) -> AwsResources | None:
+    return compile_aws(config.glossary, config) if config.glossary is not None and config.glossary.terms else None
+
+
+def _usable(config: PipelineConfig, name: str | None) -> str | None:
+    assert config.glossary is not None or name is None
+    return name if name is not None and config.glossary is not None and \
+        name not in config.glossary.unavailable else None
+
+
+def transcribe_vocabulary(config: PipelineConfig) -> str | None:
+    resources = _resources(config)
+    return _usable(config, resources.vocabulary.name if resources and resources.vocabulary else None)
+
+
+def translate_terminology(config: PipelineConfig) -> str | None:
+    resources = _resources(config)
+    return _usable(config, resources.terminology.name if resources and resources.terminology else None)
+
+
+def polly_lexicon(config: PipelineConfig, language: str) -> str | None:
+    resources = _resources(config)
+    lexicon = resources.lexicons.get(language) if resources else None
+    return _usable(config, lexicon.name if lexicon else None)
