@@ -91,13 +91,13 @@ class Subscription:
     of speech (or MAX_BEHIND_ITEMS items) behind loses what it had not read and continues at the live edge
     (``skipped`` counts how often): a listener who stops reading never holds more than that."""
 
-    def __init__(self, timeline: LanguageTimeline, audio: bool = True) -> None:
+    def __init__(self, timeline: LanguageTimeline, audio: bool = True, ready: asyncio.Event | None = None) -> None:
         self.timeline = timeline
         self.audio = audio  # False: captions, retractions and the end only (a reader with its own audio)
         self.queue: deque[Item] = deque()
         self.skipped = 0
         self._audio_bytes = 0
-        self._ready = asyncio.Event()
+        self._ready = ready if ready is not None else asyncio.Event()
 
     def push(self, item: Item) -> None:
         if not self.audio and isinstance(item, Chunk):
@@ -272,10 +272,11 @@ class LanguageTimeline:
         self._publish(Ended())
 
     # -- read by the outputs -----------------------------------------------------------------------------
-    def subscribe(self, audio: bool = True) -> Subscription:
+    def subscribe(self, audio: bool = True, ready: asyncio.Event | None = None) -> Subscription:
         """Everything placed from now on (the live edge); without its audio if ``audio`` is False. A caption
-        comes twice: when its sentence starts (``end`` None) and again when its end is known."""
-        subscription = Subscription(self, audio)
+        comes twice: when its sentence starts (``end`` None) and again when its end is known. ``ready`` is set
+        whenever something comes: a reader of several queues passes the same event to each, and waits on one."""
+        subscription = Subscription(self, audio, ready)
         self._subscribers.append(subscription)
         if self.ended:
             subscription.push(Ended())

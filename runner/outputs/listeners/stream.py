@@ -32,12 +32,12 @@ log = logging.getLogger(__name__)
 class StreamTap:
     """One listener's blocks, not sent yet."""
 
-    def __init__(self, stream: LanguageStream) -> None:
+    def __init__(self, stream: LanguageStream, ready: asyncio.Event | None = None) -> None:
         self.stream = stream
         self.blocks: deque[Block] = deque()
         self.skipped = 0
         self.ended = False
-        self._ready = asyncio.Event()
+        self._ready = ready if ready is not None else asyncio.Event()
 
     def push(self, block: Block) -> None:
         if self.blocks and block.end - self.blocks[0].start > MAX_PENDING_SECONDS:
@@ -77,8 +77,9 @@ class LanguageStream:
         self._task: asyncio.Task[None] | None = None
         self._runs = itertools.count(1)
 
-    def join(self) -> StreamTap:
-        tap = StreamTap(self)
+    def join(self, ready: asyncio.Event | None = None) -> StreamTap:
+        """A tap on this stream from the live edge; ``ready`` is set whenever it has a block (or ends)."""
+        tap = StreamTap(self, ready)
         self.taps.add(tap)
         if self.ended:
             tap.end()
