@@ -31,10 +31,10 @@ from polyglot_emulator.voices import VOICES
 from runner.engines.aws.language_codes import translate_code
 from runner.events import AudioEvent, Event, SpokenEvent, TranslationEvent
 from runner.runtime.session import Session
-from runner.testing.emulator_process import EmulatorProcess, isolate
-from runner.testing.measures import StealMeter, ThreadCpu, median, percentile, spread
-from runner.testing.sessions import pipeline_for
-from runner.testing.sources import SyntheticSpeaker
+from tests.support.emulator_process import EmulatorProcess, isolate
+from tests.support.measures import StealMeter, ThreadCpu, median, percentile, spread
+from tests.support.sessions import pipeline_for
+from tests.support.sources import SyntheticSpeaker
 
 TRANSLATE_LATENCY = 0.150
 POLLY_FIRST_BYTE = 0.200

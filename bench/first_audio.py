@@ -22,8 +22,8 @@ from pathlib import Path
 from bench.fanout import POLLY_FIRST_BYTE, TRANSLATE_LATENCY, knobs, polyglot_run
 from runner.config.model import AwsConfig
 from runner.engines.aws.context import AwsContext
-from runner.testing.emulator_process import EmulatorProcess, isolate
-from runner.testing.measures import percentile
+from tests.support.emulator_process import EmulatorProcess, isolate
+from tests.support.measures import percentile
 
 LONG = ("this is sentence number {n}, and it goes on for a while so that speaking it takes several seconds "
         "of audio which the voice produces chunk by chunk")

@@ -36,8 +36,8 @@ from runner.outputs.hls.output import HlsOutput
 from runner.runtime.broadcast import Broadcast
 from runner.runtime.router import Router
 from runner.runtime.status import SessionStatus
-from runner.testing.measures import percentile
-from runner.testing.sessions import planned
+from tests.support.measures import percentile
+from tests.support.sessions import planned
 
 PCM = AudioFormat("pcm", 16000)
 SPEECH_SECONDS = 1.6  # each utterance's speech, then silence: an utterance every 2.5 s as in bench/fanout.py

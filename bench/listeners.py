@@ -45,8 +45,8 @@ import aiohttp
 from bench.fanout import knobs, polyglot_run, targets
 from runner.events import Event, SessionEvent
 from runner.outputs.listeners.connection import HEADER, MEDIA
-from runner.testing.emulator_process import EmulatorProcess, isolate
-from runner.testing.measures import percentile, rss_mib
+from tests.support.emulator_process import EmulatorProcess, isolate
+from tests.support.measures import percentile, rss_mib
 
 WARMUP = 2  # utterances spoken and not counted: connections, streams and the listeners settle
 

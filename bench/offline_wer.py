@@ -35,7 +35,7 @@ from runner.engines.local.pocketsphinx import PocketsphinxOptions, PocketsphinxR
 from runner.engines.local.whisper import WhisperOptions, WhisperRecognizer
 from runner.frames import AudioFrame
 from runner.options import defaults
-from runner.testing.recordings import LIBRIVOX, three_utterances_transcript
+from tests.support.recordings import LIBRIVOX, three_utterances_transcript
 
 DEMO_RECORDING = Path(__file__).resolve().parents[1] / "pipelines" / "audio" / "librivox-three-utterances.wav"
 FRAME = 640  # bytes: 20 ms at 16 kHz

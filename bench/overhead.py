@@ -19,9 +19,9 @@ from pathlib import Path
 
 from runner.events import AudioEvent, Event
 from runner.runtime.session import Session
-from runner.testing.measures import StealMeter, median, percentile
-from runner.testing.sessions import pipeline_for
-from runner.testing.sources import SyntheticSpeaker
+from tests.support.measures import StealMeter, median, percentile
+from tests.support.sessions import pipeline_for
+from tests.support.sources import SyntheticSpeaker
 
 LANGUAGES = ["es", "ca", "eo", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "tr", "cs", "fi"]
 

@@ -41,10 +41,10 @@ from runner.events import AudioEvent, Event, NoticeEvent, Utterance
 from runner.frames import AudioFrame
 from runner.io.sources.base import AudioSource
 from runner.runtime.session import Session
-from runner.testing.emulator_process import EmulatorProcess, isolate
-from runner.testing.measures import percentile
-from runner.testing.sessions import pipeline_for
-from runner.testing.sources import FRAME, RATE, tone
+from tests.support.emulator_process import EmulatorProcess, isolate
+from tests.support.measures import percentile
+from tests.support.sessions import pipeline_for
+from tests.support.sources import FRAME, RATE, tone
 
 WORDS_PER_SECOND = 2.8  # the speaker's pace (170 words a minute)
 EXPANSION = 1.25  # translations have 25 % more words than the source (Spanish, German: 20-30 % longer)

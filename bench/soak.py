@@ -17,9 +17,9 @@ from pathlib import Path
 from polyglot_emulator import Emulator
 from runner.events import Event, SpokenEvent, TranscriptEvent
 from runner.runtime.session import Session
-from runner.testing.measures import rss_mib
-from runner.testing.sessions import pipeline_for
-from runner.testing.sources import SyntheticSpeaker
+from tests.support.measures import rss_mib
+from tests.support.sessions import pipeline_for
+from tests.support.sources import SyntheticSpeaker
 
 VOICES = [("es-ES", "Lucia"), ("fr-FR", "Lea"), ("de-DE", "Vicki"), ("it-IT", "Bianca"), ("pt-BR", "Camila"),
           ("es-MX", "Mia"), ("es-US", "Lupe"), ("ko-KR", "Seoyeon")]

@@ -18,6 +18,7 @@ import numpy as np
 import soundfile
 
 from polyglot_emulator.voices import espeak_voice
+from runner.engines.fake import ScriptedRecognizer
 from runner.engines.languages import base_language
 from runner.engines.local.apertium import ApertiumPipeline, find_mode
 from runner.engines.local.espeak import EspeakSynthesizer
@@ -27,7 +28,6 @@ from runner.glossary.terms import Fixed
 from runner.glossary.terms import replace as replace_terms
 from runner.glossary.terms import split as split_terms
 from runner.options import defaults
-from runner.testing.fakes import ScriptedRecognizer
 
 # Hand translations of the LibriVox sentences the tests and demos speak, for pairs Apertium does not have.
 FIXTURES: dict[str, dict[str, str]] = {

@@ -1,5 +1,5 @@
 """Shared fixtures: this repository's files, the real recordings the machine has, config files. The helpers
-they rest on are the package's own (runner.testing)."""
+they rest on are in tests/support (not in the wheel)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.testing.recordings import LIBRIVOX
+from tests.support.recordings import LIBRIVOX
 
 REPO = Path(__file__).resolve().parents[1]
 THREE_UTTERANCES = REPO / "pipelines" / "audio" / "librivox-three-utterances.wav"

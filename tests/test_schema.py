@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from runner.cli.app import app
 from runner.config.schema import schema_text
-from runner.testing.cli import polyglot
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
 from tests.conftest import REPO
+from tests.support.cli import polyglot
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 
 def test_the_checked_in_schema_is_what_the_registry_generates():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
 
 SECRET = "sk-live-7f3a9c2e41d0"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
 
 PASSWORD = "hunter2-icecast"
 KEY = "Zq8+rT/w4kB=="

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
 
 SECRETS = {
     "backslash": "sk1\\live\\7f3a",

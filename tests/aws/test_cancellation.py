@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from runner.testing.emulator_process import EmulatorProcess
-from runner.testing.leaks import assert_interrupted_run_leaves_nothing, tcp_connections
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import Moment, hearing, pipeline_for, run_session, speaking
 from tests.aws.conftest import use_emulator
+from tests.support.emulator_process import EmulatorProcess
+from tests.support.leaks import assert_interrupted_run_leaves_nothing, tcp_connections
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import Moment, hearing, pipeline_for, run_session, speaking
 
 KNOBS = {"transcribe_script": ["one", "two", "three"], "latency": {
     "transcribe.stream": {"first_byte": 0.3},  # answers come while the audio still goes out

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import REPO, THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
 
 
 def one_line_error(result, code):

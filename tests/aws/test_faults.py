@@ -8,8 +8,8 @@ import soundfile
 
 from polyglot_emulator import Fault
 from runner.events import NoticeEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 
 def polly_pipeline(rec, extra_targets="", tts="{provider: polly}"):

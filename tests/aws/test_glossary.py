@@ -9,8 +9,8 @@ from pathlib import Path
 
 from runner.config.model import AwsConfig
 from runner.engines.aws.context import context_for
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
 
 HEARD = ["i met shiv on at the station", "welcome to acme cloud", "he was not an ill disposed young man"]
 GLOSSARY = """terms:

@@ -10,8 +10,8 @@ from polyglot_emulator import Emulator, Fault
 from runner.config.model import AwsConfig
 from runner.engines.aws.context import context_for
 from runner.events import NoticeEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 LINES = [f"sentence number {n}" for n in range(1, 7)]
 CONFIG = """\

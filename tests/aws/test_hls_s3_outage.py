@@ -12,10 +12,10 @@ import pytest
 from polyglot_emulator import Emulator, Fault
 from runner.events import NoticeEvent, SessionEvent
 from runner.outputs.hls import s3
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
 from tests.aws.test_hls_s3 import CONFIG, LINES, bucket_keys, check_order
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 
 def config(tmp_path: Path, write_config, replay: bool = True) -> Path:

@@ -5,8 +5,8 @@ utterance is spoken whole instead of failing its target for the rest of the run.
 from __future__ import annotations
 
 from runner.events import NoticeEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 
 def pipeline(rec, script: list[str], translation: str, tts: str, target: str) -> str:

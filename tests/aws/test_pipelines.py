@@ -10,11 +10,11 @@ import srt
 
 from polyglot_emulator.backend import FIXTURES
 from polyglot_emulator.knobs import Fault
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import three_utterances_transcript, tone_bursts
-from runner.testing.sessions import run_session
 from tests.conftest import REPO, THREE_UTTERANCES
 from tests.io.test_alsa_devices import alsa_home
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import three_utterances_transcript, tone_bursts
+from tests.support.sessions import run_session
 
 
 def events_of(path):

@@ -7,8 +7,8 @@ import soundfile
 
 from polyglot_emulator import Fault
 from runner.events import NoticeEvent, SpokenEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 
 def pipeline(rec, target, tts="{provider: polly}", script="[one, two]"):
@@ -188,7 +188,7 @@ def test_each_target_has_its_own_prosody_and_style(emulator, tmp_path, write_con
 
 
 def test_prosody_and_style_the_voice_cannot_do_are_located_errors(tmp_path, write_config):
-    from runner.testing.cli import polyglot
+    from tests.support.cli import polyglot
 
     rec = tone_bursts(tmp_path / "in.wav", [0.3], gap=0.7)
     targets = ("  - {language: es-ES, voice: Lucia, engine: neural, text_to_speech: {prosody: {pitch: high}}}\n"

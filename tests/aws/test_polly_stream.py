@@ -8,8 +8,8 @@ import pytest
 from polyglot_emulator import Fault
 from runner.engines.aws import polly_stream
 from runner.events import AudioEvent, NoticeEvent, SpokenEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 
 def config(rec, script="[one, two, three]", tts="{provider: polly}", realtime="false"):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from runner.config.load import load
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.sessions import diagnostics_of
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.sessions import diagnostics_of
 
 HEAD = """\
 version: 1
@@ -25,7 +25,7 @@ POLLY_TASK = "{provider: polly, mode: task, task: {bucket: %s%s, speech_mark_typ
 
 @pytest.fixture
 def recording(tmp_path):
-    from runner.testing.recordings import tone_bursts
+    from tests.support.recordings import tone_bursts
 
     return tone_bursts(tmp_path / "talk.wav", [0.5])
 

@@ -8,8 +8,8 @@ import soundfile
 
 from polyglot_emulator import Fault
 from runner.events import AudioRetractedEvent, NoticeEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 CONFIG = """\
 version: 1

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 from runner.engines.aws.transcribe import stable_words
 from runner.events import TranscriptEvent, TranslationEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
 from tests.aws.test_transcribe_identification import pcm_of, results
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 LINE = "when we arrived, the door was open."
 

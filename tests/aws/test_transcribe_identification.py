@@ -19,9 +19,9 @@ from runner.engines.aws.context import context_for
 from runner.engines.aws.transcribe import AmazonTranscribe
 from runner.engines.base import EngineRequest
 from runner.frames import AudioFrame, Transcript
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import diagnostics_of, run_session
 from tests.conftest import THREE_UTTERANCES
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import diagnostics_of, run_session
 
 RATE = 16000
 

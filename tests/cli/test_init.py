@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
 
 
 def test_offline_starter_validates_and_runs_as_written(tmp_path):

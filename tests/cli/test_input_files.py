@@ -10,8 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from runner.testing.cli import assert_no_traceback
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback
 
 MEMORY_LIMIT = 2 << 30  # far above what validating a config needs; an unbounded read of /dev/zero hits it
 

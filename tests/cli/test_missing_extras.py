@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
-from runner.testing.cli import assert_no_traceback
 from tests.conftest import THREE_UTTERANCES
 from tests.extras import missing_without, polyglot_with_only, popen_with_only
+from tests.support.cli import assert_no_traceback
 
 BROADCAST = "pipelines/broadcast.yaml"
 AWS_LINE = re.compile(r"the aws engines \(([a-z, ]+)\) are not installed: pip install 'polyglot-runner\[aws\]' "

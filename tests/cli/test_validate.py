@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import REPO
+from tests.support.cli import assert_no_traceback, polyglot
 
 BAD_CONFIGS = {
     "syntax": ("version: 1\nsource: [1, 2\n", "error[syntax]"),

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from runner.config.load import load
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
 
 TARGET = "{language: es, voice: es, sinks: [{type: wav, path: es.wav}]}"
 BASE = f"""\

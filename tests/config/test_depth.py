@@ -15,9 +15,9 @@ import pytest
 from runner.config.envsubst import MAX_NESTING
 from runner.config.load import loads
 from runner.config.yaml12 import MAX_DEPTH, parse
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.sessions import diagnostics_of
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.sessions import diagnostics_of
 
 PATH = Path("/nonexistent/deep.yaml")
 STACK_BUDGET = 400  # frames a config may need above its caller: a fraction of Python's default 1000

@@ -21,8 +21,8 @@ from runner.diagnostics import errors_in, render_json, render_text
 from runner.plan.graph import stage_graph, to_dot, to_text
 from runner.plan.plan import plan
 from runner.redact import masked
-from runner.testing.sessions import diagnostics_of
 from tests.conftest import THREE_UTTERANCES
+from tests.support.sessions import diagnostics_of
 
 EXAMPLES = int(os.environ.get("POLYGLOT_FUZZ_EXAMPLES", "1500"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),

@@ -9,8 +9,8 @@ import pytest
 
 from runner.config.ecma import compile_pattern
 from runner.config.load import load
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
 
 BASE = f"""\
 version: 1

@@ -7,8 +7,8 @@ import numpy as np
 import soundfile
 import srt
 
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import REPO
+from tests.support.cli import assert_no_traceback, polyglot
 
 
 def test_offline_demo_end_to_end(tmp_path):

@@ -12,8 +12,8 @@ import time
 import pytest
 import srt
 
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
 
 FAKE = """\
 version: 1

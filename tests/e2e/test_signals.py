@@ -8,7 +8,7 @@ import time
 
 import soundfile
 
-from runner.testing.recordings import tone_bursts
+from tests.support.recordings import tone_bursts
 
 
 def start(config, out):

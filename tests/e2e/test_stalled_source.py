@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from runner.testing.recordings import tone_bursts
+from tests.support.recordings import tone_bursts
 
 CONFIG = """\
 version: 1

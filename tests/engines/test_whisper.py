@@ -19,9 +19,9 @@ from runner.engines.local.whisper import WhisperOptions, WhisperRecognizer
 from runner.errors import EngineUnavailable
 from runner.frames import AudioFormat, AudioFrame, Transcript
 from runner.options import defaults
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import three_utterances_transcript
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import three_utterances_transcript
 
 SPANISH = ("El tren de la mañana sale de la estación a las ocho y llega a Madrid antes del mediodía. "
            "Los viajeros compran café y periódicos mientras esperan en el andén.")

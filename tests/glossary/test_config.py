@@ -7,7 +7,7 @@ import pytest
 
 from runner.config.load import load
 from runner.plan.plan import plan
-from runner.testing.cli import assert_no_traceback, polyglot
+from tests.support.cli import assert_no_traceback, polyglot
 
 RECORDING = Path(__file__).parents[2] / "pipelines/audio/librivox-three-utterances.wav"
 

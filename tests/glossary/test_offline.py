@@ -11,8 +11,8 @@ from runner.config.load import load
 from runner.engines.base import EngineRequest
 from runner.engines.local.espeak import EspeakSynthesizer
 from runner.engines.local.espeak_lib import EspeakLibrary
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
 
 GLOSSARY = """glossary:
   terms:

@@ -8,9 +8,9 @@ import textwrap
 import numpy as np
 import soundfile
 
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
 from tests.conftest import REPO, THREE_UTTERANCES
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
 
 
 def alsa_home(tmp_path, infile=None):

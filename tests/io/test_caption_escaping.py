@@ -10,9 +10,9 @@ from pathlib import Path
 import srt
 import webvtt
 
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import fake_pipeline, run_session
 from runner.vtt import cue_lines, escape
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import fake_pipeline, run_session
 
 SAID = ["I <3 you", "fish & chips", "a --> b", "<b>bold</b> &amp; more"]
 

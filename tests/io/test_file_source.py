@@ -7,7 +7,7 @@ import soundfile
 
 from runner.errors import InputError
 from runner.io.sources.file import FileAudioSource
-from runner.testing.recordings import tone_bursts
+from tests.support.recordings import tone_bursts
 
 
 def read_all(path, realtime=False, rate=16000):
@@ -91,7 +91,7 @@ def test_a_header_with_an_implausible_rate_is_a_damaged_file(tmp_path, claimed):
 
 
 def test_an_implausible_rate_is_exit_66_before_anything_runs(tmp_path, write_config):
-    from runner.testing.cli import assert_no_traceback, polyglot
+    from tests.support.cli import assert_no_traceback, polyglot
 
     path = tone_bursts(tmp_path / "in.wav", [0.5], gap=0.5)
     data = bytearray(path.read_bytes())

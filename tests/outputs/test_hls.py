@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
 from tests.conftest import THREE_UTTERANCES
 from tests.outputs.hls_tools import (
     cue_starts,
@@ -22,6 +20,8 @@ from tests.outputs.hls_tools import (
     renditions,
     segment_uris,
 )
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 LINES = [f"sentence number {n}" for n in range(1, 7)]
 CONFIG = """\

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
 from tests.outputs.test_listener_page import browser, wait_for  # noqa: F401  (the fixture)
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 HLS_JS = Path(__file__).with_name("hlsjs") / "node_modules" / "hls.js" / "dist" / "hls.min.js"
 LINES = [f"sentence number {n}" for n in range(1, 11)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from runner.testing.cli import assert_no_traceback, polyglot
 from tests.conftest import THREE_UTTERANCES
 from tests.extras import polyglot_with_only
+from tests.support.cli import assert_no_traceback, polyglot
 
 CONFIG = f"""\
 version: 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from runner.events import TranscriptEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 CONFIG = """\
 version: 1

@@ -24,10 +24,10 @@ from runner.runtime import pacing as pacing_module
 from runner.runtime.build import build
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.icecast import IcecastServer, icecast_binary
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import planned
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.icecast import IcecastServer, icecast_binary
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import planned
 
 LINES = ["good morning everyone", "second line", "third line"]
 CONFIG = f"""\

@@ -20,7 +20,7 @@ import pytest
 import srt
 
 from runner.outputs.listeners.server import lan_address
-from runner.testing.recordings import tone_bursts
+from tests.support.recordings import tone_bursts
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

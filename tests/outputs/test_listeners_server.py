@@ -31,8 +31,8 @@ from runner.runtime.build import build
 from runner.runtime.router import Router
 from runner.runtime.session import Session
 from runner.runtime.status import SessionStatus
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import planned
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import planned
 
 CONFIG = """\
 version: 1
@@ -445,7 +445,7 @@ def test_https_with_the_organisers_certificate(tmp_path, write_config):
 
 
 def test_tls_files_are_checked_before_the_run(tmp_path, write_config):
-    from runner.testing.cli import assert_no_traceback, polyglot
+    from tests.support.cli import assert_no_traceback, polyglot
 
     (tmp_path / "cert.pem").write_text("not a certificate")
     (tmp_path / "key.pem").write_text("not a key")
@@ -469,7 +469,7 @@ def test_tls_files_are_checked_before_the_run(tmp_path, write_config):
 def test_the_offline_broadcasts_network_example_is_a_valid_output(tmp_path):
     """pipelines/offline-broadcast.yaml shows, in a comment, the listeners output for phones: it must work as
     written when a user pastes it in place of the page's output."""
-    from runner.testing.cli import assert_no_traceback, polyglot
+    from tests.support.cli import assert_no_traceback, polyglot
 
     source = Path(__file__).parents[2] / "pipelines" / "offline-broadcast.yaml"
     text = source.read_text()

@@ -4,7 +4,7 @@ import pytest
 
 from runner.config.load import load
 from runner.config.overrides import Overrides
-from runner.testing.sessions import diagnostics_of
+from tests.support.sessions import diagnostics_of
 
 HEAD = """\
 version: 1
@@ -15,7 +15,7 @@ source: {type: file, path: %s}
 
 @pytest.fixture
 def recording(tmp_path):
-    from runner.testing.recordings import tone_bursts
+    from tests.support.recordings import tone_bursts
 
     return tone_bursts(tmp_path / "talk.wav", [0.5])
 

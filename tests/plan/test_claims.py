@@ -7,8 +7,8 @@ import pytest
 
 from runner.config.load import load
 from runner.config.overrides import Overrides
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.sessions import diagnostics_of
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.sessions import diagnostics_of
 
 HEAD = """\
 version: 1
@@ -21,7 +21,7 @@ outputs:
 
 @pytest.fixture
 def recording(tmp_path):
-    from runner.testing.recordings import tone_bursts
+    from tests.support.recordings import tone_bursts
 
     return tone_bursts(tmp_path / "talk.wav", [0.5])
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from polyglot_emulator import Emulator, Fault
-from runner.testing.cli import assert_no_traceback, polyglot
-from runner.testing.recordings import tone_bursts
 from tests.conftest import REPO
+from tests.support.cli import assert_no_traceback, polyglot
+from tests.support.recordings import tone_bursts
 
 # Over Polly's 3,000 characters once translated, with no punctuation (as Transcribe may give it): sent in pieces.
 LONG = " ".join(["the minister thanked the delegates from every region for their patience"] * 48)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from runner.events import NoticeEvent, TranscriptEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
 
 CONFIG = """\
 version: 1

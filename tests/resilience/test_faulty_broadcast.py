@@ -10,7 +10,7 @@ import json
 import srt
 
 from polyglot_emulator import Fault
-from runner.testing.sessions import run_session
+from tests.support.sessions import run_session
 
 SCRIPT = [f"sentence number {n}" for n in range(1, 9)]
 BURST, GAP, LEAD, SILENCE_AFTER = 0.5, 1.0, 0.3, 3  # the 20 s silence comes after the 4th utterance

@@ -9,16 +9,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from polyglot_emulator import Fault
+from runner.engines.fake import ScriptedRecognizer
 from runner.events import NoticeEvent
 from runner.frames import AudioFrame
 from runner.retry import RetryPolicy
 from runner.runtime import stt
 from runner.runtime.router import Router
 from runner.runtime.status import SessionStatus
-from runner.testing.fakes import ScriptedRecognizer
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
-from runner.testing.sources import tone_pattern
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
+from tests.support.sources import tone_pattern
 
 SCRIPT = [f"sentence number {n}" for n in range(1, 21)]
 CONFIG = """\

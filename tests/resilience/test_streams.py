@@ -5,9 +5,9 @@ sentence."""
 from __future__ import annotations
 
 from runner.events import NoticeEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import run_session
-from runner.testing.sources import StallingSource
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import run_session
+from tests.support.sources import StallingSource
 
 TRANSCRIBE = """\
 version: 1

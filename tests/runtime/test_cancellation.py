@@ -1,5 +1,5 @@
 """A run stopped at any moment leaves nothing behind: no asyncio task still pending, no thread it started still
-running, no child process, no file descriptor it opened (runner.testing.leaks). Both ways of stopping at once:
+running, no child process, no file descriptor it opened (tests.support.leaks). Both ways of stopping at once:
 the task running Session.run is cancelled (an embedding application, asyncio.run's teardown), or the session's
 hard stop is set (a second Ctrl-C). Here on the fake and the offline engines; tests/aws/test_cancellation.py
 does the AWS ones."""
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
+from runner.engines.fake import EchoTranslator
 from runner.engines.local.espeak_lib import EspeakLibrary
 from runner.events import Event, TranslationEvent
-from runner.testing.fakes import EchoTranslator
-from runner.testing.leaks import assert_interrupted_run_leaves_nothing
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import fake_pipeline, hearing, pipeline_for, speaking
 from tests.conftest import THREE_UTTERANCES
+from tests.support.leaks import assert_interrupted_run_leaves_nothing
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import fake_pipeline, hearing, pipeline_for, speaking
 
 WAYS = ["cancel", "hard-stop"]
 CONFIG = """\

@@ -6,8 +6,8 @@ import numpy as np
 import soundfile
 
 from runner.events import NoticeEvent, SessionEvent, SpokenEvent, TranscriptEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import fake_pipeline, run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import fake_pipeline, run_session
 
 
 def test_every_utterance_reaches_every_target_in_order(tmp_path, write_config):

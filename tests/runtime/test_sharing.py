@@ -7,9 +7,9 @@ from collections.abc import Hashable
 
 import pytest
 
+from runner.engines.fake import EchoTranslator, FaultOptions
 from runner.errors import TransientEngineError
 from runner.runtime.sharing import SharedTranslator, share
-from runner.testing.fakes import EchoTranslator, FaultOptions
 
 
 def counting(key: Hashable | None, failures: int = 0) -> EchoTranslator:

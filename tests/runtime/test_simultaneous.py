@@ -8,8 +8,8 @@ import pytest
 
 from runner.config.load import load
 from runner.events import AudioEvent, NoticeEvent, TranscriptEvent, TranslationEvent
-from runner.testing.recordings import tone_bursts
-from runner.testing.sessions import diagnostics_of, run_session
+from tests.support.recordings import tone_bursts
+from tests.support.sessions import diagnostics_of, run_session
 
 LINES = ["when we arrived at the station, the train had already left, so we walked home",
          "it was a long walk, but the evening was warm and nobody minded"]

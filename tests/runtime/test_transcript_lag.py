@@ -11,8 +11,8 @@ from rich.console import Console
 from runner.cli.display import live_table, summary
 from runner.events import HealthEvent, NoticeEvent, SpokenEvent, TranscriptEvent
 from runner.runtime.transcript_lag import SpeakerClock
-from runner.testing.sessions import run_session
-from runner.testing.sources import SyntheticSpeaker
+from tests.support.sessions import run_session
+from tests.support.sources import SyntheticSpeaker
 
 
 def config(tmp_path, stt: str, runtime: str = "", realtime: bool = True) -> object:

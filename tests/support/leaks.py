@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from runner.runtime.build import Pipeline
-from runner.testing.sessions import Moment, interrupt
+from tests.support.sessions import Moment, interrupt
 
 SETTLE_SECONDS = 2.0
 TASK_TURNS = 5
@@ -70,7 +70,7 @@ async def left_behind(before: Resources, settle: float = SETTLE_SECONDS) -> list
 
 
 def left_by_interrupted_run(pipeline: Pipeline, moment: Moment, how: Literal["cancel", "hard-stop"]) -> list[str]:
-    """Run ``pipeline`` in a new event loop, stop it at ``moment`` (see runner.testing.sessions.interrupt), and
+    """Run ``pipeline`` in a new event loop, stop it at ``moment`` (see tests.support.sessions.interrupt), and
     say what it left behind."""
 
     async def main() -> list[str]:

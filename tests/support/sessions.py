@@ -61,7 +61,7 @@ def planned(config: Path, **overrides: object) -> Plan:
 
 def pipeline_for(config: Path, output_dir: Path, source: AudioSource | None = None) -> Pipeline:
     """The built pipeline of a valid config file, writing into ``output_dir``; ``source`` replaces its source
-    (one made in memory: runner.testing.sources)."""
+    (one made in memory: tests.support.sources)."""
     pipeline = build(planned(config, output_dir=output_dir))
     if source is not None:
         pipeline.source = source

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from runner.engines.fake import EchoTranslator, FaultOptions, ScriptedRecognizer, ToneSynthesizer
 from runner.errors import PermanentEngineError, TransientEngineError
 from runner.frames import AudioFormat, AudioFrame
-from runner.testing.fakes import EchoTranslator, FaultOptions, ScriptedRecognizer, ToneSynthesizer
-from runner.testing.sources import tone_pattern
+from tests.support.sources import tone_pattern
 
 
 async def still_running_after(work: asyncio.Task, seconds: float) -> bool:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 
-from runner.testing.leaks import Resources, left_behind, tcp_connections
+from tests.support.leaks import Resources, left_behind, tcp_connections
 
 
 def test_what_is_left_behind_is_named(tmp_path):
