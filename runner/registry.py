@@ -121,6 +121,12 @@ def generation() -> int:
     return _generation
 
 
+def find(kind: Kind, name: str) -> Component | None:
+    """The component, or None when none is registered by that name."""
+    load_plugins()
+    return _components.get((kind, name))
+
+
 def lookup(kind: Kind, name: str) -> Component:
     """The component, or EngineUnavailable saying which ones exist."""
     load_plugins()

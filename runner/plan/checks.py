@@ -24,8 +24,6 @@ from runner.outputs.base import Claim
 if TYPE_CHECKING:
     from runner.plan.plan import Plan
 
-AUDIO_SINKS = {"wav", "audio_file", "speaker"}
-PCM_ONLY_SINKS = {"wav", "speaker"}
 
 
 def pure_checks(plan: Plan) -> Iterable[Problem]:
@@ -73,16 +71,29 @@ def _unique_paths(plan: Plan) -> Iterable[Problem]:
                 first[path] = pointer.removesuffix("/path")
 
 
+def _accepts(sink_type: str) -> frozenset[str] | None:
+    """What a sink type declares it takes (None: not registered, which _engines-like checks report)."""
+    component = registry.find("sink", sink_type)
+    return component.cls.accepts if component is not None else None
+
+
+def _sinks_taking(ability: str) -> str:
+    return ", ".join(c.name for c in registry.available("sink") if ability in c.cls.accepts)
+
+
 def _sinks_fit(config: PipelineConfig) -> Iterable[Problem]:
     for sink in config.transcript_sinks:
-        if sink.type in AUDIO_SINKS:
-            yield Problem(f"{sink.pointer}/type", f"transcript sinks take text (srt, vtt, jsonl), not {sink.type}",
-                          code="sink")
+        accepts = _accepts(sink.type)
+        if accepts is not None and "text" not in accepts:
+            yield Problem(f"{sink.pointer}/type", f"transcript sinks take text ({_sinks_taking('text')}), not "
+                          f"{sink.type}", code="sink")
     for t in config.targets:
         for sink in t.sinks:
-            if sink.type in PCM_ONLY_SINKS and t.format != "pcm":
+            accepts = _accepts(sink.type)
+            if accepts is not None and t.format != "pcm" and "pcm" in accepts and "audio" not in accepts:
                 yield Problem(f"{sink.pointer}/type", f"a {sink.type} sink needs pcm audio but this target "
-                              f"produces {t.format}; use audio_file", code="sink")
+                              f"produces {t.format}; use one that takes it as it is ({_sinks_taking('audio')})",
+                              code="sink")
 
 
 def _engines(plan: Plan) -> Iterable[Problem]:

@@ -68,11 +68,8 @@ def _lane(spec: TargetSpec) -> Node:
 
 def _sink(spec: SinkSpec, owner: str, i: int) -> Node:
     s = spec.config
-    if s.type == "speaker":
-        detail = repr(masked(getattr(s.options, "device", "default")))
-        detail = f"device {detail}"
-    else:
-        detail = str(spec.path) if spec.path is not None else "stdout"
+    component = registry.find("sink", s.type)
+    detail = component.cls.planned(s.options, spec.path) if component is not None else str(spec.path)
     return Node(f"{owner}_sink{i}", f"{s.type} {detail}", "sink")
 
 

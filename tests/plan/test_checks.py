@@ -72,12 +72,23 @@ def test_espeak_is_pcm_only_and_wav_sinks_need_pcm(write_config, recording):
                        "targets:\n  - language: es\n    format: mp3\n    sinks: [{type: wav, path: a.wav}]\n")
     assert [(d.code, d.path) for d in problems] == [("format", "/targets/0/format"),
                                                      ("sink", "/targets/0/sinks/0/type")]
+    assert "use one that takes it as it is (audio_file, jsonl)" in problems[1].message
 
 
 def test_transcript_sinks_take_text(write_config, recording):
     problems = planned(write_config, recording,
                        "transcript: {sinks: [{type: wav, path: a.wav}]}\ntargets:\n  - {language: es}\n")
     assert [(d.code, d.path) for d in problems] == [("sink", "/transcript/sinks/0/type")]
+    # The plan reads what each sink declares it takes, and says which ones fit: no sink is named in the plan.
+    assert "transcript sinks take text (jsonl, srt, vtt), not wav" in problems[0].message
+
+
+def test_what_sinks_take_is_declared_by_each_sink_type():
+    from runner import registry
+
+    accepts = {c.name: c.cls.accepts for c in registry.available("sink")}
+    assert accepts["wav"] == accepts["speaker"] == {"pcm"} and accepts["audio_file"] == {"audio"}
+    assert accepts["srt"] == accepts["vtt"] == {"text"} and accepts["jsonl"] == {"text", "audio"}
 
 
 def test_missing_recording(write_config):

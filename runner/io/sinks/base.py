@@ -32,6 +32,10 @@ class SinkContext:
 
 class Sink(ABC):
     type_name: ClassVar[str]
+    # What it takes, declared for the plan's checks (which never name a sink type): "text" (transcripts,
+    # translations, captions: a transcript sink must take it), "audio" (speech in whatever format the target's
+    # voice produces), "pcm" (speech as 16-bit PCM only: a target that produces mp3 or ogg cannot feed it).
+    accepts: ClassVar[frozenset[str]] = frozenset({"text", "audio"})
 
     def __init__(self, context: SinkContext) -> None:
         self.context = context
@@ -39,6 +43,11 @@ class Sink(ABC):
 
     def describe(self) -> str:
         return f"{self.type_name} {self.path}" if self.path else self.type_name
+
+    @classmethod
+    def planned(cls, options: object, path: Path | None) -> str:
+        """Where it writes, as ``polyglot graph`` shows it before anything is opened."""
+        return str(path) if path is not None else "stdout"
 
     async def open(self) -> None:
         """Create files, open devices. Raise SinkError if that cannot be done."""

@@ -25,6 +25,7 @@ MIN_CUE_SECONDS = 0.5
 
 
 class CaptionSink(Sink):
+    accepts = frozenset({"text"})
     _file: OutputFile | None = None
 
     def __init__(self, *args: object, **kwargs: object) -> None:

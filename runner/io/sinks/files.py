@@ -40,6 +40,7 @@ class _SentenceMarks:
 
 @register("sink", "wav", options=PathOptions, summary="the speech as a WAV file, valid at every moment")
 class WavSink(Sink):
+    accepts = frozenset({"pcm"})
     """PCM audio in a WAV file whose header libsndfile keeps current after every write: the file is valid at
     any moment, even if the process dies, without an fsync per utterance (which blocked the event loop for
     about a millisecond each)."""
@@ -100,6 +101,7 @@ class WavSink(Sink):
 
 @register("sink", "audio_file", options=PathOptions, summary="the speech as the engine encoded it (mp3, ogg)")
 class AudioFileSink(Sink):
+    accepts = frozenset({"audio"})
     """The audio bytes exactly as the engine produced them (mp3 and ogg streams concatenate validly)."""
 
     _file: OutputFile | None = None

@@ -10,6 +10,7 @@ import asyncio
 import queue
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyaudio
@@ -19,6 +20,7 @@ from runner.events import AudioEvent, Event
 from runner.io import portaudio
 from runner.io.sinks.base import Sink
 from runner.options import DeviceRef, option
+from runner.redact import masked
 from runner.registry import register
 
 
@@ -29,6 +31,11 @@ class SpeakerOptions:
 
 @register("sink", "speaker", options=SpeakerOptions, summary="plays the speech on an audio output device")
 class SpeakerSink(Sink):
+    accepts = frozenset({"pcm"})
+
+    @classmethod
+    def planned(cls, options: object, path: Path | None) -> str:
+        return f"device {masked(getattr(options, 'device', 'default'))!r}"
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._queue: queue.Queue[bytes | None] = queue.Queue()
