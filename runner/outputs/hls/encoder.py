@@ -17,6 +17,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from runner.outputs.aac import aac_encoder
 from runner.runtime.broadcast import RATE
 
 MPEGTS_HZ = 90000
@@ -34,13 +35,7 @@ class MediaSegment:
 class SegmentEncoder:
     def __init__(self, sample_rate: int, bitrate: int) -> None:
         self.sample_rate = sample_rate
-        self.codec = av.CodecContext.create("aac", "w")
-        self.codec.sample_rate = sample_rate
-        self.codec.layout = "mono"
-        self.codec.format = "fltp"  # FFmpeg's native AAC encoder takes planar float
-        self.codec.bit_rate = bitrate
-        self.codec.time_base = Fraction(1, sample_rate)
-        self.codec.open()
+        self.codec = aac_encoder(sample_rate, bitrate)
         self._samples_in = 0  # timeline samples (16 kHz) given so far
 
     def encode(self, pcm: bytes, last: bool = False) -> MediaSegment:

@@ -24,6 +24,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from runner.outputs.aac import aac_encoder
 from runner.runtime.broadcast import RATE
 
 BITRATE = 24_000  # a clear voice; with the framing, under 32 kbit/s per listener
@@ -65,13 +66,7 @@ class AacStreamEncoder:
     """A continuous AAC stream from the timeline's PCM. Not thread-safe: one block at a time, in order."""
 
     def __init__(self, bitrate: int = BITRATE) -> None:
-        self.codec = av.CodecContext.create("aac", "w")
-        self.codec.sample_rate = RATE
-        self.codec.layout = "mono"
-        self.codec.format = "fltp"  # FFmpeg's native AAC encoder takes planar float
-        self.codec.bit_rate = bitrate
-        self.codec.time_base = Fraction(1, RATE)
-        self.codec.open()
+        self.codec = aac_encoder(RATE, bitrate)
         self.init = b""  # ftyp + moov: known after the first block
         self._next_pts: int | None = None
 
