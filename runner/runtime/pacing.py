@@ -7,8 +7,8 @@ recording read faster than real time (``--fast``) is still streamed in real time
 run, and once it is more than MAX_BEHIND_SECONDS behind the broadcast's clock it skips to the live edge (the
 ``on_skip`` callback reports it), since the timeline keeps only HISTORY_SECONDS of audio behind the clock. Speech
 placed far ahead of the clock (a language whose voice speaks longer than the speaker) is not behind: it is kept,
-and played out in real time, to the end. After the broadcast
-ends the stream runs ``tail`` seconds past the last speech, then stops.
+and played out in real time, to the end. After the broadcast ends the stream runs ``tail`` seconds past its
+own language's last speech, then stops.
 """
 
 from __future__ import annotations
